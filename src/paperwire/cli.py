@@ -1,0 +1,65 @@
+"""The `paperwire` command. Each subcommand is a Django management command;
+this front end gives them their public names and a short overview."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Public name -> (management command, one-line description).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("serve", "migrate, load demo data into an empty database, serve the site"),
+    "migrate": ("migrate", "create or upgrade the database schema"),
+    "import": ("import_papers", "import papers from a JSONL file or a JSON array"),
+    "export": ("export_papers", "export every paper as JSONL (to a file, or - for stdout)"),
+    "load-demo": ("load_demo", "load the bundled demo papers into an empty database"),
+    "createsuperuser": ("createsuperuser", "create a staff account for /admin/"),
+    "check": ("check", "check the configuration for problems"),
+}
+
+
+def usage() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = [
+        "usage: paperwire COMMAND [options]   (paperwire COMMAND --help for its options)",
+        "",
+        "A self-hostable Daily Papers site.",
+        "",
+        "commands:",
+        *(f"  {name:<{width}}  {text}" for name, (_, text) in COMMANDS.items()),
+        "",
+        "Every Django management command is also available (paperwire help --all).",
+        "Configuration: PAPERWIRE_DATA_DIR, PAPERWIRE_DATABASE_URL, PORT, … "
+        "(see docs/configuration.md).",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"} and args[1:] != ["--all"]:
+        print(usage())
+        return
+    if args[0] in {"--version", "version"}:
+        from paperwire import __version__
+
+        print(f"paperwire {__version__}")
+        return
+    if args[:2] == ["help", "--all"]:
+        args = ["help"]
+    elif args[0] in COMMANDS:
+        args[0] = COMMANDS[args[0]][0]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paperwire.settings")
+    try:
+        from django.core.management import execute_from_command_line
+    except ImportError:  # pragma: no cover - a broken install
+        sys.exit("paperwire: Django is not installed here; run `make install` first")
+    try:
+        execute_from_command_line(["paperwire", *args])
+    except ValueError as exc:
+        # Bad settings from the environment (e.g. PAPERWIRE_DATABASE_URL): say so, no traceback.
+        sys.exit(f"paperwire: {exc}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""The daily feed: periods (day, ISO week, month), their entries, and navigation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from django.db.models import F, FloatField, Func, QuerySet, Value
+from django.db.models.functions import Cast, Greatest, Power
+from django.utils import timezone
+
+from paperwire.papers.models import FeedEntry
+
+PeriodKind = Literal["day", "week", "month"]
+SortKey = Literal["upvotes", "publishedAt", "trending"]
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+# Trending: Hacker News gravity. score = upvotes / (age_hours + 2) ** GRAVITY,
+# age counted from the moment the paper entered the feed. Documented on /about.
+TRENDING_GRAVITY = 1.8
+
+
+class InvalidPeriod(ValueError):
+    """A date, week or month that cannot be read; the message says what is expected."""
+
+
+@dataclass(frozen=True)
+class FeedPeriod:
+    kind: PeriodKind
+    start: dt.date
+    end: dt.date  # inclusive
+
+    @property
+    def slug(self) -> str:
+        if self.kind == "day":
+            return self.start.isoformat()
+        if self.kind == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"{year}-W{week:02d}"
+        return f"{self.start.year}-{self.start.month:02d}"
+
+    @property
+    def label(self) -> str:
+        if self.kind == "day":
+            return format_feed_date(self.start, long=True)
+        if self.kind == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"Week {week}, {year}"
+        return self.start.strftime("%B %Y")
+
+    def previous(self) -> FeedPeriod:
+        if self.kind == "day":
+            return day(self.start - dt.timedelta(days=1))
+        if self.kind == "week":
+            return week_of(self.start - dt.timedelta(days=7))
+        return month_of((self.start - dt.timedelta(days=1)).replace(day=1))
+
+    def next(self) -> FeedPeriod:
+        if self.kind == "day":
+            return day(self.start + dt.timedelta(days=1))
+        if self.kind == "week":
+            return week_of(self.start + dt.timedelta(days=7))
+        return month_of(self.end + dt.timedelta(days=1))
+
+
+def day(date: dt.date) -> FeedPeriod:
+    return FeedPeriod("day", date, date)
+
+
+def week_of(date: dt.date) -> FeedPeriod:
+    start = date - dt.timedelta(days=date.weekday())
+    return FeedPeriod("week", start, start + dt.timedelta(days=6))
+
+
+def month_of(date: dt.date) -> FeedPeriod:
+    start = date.replace(day=1)
+    following = (start + dt.timedelta(days=32)).replace(day=1)
+    return FeedPeriod("month", start, following - dt.timedelta(days=1))
+
+
+def parse_day(value: str) -> FeedPeriod:
+    if not _DATE_RE.match(value):
+        raise InvalidPeriod(f"date {value!r} is not of the form YYYY-MM-DD, e.g. 2026-01-05")
+    try:
+        date = dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidPeriod(f"date {value!r} does not exist: {exc}") from None
+    return day(date)
+
+
+def parse_week(value: str) -> FeedPeriod:
+    match = _WEEK_RE.match(value)
+    if not match:
+        raise InvalidPeriod(f"week {value!r} is not of the form YYYY-Www, e.g. 2026-W02")
+    year, week = int(match.group(1)), int(match.group(2))
+    try:
+        start = dt.date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise InvalidPeriod(f"week {value!r} does not exist: {year} has no week {week}") from None
+    return week_of(start)
+
+
+def parse_month(value: str) -> FeedPeriod:
+    match = _MONTH_RE.match(value)
+    if not match:
+        raise InvalidPeriod(f"month {value!r} is not of the form YYYY-MM, e.g. 2026-01")
+    year, month = int(match.group(1)), int(match.group(2))
+    if not (1 <= month <= 12 and 1 <= year <= 9999):
+        raise InvalidPeriod(f"month {value!r} does not exist: months run from 01 to 12")
+    return month_of(dt.date(year, month, 1))
+
+
+def format_feed_date(date: dt.date | dt.datetime | None, *, long: bool = False) -> str:
+    """'Jan 9' within the current year, 'Feb 1, 2023' otherwise (as the seed pages show)."""
+    if date is None:
+        return ""
+    if isinstance(date, dt.datetime):
+        date = date.date()
+    month = date.strftime("%B" if long else "%b")
+    if date.year == timezone.now().year and not long:
+        return f"{month} {date.day}"
+    return f"{month} {date.day}, {date.year}"
+
+
+class _EpochSeconds(Func):
+    """Seconds since 1970 of a datetime column, on SQLite and PostgreSQL."""
+
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+        return self.as_sql(
+            compiler, connection, template="CAST(strftime('%%s', %(expressions)s) AS REAL)"
+        )
+
+    def as_postgresql(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)")
+
+
+def trending_score(now: dt.datetime | None = None) -> Func:
+    """The trending score as a database expression (see TRENDING_GRAVITY)."""
+    now_epoch = (now or timezone.now()).timestamp()
+    age_hours = Greatest(
+        (Value(now_epoch) - _EpochSeconds(F("submitted_at"))) / Value(3600.0), Value(0.0)
+    )
+    return Cast(F("upvotes"), FloatField()) / Power(age_hours + Value(2.0), Value(TRENDING_GRAVITY))
+
+
+def entries(period: FeedPeriod | None, sort: SortKey = "upvotes") -> QuerySet[FeedEntry]:
+    """Feed entries of a period (all periods when None), with what a card shows loaded."""
+    qs = FeedEntry.objects.select_related("paper", "paper__organization", "submitted_by")
+    qs = qs.prefetch_related("paper__paper_authors__author")
+    if period is not None:
+        qs = qs.filter(feed_date__range=(period.start, period.end))
+    if sort == "trending":
+        return qs.annotate(score=trending_score()).order_by("-score", "-submitted_at", "pk")
+    if sort == "publishedAt":
+        return qs.order_by("-submitted_at", "-upvotes", "pk")
+    return qs.order_by("-upvotes", F("paper__published_at").desc(nulls_last=True), "pk")
+
+
+def latest_feed_date(on_or_before: dt.date | None = None) -> dt.date | None:
+    qs = FeedEntry.objects.all()
+    if on_or_before is not None:
+        qs = qs.filter(feed_date__lte=on_or_before)
+    return qs.order_by("-feed_date").values_list("feed_date", flat=True).first()
+
+
+def earlier_feed_date(date: dt.date) -> dt.date | None:
+    return latest_feed_date(date - dt.timedelta(days=1))
+
+
+def later_feed_date(date: dt.date) -> dt.date | None:
+    qs = FeedEntry.objects.filter(feed_date__gt=date).order_by("feed_date")
+    return qs.values_list("feed_date", flat=True).first()
+
+
+def nearest_feed_date(period: FeedPeriod) -> dt.date | None:
+    """The date with papers closest to a period that has none (earlier wins a tie)."""
+    before = latest_feed_date(period.start)
+    after = later_feed_date(period.end)
+    if before is None or after is None:
+        return before or after
+    return before if (period.start - before) <= (after - period.end) else after

@@ -1,0 +1,44 @@
+"""`paperwire export [FILE|-]`: every paper as JSONL that `paperwire import` reads back."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from paperwire.papers.transfer import export_papers
+
+
+class Command(BaseCommand):
+    help = (
+        "Export every paper as JSONL to FILE, or to standard output for '-' (the default). "
+        "Each line has id and, when known, arxiv_id and authors as [{\"name\": …}]."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", nargs="?", default="-", help="output path, or - for stdout")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        target = options["file"]
+        if target == "-":
+            count = export_papers(sys.stdout)
+            sys.stdout.flush()
+            self.stderr.write(f"exported {count} paper(s)")
+            return
+        path = Path(target)
+        if not path.parent.is_dir():
+            raise CommandError(f"{path.parent}: no such directory. Create it or pick another path.")
+        # Write beside the target and rename, so a failed export never leaves half a file.
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                count = export_papers(fh)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self.stdout.write(f"exported {count} paper(s) to {path}")

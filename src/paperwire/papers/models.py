@@ -1,0 +1,163 @@
+"""Papers, their authors and organizations, and the daily feed they appear in."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from paperwire.papers.ids import ARXIV_ABS, ARXIV_PDF
+
+
+class Organization(models.Model):
+    """A lab or company papers are attributed to: the seeds' "tencent Tencent" line."""
+
+    name = models.CharField(max_length=100, unique=True, help_text="Short handle, e.g. tencent")
+    fullname = models.CharField(max_length=200, blank=True)
+    avatar = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.fullname or self.name
+
+    @property
+    def display_name(self) -> str:
+        return self.fullname or self.name
+
+
+class Author(models.Model):
+    """A person who wrote papers. One row per distinct name."""
+
+    name = models.CharField(max_length=300, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Paper(models.Model):
+    """One paper. Its public id is the arXiv id when known, else a short stable id."""
+
+    public_id = models.CharField(max_length=64, unique=True)
+    arxiv_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    title = models.CharField(max_length=1000)
+    # Lower-cased, punctuation-free title: how papers without an arXiv id are matched.
+    title_key = models.CharField(max_length=1000, db_index=True)
+    abstract = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True, help_text="Latest version's date")
+    primary_category = models.CharField(max_length=32, blank=True)
+    categories = models.JSONField(default=list, blank=True)
+    versions = models.JSONField(default=list, blank=True, help_text='[{"version": 1, "date": …}]')
+    comments = models.TextField(blank=True, help_text="The author's arXiv comments line")
+    journal_ref = models.CharField(max_length=500, blank=True)
+    doi = models.CharField(max_length=200, blank=True)
+    license = models.URLField(max_length=300, blank=True)
+    code_url = models.URLField(max_length=500, blank=True)
+    project_url = models.URLField(max_length=500, blank=True)
+    # Known even when the names are not (the demo papers say "7 authors").
+    num_authors = models.PositiveIntegerField(null=True, blank=True)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="papers"
+    )
+    authors = models.ManyToManyField(Author, through="PaperAuthor", related_name="papers")
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["-published_at"], name="paper_published_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("paper", args=[self.public_id])
+
+    @property
+    def arxiv_url(self) -> str:
+        return ARXIV_ABS + self.arxiv_id if self.arxiv_id else ""
+
+    @property
+    def pdf_url(self) -> str:
+        return ARXIV_PDF + self.arxiv_id if self.arxiv_id else ""
+
+    def author_names(self) -> list[str]:
+        """Names in paper order; uses prefetched rows when the caller prefetched them."""
+        return [pa.author.name for pa in self.paper_authors.all()]
+
+    @property
+    def author_count(self) -> int | None:
+        names = self.author_names()
+        return len(names) if names else self.num_authors
+
+
+class PaperAuthor(models.Model):
+    """An author's place on one paper's byline."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="paper_authors")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="paper_authors")
+    position = models.PositiveIntegerField()
+    affiliation = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "position"], name="paperauthor_position_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.paper_id}"
+
+
+class FeedEntry(models.Model):
+    """A paper's appearance in the daily feed.
+
+    The feed date is the day the paper was announced or submitted here, not its
+    publication date: old papers can be featured today.
+    """
+
+    paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="feed_entry")
+    feed_date = models.DateField()
+    submitted_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submissions",
+    )
+    # Who submitted it when that person has no account here (imported feeds).
+    submitter_name = models.CharField(max_length=150, blank=True)
+    upvotes = models.PositiveIntegerField(default=0)
+    num_comments = models.PositiveIntegerField(default=0)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "feed entries"
+        indexes = [
+            models.Index(
+                fields=["feed_date", "-upvotes", "-submitted_at"], name="feed_date_rank_idx"
+            ),
+            models.Index(fields=["-submitted_at"], name="feed_submitted_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} on {self.feed_date}"
+
+
+class DataVersion(models.Model):
+    """A single row whose counter moves whenever feed data changes.
+
+    Cached pages are keyed by it, so every process sees a change at once.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"data version {self.version}"

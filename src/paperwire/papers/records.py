@@ -1,0 +1,279 @@
+"""Paper records as they travel in files: validation in, JSON out.
+
+Three input shapes are read: the JSONL of shared/data (snake_case, with our own
+extension fields), items of Hugging Face's /api/daily_papers (an outer object
+with a `paper` inside), and Hugging Face paper objects (/api/papers/{id}).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from paperwire.papers.ids import PUBLIC_ID_RE, parse_arxiv_id
+
+MAX_TITLE = 1000
+MAX_ABSTRACT = 50_000
+MAX_AUTHORS = 5_000
+MAX_NAME = 300
+MAX_TEXT = 5_000
+MAX_URL = 500
+
+
+class RecordError(ValueError):
+    """A record that cannot be stored; the message names the field and the problem."""
+
+
+@dataclass
+class AuthorRecord:
+    name: str
+    affiliation: str = ""
+
+
+@dataclass
+class OrganizationRecord:
+    name: str
+    fullname: str = ""
+    avatar: str = ""
+
+
+@dataclass
+class PaperRecord:
+    """A validated paper. None means "not given": an update leaves that field alone."""
+
+    title: str
+    public_id: str | None = None
+    arxiv_id: str | None = None
+    abstract: str | None = None
+    published_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    authors: list[AuthorRecord] | None = None
+    num_authors: int | None = None
+    organization: OrganizationRecord | None = None
+    categories: list[str] | None = None
+    primary_category: str | None = None
+    versions: list[dict[str, Any]] | None = None
+    text_fields: dict[str, str] = field(default_factory=dict)
+    feed_date: dt.date | None = None
+    submitted_at: dt.datetime | None = None
+    submitter_name: str | None = None
+    upvotes: int | None = None
+    num_comments: int | None = None
+
+
+# Optional free-text and URL fields, by their name in our JSONL and (after |) in HF's JSON.
+TEXT_FIELDS = {
+    "comments": ("comments", MAX_TEXT),
+    "journal_ref": ("journal_ref", MAX_TEXT),
+    "doi": ("doi", 200),
+    "license": ("license", 300),
+    "code_url": ("githubRepo", MAX_URL),
+    "project_url": ("projectPage", MAX_URL),
+}
+
+
+def _str(obj: dict[str, Any], key: str, *, limit: int, required: bool = False) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        if required:
+            raise RecordError(f"'{key}' is missing")
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"'{key}' must be a string, not {type(value).__name__}")
+    value = value.strip()
+    if required and not value:
+        raise RecordError(f"'{key}' is empty")
+    if len(value) > limit:
+        raise RecordError(f"'{key}' is too long ({len(value):,} characters; at most {limit:,})")
+    return value
+
+
+def _count(obj: dict[str, Any], key: str) -> int | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RecordError(f"'{key}' must be a whole number, not {value!r}")
+    if not 0 <= value <= 10**9:
+        raise RecordError(f"'{key}' must be between 0 and 1000000000, not {value}")
+    return value
+
+
+def parse_when(value: Any, key: str) -> dt.datetime | None:
+    """A date (YYYY-MM-DD, taken as midnight UTC) or an ISO 8601 timestamp."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"'{key}' must be a date string like 2023-02-01, not {value!r}")
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), tzinfo=dt.UTC)
+        stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise RecordError(
+            f"'{key}' is not a valid date: {text[:40]!r} (expected YYYY-MM-DD or ISO 8601)"
+        ) from None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.UTC)
+    return stamp.astimezone(dt.UTC)
+
+
+def _authors(value: Any) -> list[AuthorRecord] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise RecordError("'authors' must be a list of {\"name\": …} objects")
+    if len(value) > MAX_AUTHORS:
+        raise RecordError(f"'authors' has {len(value):,} entries; at most {MAX_AUTHORS:,}")
+    authors = []
+    for i, item in enumerate(value):
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, dict):
+            raise RecordError(f"'authors[{i}]' must be an object with a name")
+        name = _str(item, "name", limit=MAX_NAME, required=True)
+        affiliation = _str(item, "affiliation", limit=MAX_NAME) or ""
+        authors.append(AuthorRecord(name or "", affiliation))
+    return authors
+
+
+def _organization(value: Any) -> OrganizationRecord | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise RecordError("'organization' must be an object with a name")
+    name = _str(value, "name", limit=100, required=True) or ""
+    fullname = _str(value, "fullname", limit=200) or ""
+    avatar = _str(value, "avatar", limit=MAX_URL) or _str(value, "avatarUrl", limit=MAX_URL) or ""
+    return OrganizationRecord(name, fullname, avatar)
+
+
+def _string_list(value: Any, key: str) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RecordError(f"'{key}' must be a list of strings")
+    if len(value) > 100:
+        raise RecordError(f"'{key}' has too many entries ({len(value)}; at most 100)")
+    return [v.strip() for v in value if v.strip()]
+
+
+def _ids(obj: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(public_id, arxiv_id) from 'id' and 'arxiv_id'; an arXiv-shaped 'id' is the arXiv id."""
+    arxiv = _str(obj, "arxiv_id", limit=64)
+    public = _str(obj, "id", limit=64)
+    if arxiv:
+        parsed = parse_arxiv_id(arxiv)
+        if parsed is None:
+            raise RecordError(f"'arxiv_id' {arxiv!r} is not an arXiv id like 2401.01234")
+        arxiv = parsed[0]
+    if public:
+        parsed = parse_arxiv_id(public)
+        if parsed is not None:
+            arxiv = arxiv or parsed[0]
+            public = parsed[0]
+        elif not PUBLIC_ID_RE.match(public):
+            raise RecordError(f"'id' {public!r} may hold only letters, digits, '.', '-' and '/'")
+    return public, arxiv
+
+
+def record_from_json(obj: Any) -> PaperRecord:
+    if not isinstance(obj, dict):
+        raise RecordError(f"expected a JSON object, got {type(obj).__name__}")
+    if isinstance(obj.get("paper"), dict):
+        return _from_daily_item(obj)
+    if "publishedAt" in obj:
+        return _from_hf_paper(obj, obj)
+    return _from_jsonl(obj)
+
+
+def _from_jsonl(obj: dict[str, Any]) -> PaperRecord:
+    public, arxiv = _ids(obj)
+    feed = parse_when(obj.get("feed_date"), "feed_date")
+    rec = PaperRecord(
+        title=_str(obj, "title", limit=MAX_TITLE, required=True) or "",
+        public_id=public,
+        arxiv_id=arxiv,
+        abstract=_str(obj, "summary", limit=MAX_ABSTRACT),
+        published_at=parse_when(obj.get("published_at"), "published_at"),
+        updated_at=parse_when(obj.get("updated_at"), "updated_at"),
+        authors=_authors(obj.get("authors")),
+        num_authors=_count(obj, "num_authors"),
+        organization=_organization(obj.get("organization")),
+        categories=_string_list(obj.get("categories"), "categories"),
+        primary_category=_str(obj, "primary_category", limit=32),
+        versions=_versions(obj.get("versions")),
+        feed_date=feed.date() if feed else None,
+        submitted_at=parse_when(obj.get("submitted_at"), "submitted_at"),
+        submitter_name=_str(obj, "submitted_by", limit=150),
+        upvotes=_count(obj, "upvotes"),
+        num_comments=_count(obj, "num_comments"),
+    )
+    for name, (_, limit) in TEXT_FIELDS.items():
+        value = _str(obj, name, limit=limit)
+        if value is not None:
+            rec.text_fields[name] = value
+    return rec
+
+
+def _from_hf_paper(paper: dict[str, Any], outer: dict[str, Any]) -> PaperRecord:
+    public, arxiv = _ids(paper)
+    title = outer.get("title") or paper.get("title")
+    rec = PaperRecord(
+        title=_str({"title": title}, "title", limit=MAX_TITLE, required=True) or "",
+        public_id=public,
+        arxiv_id=arxiv,
+        abstract=_str(paper, "summary", limit=MAX_ABSTRACT),
+        published_at=parse_when(paper.get("publishedAt"), "publishedAt"),
+        authors=_authors(paper.get("authors")),
+        organization=_organization(outer.get("organization") or paper.get("organization")),
+        upvotes=_count(paper, "upvotes"),
+    )
+    rec.num_authors = len(rec.authors) if rec.authors is not None else None
+    for name, (hf_name, limit) in TEXT_FIELDS.items():
+        value = _str(paper, hf_name, limit=limit)
+        if value:
+            rec.text_fields[name] = value
+    submitted = parse_when(paper.get("submittedOnDailyAt"), "submittedOnDailyAt")
+    if outer is not paper:
+        submitted = parse_when(outer.get("publishedAt"), "publishedAt") or submitted
+        rec.num_comments = _count(outer, "numComments")
+        by = outer.get("submittedBy")
+        if isinstance(by, dict):
+            rec.submitter_name = _str(by, "user", limit=150) or _str(by, "name", limit=150)
+    if submitted is not None:
+        rec.submitted_at = submitted
+        rec.feed_date = submitted.date()
+    return rec
+
+
+def _from_daily_item(obj: dict[str, Any]) -> PaperRecord:
+    return _from_hf_paper(obj["paper"], obj)
+
+
+def _versions(value: Any) -> list[dict[str, Any]] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise RecordError("'versions' must be a list of objects")
+    if len(value) > 1000:
+        raise RecordError("'versions' has too many entries (at most 1000)")
+    return value
+
+
+def format_when(stamp: dt.datetime | None) -> str | None:
+    """Midnight UTC as a plain date (the shared/data form), anything else as ISO 8601 Z."""
+    if stamp is None:
+        return None
+    stamp = stamp.astimezone(dt.UTC)
+    if stamp.time() == dt.time():
+        return stamp.date().isoformat()
+    return iso_z(stamp)
+
+
+def iso_z(stamp: dt.datetime) -> str:
+    """ISO 8601 in UTC with milliseconds and a Z, as Hugging Face's API writes times."""
+    stamp = stamp.astimezone(dt.UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"

@@ -1,0 +1,155 @@
+"""Pages: the daily, weekly and monthly feed, paper pages and their Markdown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from paperwire.papers import feed
+from paperwire.papers.cache import versioned_page
+from paperwire.papers.markdown import paper_markdown
+from paperwire.papers.models import Paper
+
+
+def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    html = render_to_string("error.html", {"status": 400, "message": message}, request=request)
+    return HttpResponseBadRequest(html)
+
+
+@versioned_page
+def daily(request: HttpRequest) -> HttpResponse:
+    """Today's feed, or ?date=YYYY-MM-DD. Without a date: the latest day that has papers."""
+    raw = request.GET.get("date")
+    if raw:
+        try:
+            period = feed.parse_day(raw)
+        except feed.InvalidPeriod as exc:
+            return _bad_request(request, str(exc))
+    else:
+        today = timezone.now().date()
+        period = feed.day(feed.latest_feed_date(today) or feed.latest_feed_date() or today)
+    earlier = feed.earlier_feed_date(period.start)
+    later = feed.later_feed_date(period.end)
+    nav = {
+        "prev_url": f"{reverse('daily')}?date={earlier.isoformat()}" if earlier else None,
+        "prev_label": feed.format_feed_date(earlier) if earlier else "",
+        "next_url": f"{reverse('daily')}?date={later.isoformat()}" if later else None,
+        "next_label": feed.format_feed_date(later) if later else "",
+    }
+    return _render_period(request, period, nav)
+
+
+@versioned_page
+def weekly(request: HttpRequest, week: str) -> HttpResponse:
+    try:
+        period = feed.parse_week(week)
+    except feed.InvalidPeriod as exc:
+        return _bad_request(request, str(exc))
+    prev, nxt = period.previous(), period.next()
+    nav = {
+        "prev_url": reverse("weekly", args=[prev.slug]),
+        "prev_label": prev.label,
+        "next_url": reverse("weekly", args=[nxt.slug]),
+        "next_label": nxt.label,
+    }
+    return _render_period(request, period, nav)
+
+
+@versioned_page
+def monthly(request: HttpRequest, month: str) -> HttpResponse:
+    try:
+        period = feed.parse_month(month)
+    except feed.InvalidPeriod as exc:
+        return _bad_request(request, str(exc))
+    prev, nxt = period.previous(), period.next()
+    nav = {
+        "prev_url": reverse("monthly", args=[prev.slug]),
+        "prev_label": prev.label,
+        "next_url": reverse("monthly", args=[nxt.slug]),
+        "next_label": nxt.label,
+    }
+    return _render_period(request, period, nav)
+
+
+def _render_period(
+    request: HttpRequest, period: feed.FeedPeriod, nav: dict[str, Any]
+) -> HttpResponse:
+    paginator = Paginator(feed.entries(period), settings.PAPERWIRE["FEED_PAGE_SIZE"])
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except PageNotAnInteger:
+        return _bad_request(request, "page must be a whole number, e.g. ?page=2")
+    except EmptyPage:
+        if paginator.count == 0:
+            page = paginator.page(1)
+        else:
+            return _bad_request(
+                request, f"page {request.GET.get('page')} does not exist: pages run from 1 "
+                f"to {paginator.num_pages}"
+            )
+    nearest = feed.nearest_feed_date(period) if paginator.count == 0 else None
+    context = {
+        "period": period,
+        "page": page,
+        "entries": page.object_list,
+        "total": paginator.count,
+        "nearest": nearest,
+        "nearest_label": feed.format_feed_date(nearest, long=True) if nearest else "",
+        "week_slug": feed.week_of(period.start).slug,
+        "month_slug": feed.month_of(period.start).slug,
+        "day_slug": period.start.isoformat(),
+        **nav,
+    }
+    template = "papers/_entries.html" if request.htmx else "papers/feed.html"
+    return render(request, template, context)
+
+
+def _paper_or_404(paper_id: str) -> Paper:
+    qs = Paper.objects.select_related("organization", "feed_entry").prefetch_related(
+        "paper_authors__author"
+    )
+    return get_object_or_404(qs, public_id=paper_id)
+
+
+@versioned_page
+def paper_page(request: HttpRequest, paper_id: str) -> HttpResponse:
+    paper = _paper_or_404(paper_id)
+    entry = getattr(paper, "feed_entry", None)
+    return render(
+        request,
+        "papers/paper.html",
+        {"paper": paper, "entry": entry, "feed_date": entry.feed_date if entry else None},
+    )
+
+
+@versioned_page
+def paper_md(request: HttpRequest, paper_id: str) -> HttpResponse:
+    paper = _paper_or_404(paper_id)
+    return HttpResponse(
+        paper_markdown(paper, request.build_absolute_uri(paper.get_absolute_url())),
+        content_type="text/markdown; charset=utf-8",
+    )
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    return render(request, "about.html", {"gravity": feed.TRENDING_GRAVITY})
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = "There is no page here."
+    if isinstance(exception, Http404) and exception.args and isinstance(exception.args[0], str):
+        if exception.args[0].startswith("No Paper"):
+            message = "No paper has this id."
+    html = render_to_string("404.html", {"message": message}, request=request)
+    return HttpResponse(html, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(render_to_string("500.html"), status=500)
