@@ -37,7 +37,7 @@ def usage() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in {"-h", "--help", "help"} and args[1:] != ["--all"]:
+    if not args or (args[0] in {"-h", "--help", "help"} and args[1:] != ["--all"]):
         print(usage())
         return
     if args[0] in {"--version", "version"}:

@@ -140,9 +140,7 @@ def daily_papers(
         return error(str(exc))
     entries = feed.entries(period, "trending" if order == "trending" else "publishedAt")
     if submitter:
-        entries = entries.filter(
-            Q(submitter_name=submitter) | Q(submitted_by__username=submitter)
-        )
+        entries = entries.filter(Q(submitter_name=submitter) | Q(submitted_by__username=submitter))
     chunk = entries[page * size : (page + 1) * size]
     return json_response([daily_item_json(entry) for entry in chunk])
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from django.db.models import F, FloatField, Func, QuerySet, Value
+from django.db.models import Expression, F, FloatField, Func, QuerySet, Value
 from django.db.models.functions import Cast, Greatest, Power
 from django.utils import timezone
 
@@ -132,16 +132,16 @@ class _EpochSeconds(Func):
 
     output_field = FloatField()
 
-    def as_sqlite(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return self.as_sql(
             compiler, connection, template="CAST(strftime('%%s', %(expressions)s) AS REAL)"
         )
 
-    def as_postgresql(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)")
 
 
-def trending_score(now: dt.datetime | None = None) -> Func:
+def trending_score(now: dt.datetime | None = None) -> Expression:
     """The trending score as a database expression (see TRENDING_GRAVITY)."""
     now_epoch = (now or timezone.now()).timestamp()
     age_hours = Greatest(

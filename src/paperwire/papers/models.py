@@ -64,7 +64,9 @@ class Paper(models.Model):
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="papers"
     )
-    authors = models.ManyToManyField(Author, through="PaperAuthor", related_name="papers")
+    authors: models.ManyToManyField[Author, PaperAuthor] = models.ManyToManyField(
+        Author, through="PaperAuthor", related_name="papers"
+    )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 

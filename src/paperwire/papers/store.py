@@ -94,7 +94,9 @@ def _apply_fields(paper: Paper, rec: PaperRecord) -> None:
 def _set_authors(paper: Paper, rec: PaperRecord) -> None:
     assert rec.authors is not None
     wanted = [(a.name, a.affiliation) for a in rec.authors]
-    current = [(pa.author.name, pa.affiliation) for pa in paper.paper_authors.select_related("author")]
+    current = [
+        (pa.author.name, pa.affiliation) for pa in paper.paper_authors.select_related("author")
+    ]
     if wanted == current:
         return
     paper.paper_authors.all().delete()
@@ -140,9 +142,7 @@ def _upsert_feed_entry(paper: Paper, rec: PaperRecord) -> None:
 
 def _snapshot(obj: Paper | FeedEntry) -> tuple[Any, ...]:
     """The stored fields' values, to save only what an update really changed."""
-    return tuple(
-        getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.name != "modified"
-    )
+    return tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.name != "modified")
 
 
 def bump_data_version() -> int:

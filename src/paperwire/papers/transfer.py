@@ -57,7 +57,12 @@ def _jsonl_objects(fh: IO[bytes]) -> Iterator[tuple[int, Any, str | None, int]]:
             yield number, None, None, size
             continue
         if size > MAX_LINE_BYTES:
-            yield number, None, f"line is too long ({size:,} bytes; at most {MAX_LINE_BYTES:,})", size
+            yield (
+                number,
+                None,
+                f"line is too long ({size:,} bytes; at most {MAX_LINE_BYTES:,})",
+                size,
+            )
             continue
         try:
             text = raw.decode("utf-8")

@@ -91,8 +91,9 @@ def _render_period(
             page = paginator.page(1)
         else:
             return _bad_request(
-                request, f"page {request.GET.get('page')} does not exist: pages run from 1 "
-                f"to {paginator.num_pages}"
+                request,
+                f"page {request.GET.get('page')} does not exist: pages run from 1 "
+                f"to {paginator.num_pages}",
             )
     nearest = feed.nearest_feed_date(period) if paginator.count == 0 else None
     context = {
@@ -107,8 +108,7 @@ def _render_period(
         "day_slug": period.start.isoformat(),
         **nav,
     }
-    template = "papers/_entries.html" if request.htmx else "papers/feed.html"
-    return render(request, template, context)
+    return render(request, "papers/feed.html", context)
 
 
 def _paper_or_404(paper_id: str) -> Paper:

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,103 +14,195 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Author',
+            name="Author",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, unique=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='DataVersion',
+            name="DataVersion",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('version', models.PositiveBigIntegerField(default=0)),
-                ('changed_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("version", models.PositiveBigIntegerField(default=0)),
+                ("changed_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='Short handle, e.g. tencent', max_length=100, unique=True)),
-                ('fullname', models.CharField(blank=True, max_length=200)),
-                ('avatar', models.URLField(blank=True, max_length=500)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Short handle, e.g. tencent", max_length=100, unique=True
+                    ),
+                ),
+                ("fullname", models.CharField(blank=True, max_length=200)),
+                ("avatar", models.URLField(blank=True, max_length=500)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Paper',
+            name="Paper",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.CharField(max_length=64, unique=True)),
-                ('arxiv_id', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('title', models.CharField(max_length=1000)),
-                ('title_key', models.CharField(db_index=True, max_length=1000)),
-                ('abstract', models.TextField(blank=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(blank=True, help_text="Latest version's date", null=True)),
-                ('primary_category', models.CharField(blank=True, max_length=32)),
-                ('categories', models.JSONField(blank=True, default=list)),
-                ('versions', models.JSONField(blank=True, default=list, help_text='[{"version": 1, "date": …}]')),
-                ('comments', models.TextField(blank=True, help_text="The author's arXiv comments line")),
-                ('journal_ref', models.CharField(blank=True, max_length=500)),
-                ('doi', models.CharField(blank=True, max_length=200)),
-                ('license', models.URLField(blank=True, max_length=300)),
-                ('code_url', models.URLField(blank=True, max_length=500)),
-                ('project_url', models.URLField(blank=True, max_length=500)),
-                ('num_authors', models.PositiveIntegerField(blank=True, null=True)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('modified', models.DateTimeField(auto_now=True)),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='papers', to='papers.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.CharField(max_length=64, unique=True)),
+                ("arxiv_id", models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                ("title", models.CharField(max_length=1000)),
+                ("title_key", models.CharField(db_index=True, max_length=1000)),
+                ("abstract", models.TextField(blank=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, help_text="Latest version's date", null=True),
+                ),
+                ("primary_category", models.CharField(blank=True, max_length=32)),
+                ("categories", models.JSONField(blank=True, default=list)),
+                (
+                    "versions",
+                    models.JSONField(
+                        blank=True, default=list, help_text='[{"version": 1, "date": …}]'
+                    ),
+                ),
+                (
+                    "comments",
+                    models.TextField(blank=True, help_text="The author's arXiv comments line"),
+                ),
+                ("journal_ref", models.CharField(blank=True, max_length=500)),
+                ("doi", models.CharField(blank=True, max_length=200)),
+                ("license", models.URLField(blank=True, max_length=300)),
+                ("code_url", models.URLField(blank=True, max_length=500)),
+                ("project_url", models.URLField(blank=True, max_length=500)),
+                ("num_authors", models.PositiveIntegerField(blank=True, null=True)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("modified", models.DateTimeField(auto_now=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="papers",
+                        to="papers.organization",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PaperAuthor',
+            name="PaperAuthor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('affiliation', models.CharField(blank=True, max_length=500)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='paper_authors', to='papers.author')),
-                ('paper', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='paper_authors', to='papers.paper')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField()),
+                ("affiliation", models.CharField(blank=True, max_length=500)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="paper_authors",
+                        to="papers.author",
+                    ),
+                ),
+                (
+                    "paper",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="paper_authors",
+                        to="papers.paper",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.AddField(
-            model_name='paper',
-            name='authors',
-            field=models.ManyToManyField(related_name='papers', through='papers.PaperAuthor', to='papers.author'),
+            model_name="paper",
+            name="authors",
+            field=models.ManyToManyField(
+                related_name="papers", through="papers.PaperAuthor", to="papers.author"
+            ),
         ),
         migrations.CreateModel(
-            name='FeedEntry',
+            name="FeedEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('feed_date', models.DateField()),
-                ('submitted_at', models.DateTimeField()),
-                ('submitter_name', models.CharField(blank=True, max_length=150)),
-                ('upvotes', models.PositiveIntegerField(default=0)),
-                ('num_comments', models.PositiveIntegerField(default=0)),
-                ('modified', models.DateTimeField(auto_now=True)),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='submissions', to=settings.AUTH_USER_MODEL)),
-                ('paper', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='feed_entry', to='papers.paper')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("feed_date", models.DateField()),
+                ("submitted_at", models.DateTimeField()),
+                ("submitter_name", models.CharField(blank=True, max_length=150)),
+                ("upvotes", models.PositiveIntegerField(default=0)),
+                ("num_comments", models.PositiveIntegerField(default=0)),
+                ("modified", models.DateTimeField(auto_now=True)),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="submissions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "paper",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feed_entry",
+                        to="papers.paper",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'feed entries',
-                'indexes': [models.Index(fields=['feed_date', '-upvotes', '-submitted_at'], name='feed_date_rank_idx'), models.Index(fields=['-submitted_at'], name='feed_submitted_idx')],
+                "verbose_name_plural": "feed entries",
+                "indexes": [
+                    models.Index(
+                        fields=["feed_date", "-upvotes", "-submitted_at"], name="feed_date_rank_idx"
+                    ),
+                    models.Index(fields=["-submitted_at"], name="feed_submitted_idx"),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='paperauthor',
-            constraint=models.UniqueConstraint(fields=('paper', 'position'), name='paperauthor_position_uniq'),
+            model_name="paperauthor",
+            constraint=models.UniqueConstraint(
+                fields=("paper", "position"), name="paperauthor_position_uniq"
+            ),
         ),
         migrations.AddIndex(
-            model_name='paper',
-            index=models.Index(fields=['-published_at'], name='paper_published_idx'),
+            model_name="paper",
+            index=models.Index(fields=["-published_at"], name="paper_published_idx"),
         ),
     ]

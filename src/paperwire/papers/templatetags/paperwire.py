@@ -47,7 +47,13 @@ def byline(paper: Paper) -> str:
         parts.append(format_html('<span class="authors">{}{}</span>', shown, extra))
     elif paper.num_authors:
         count = paper.num_authors
-        parts.append(format_html('<span class="authors">{} author{}</span>', count, "s" if count != 1 else ""))
+        parts.append(
+            format_html(
+                '<span class="authors">{} author{}</span>', count, "s" if count != 1 else ""
+            )
+        )
     if not parts:
         return ""
-    return format_html('<p class="byline">{}</p>', format_html_join(" · ", "{}", ((p,) for p in parts)))
+    return format_html(
+        '<p class="byline">{}</p>', format_html_join(" · ", "{}", ((p,) for p in parts))
+    )

@@ -16,7 +16,7 @@ from paperwire.papers.transfer import export_papers
 class Command(BaseCommand):
     help = (
         "Export every paper as JSONL to FILE, or to standard output for '-' (the default). "
-        "Each line has id and, when known, arxiv_id and authors as [{\"name\": …}]."
+        'Each line has id and, when known, arxiv_id and authors as [{"name": …}].'
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

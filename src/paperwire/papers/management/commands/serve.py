@@ -57,7 +57,7 @@ class Command(BaseCommand):
         ]  # fmt: skip
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paperwire.settings")
         # Replace this process, so signals (Ctrl-C, SIGTERM) reach the server directly.
-        os.execv(sys.executable, argv)
+        os.execv(sys.executable, argv)  # noqa: S606 - argv is built here, not from input
 
 
 def _port_from_env() -> int:
