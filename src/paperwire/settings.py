@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "paperwire.papers",
     "paperwire.ingest",
     "paperwire.search",
+    "paperwire.digests",
 ]
 
 MIDDLEWARE = [
@@ -181,9 +182,11 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed, compressed, cached-forever names once `collectstatic` (run by `serve`) has
+    # written its manifest; plain names before that (tests, a bare `migrate`).
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
+        if (STATIC_ROOT / "staticfiles.json").exists() and not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }

@@ -7,8 +7,13 @@ import sys
 from typing import Any
 
 from django.conf import settings
+from django.contrib.staticfiles.management.commands.collectstatic import (
+    Command as CollectStatic,
+)
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
 class Command(BaseCommand):
@@ -39,7 +44,9 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
             if not options["no_demo"]:
                 call_command("load_demo", verbosity=0)
-            call_command("collectstatic", interactive=False, verbosity=0)
+            collect_static()
+            # Pages rendered by an older release of the templates must not outlive it.
+            cache.clear()
         url = f"http://{options['host']}:{port}/"
         self.stdout.write(f"paperwire serving {url} (data in {settings.DATA_DIR})")
         self.stdout.flush()
@@ -58,6 +65,14 @@ class Command(BaseCommand):
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paperwire.settings")
         # Replace this process, so signals (Ctrl-C, SIGTERM) reach the server directly.
         os.execv(sys.executable, argv)  # noqa: S606 - argv is built here, not from input
+
+
+def collect_static() -> None:
+    """Collect with hashed, compressed names whatever the current storage setting is,
+    so the web workers (whose settings see the manifest) serve them cached forever."""
+    collect = CollectStatic()
+    collect.storage = CompressedManifestStaticFilesStorage()
+    call_command(collect, interactive=False, verbosity=0)
 
 
 def _port_from_env() -> int:

@@ -1,0 +1,164 @@
+"""RSS 2.0 and Atom feeds of the daily feed, trending, categories, organizations and authors.
+
+Every feed comes in both formats (`….rss` and `….atom`); item ids are the absolute
+paper page URLs, which never change; item dates are when the paper entered the feed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.contrib.syndication.views import Feed
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+
+from paperwire.papers import feed as daily_feed
+from paperwire.papers.models import Author, FeedEntry, Organization
+
+ITEMS = 50
+CATEGORY_RE = re.compile(r"^[A-Za-z][A-Za-z\-]*(?:\.[A-Za-z\-]+)?$")
+
+
+class PaperFeed(Feed):
+    """Items are feed entries; subclasses say which and how they are titled."""
+
+    feed_type: type[Rss201rev2Feed] = Rss201rev2Feed
+
+    def entries(self, obj: Any) -> QuerySet[FeedEntry]:
+        raise NotImplementedError
+
+    def items(self, obj: Any) -> list[FeedEntry]:
+        return list(self.entries(obj)[:ITEMS])
+
+    def item_title(self, item: FeedEntry) -> str:
+        return item.paper.title
+
+    def item_description(self, item: FeedEntry) -> str:
+        return item.paper.abstract
+
+    def item_link(self, item: FeedEntry) -> str:
+        return item.paper.get_absolute_url()
+
+    def item_pubdate(self, item: FeedEntry) -> dt.datetime:
+        return item.submitted_at
+
+    def item_updateddate(self, item: FeedEntry) -> dt.datetime:
+        return max(item.modified, item.paper.modified)
+
+    def item_author_name(self, item: FeedEntry) -> str | None:
+        paper = item.paper
+        names = paper.author_names()
+        if names:
+            return ", ".join(names[:10]) + (" et al." if len(names) > 10 else "")
+        if paper.organization:
+            return paper.organization.display_name
+        return None
+
+    def item_categories(self, item: FeedEntry) -> list[str]:
+        return list(item.paper.categories or [])
+
+
+def _atom(cls: type[PaperFeed]) -> type[PaperFeed]:
+    """The Atom twin of an RSS feed class."""
+    return type(
+        cls.__name__ + "Atom", (cls,), {"feed_type": Atom1Feed, "subtitle": cls.description}
+    )
+
+
+class DailyFeed(PaperFeed):
+    title = "Daily Papers"
+    description = "Papers as they enter the daily feed, most upvoted first within a day."
+
+    def link(self) -> str:
+        return reverse("daily")
+
+    def entries(self, obj: Any) -> QuerySet[FeedEntry]:
+        latest = daily_feed.latest_feed_date()
+        qs = daily_feed.entries(None)
+        if latest is not None:
+            # The last week of feed days, newest day first.
+            qs = qs.filter(feed_date__gte=latest - dt.timedelta(days=6))
+        return qs.order_by("-feed_date", "-upvotes", "pk")
+
+
+class TrendingFeed(PaperFeed):
+    title = "Trending papers"
+    description = "Papers ranked by upvotes with time decay (see /about#trending)."
+
+    def link(self) -> str:
+        return reverse("about") + "#trending"
+
+    def entries(self, obj: Any) -> QuerySet[FeedEntry]:
+        return daily_feed.entries(None, "trending")
+
+
+class CategoryFeed(PaperFeed):
+    def get_object(self, request: HttpRequest, category: str) -> str:
+        if not CATEGORY_RE.match(category) or len(category) > 32:
+            raise Http404("No such category")
+        return category
+
+    def title(self, obj: str) -> str:
+        return f"Papers in {obj}"
+
+    def description(self, obj: str) -> str:
+        return f"Papers in the feed with the arXiv category {obj}."
+
+    def link(self, obj: str) -> str:
+        return reverse("daily")
+
+    def entries(self, obj: str) -> QuerySet[FeedEntry]:
+        # Categories are a JSON list; matching the quoted name works on SQLite and PostgreSQL.
+        match = Q(paper__primary_category=obj) | Q(paper__categories__icontains=f'"{obj}"')
+        return daily_feed.entries(None, "publishedAt").filter(match)
+
+
+class OrganizationFeed(PaperFeed):
+    def get_object(self, request: HttpRequest, name: str) -> Organization:
+        org = Organization.objects.filter(name=name).first()
+        if org is None:
+            raise Http404("No such organization")
+        return org
+
+    def title(self, obj: Organization) -> str:
+        return f"Papers by {obj.display_name}"
+
+    def description(self, obj: Organization) -> str:
+        return f"Papers of {obj.display_name} as they enter the feed."
+
+    def link(self, obj: Organization) -> str:
+        return reverse("daily")
+
+    def entries(self, obj: Organization) -> QuerySet[FeedEntry]:
+        return daily_feed.entries(None, "publishedAt").filter(paper__organization=obj)
+
+
+class AuthorFeed(PaperFeed):
+    def get_object(self, request: HttpRequest, author_id: int) -> Author:
+        author = Author.objects.filter(pk=author_id).first()
+        if author is None:
+            raise Http404("No such author")
+        return author
+
+    def title(self, obj: Author) -> str:
+        return f"Papers by {obj.name}"
+
+    def description(self, obj: Author) -> str:
+        return f"Papers of {obj.name} as they enter the feed."
+
+    def link(self, obj: Author) -> str:
+        return reverse("daily")
+
+    def entries(self, obj: Author) -> QuerySet[FeedEntry]:
+        return daily_feed.entries(None, "publishedAt").filter(paper__paper_authors__author=obj)
+
+
+DailyFeedAtom = _atom(DailyFeed)
+TrendingFeedAtom = _atom(TrendingFeed)
+CategoryFeedAtom = _atom(CategoryFeed)
+OrganizationFeedAtom = _atom(OrganizationFeed)
+AuthorFeedAtom = _atom(AuthorFeed)

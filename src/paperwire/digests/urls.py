@@ -1,0 +1,39 @@
+from django.urls import path
+
+from paperwire.digests import feeds
+from paperwire.papers.cache import versioned_page
+
+urlpatterns = [
+    path("feeds/daily.rss", versioned_page(feeds.DailyFeed()), name="feed_daily_rss"),
+    path("feeds/daily.atom", versioned_page(feeds.DailyFeedAtom()), name="feed_daily_atom"),
+    path("feeds/trending.rss", versioned_page(feeds.TrendingFeed()), name="feed_trending_rss"),
+    path(
+        "feeds/trending.atom", versioned_page(feeds.TrendingFeedAtom()), name="feed_trending_atom"
+    ),
+    path(
+        "feeds/category/<str:category>.rss",
+        versioned_page(feeds.CategoryFeed()),
+        name="feed_category_rss",
+    ),
+    path(
+        "feeds/category/<str:category>.atom",
+        versioned_page(feeds.CategoryFeedAtom()),
+        name="feed_category_atom",
+    ),
+    path("feeds/org/<str:name>.rss", versioned_page(feeds.OrganizationFeed()), name="feed_org_rss"),
+    path(
+        "feeds/org/<str:name>.atom",
+        versioned_page(feeds.OrganizationFeedAtom()),
+        name="feed_org_atom",
+    ),
+    path(
+        "feeds/author/<int:author_id>.rss",
+        versioned_page(feeds.AuthorFeed()),
+        name="feed_author_rss",
+    ),
+    path(
+        "feeds/author/<int:author_id>.atom",
+        versioned_page(feeds.AuthorFeedAtom()),
+        name="feed_author_atom",
+    ),
+]
