@@ -94,6 +94,22 @@ DEBUG = env_bool("PAPERWIRE_DEBUG", default=False)
 ALLOWED_HOSTS = env_list("PAPERWIRE_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("PAPERWIRE_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_NAME = os.environ.get("PAPERWIRE_SITE_NAME", "paperwire")
+# The public address, for links in e-mails and feeds made outside a request.
+SITE_URL = os.environ.get("PAPERWIRE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Outgoing mail (verification, password reset, digests): an SMTP server.
+EMAIL_BACKEND = os.environ.get(
+    "PAPERWIRE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("PAPERWIRE_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("PAPERWIRE_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("PAPERWIRE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("PAPERWIRE_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("PAPERWIRE_EMAIL_TLS", default=False)
+EMAIL_USE_SSL = env_bool("PAPERWIRE_EMAIL_SSL", default=False)
+EMAIL_TIMEOUT = int(os.environ.get("PAPERWIRE_EMAIL_TIMEOUT", "15"))
+DEFAULT_FROM_EMAIL = os.environ.get("PAPERWIRE_EMAIL_FROM", f"{SITE_NAME} <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 INSTALLED_APPS = [
     "django.contrib.admin",
