@@ -12,6 +12,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "migrate": ("migrate", "create or upgrade the database schema"),
     "import": ("import_papers", "import papers from a JSONL file or a JSON array"),
     "export": ("export_papers", "export every paper as JSONL (to a file, or - for stdout)"),
+    "digest": ("digest", "compose and send e-mail digests (digest send [--dry-run])"),
     "load-demo": ("load_demo", "load the bundled demo papers into an empty database"),
     "createsuperuser": ("createsuperuser", "create a staff account for /admin/"),
     "check": ("check", "check the configuration for problems"),

@@ -16,6 +16,8 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
+from paperwire.digests.compose import topic_filter
+from paperwire.digests.models import Subscription
 from paperwire.papers import feed as daily_feed
 from paperwire.papers.models import Author, FeedEntry, Organization
 
@@ -157,7 +159,37 @@ class AuthorFeed(PaperFeed):
         return daily_feed.entries(None, "publishedAt").filter(paper__paper_authors__author=obj)
 
 
+class SubscriptionFeed(PaperFeed):
+    """A subscriber's own feed (secret URL): the last week's trending papers and topic matches."""
+
+    def get_object(self, request: HttpRequest, token: str) -> Subscription:
+        sub = Subscription.objects.filter(feed_token=token).first()
+        if sub is None or sub.status == Subscription.UNSUBSCRIBED:
+            raise Http404("No such feed")
+        return sub
+
+    def title(self, obj: Subscription) -> str:
+        return "Your papers"
+
+    def description(self, obj: Subscription) -> str:
+        return "Trending papers and papers matching your topics."
+
+    def link(self, obj: Subscription) -> str:
+        return reverse("daily")
+
+    def entries(self, obj: Subscription) -> QuerySet[FeedEntry]:
+        latest = daily_feed.latest_feed_date()
+        qs = daily_feed.entries(None)
+        if latest is not None:
+            qs = qs.filter(feed_date__gte=latest - dt.timedelta(days=6))
+        topics = topic_filter(obj)
+        top = list(qs.order_by("-upvotes", "pk").values_list("pk", flat=True)[:10])
+        wanted = Q(pk__in=top) | topics if topics is not None else Q(pk__in=top)
+        return qs.filter(wanted).distinct().order_by("-feed_date", "-upvotes", "pk")
+
+
 DailyFeedAtom = _atom(DailyFeed)
+SubscriptionFeedAtom = _atom(SubscriptionFeed)
 TrendingFeedAtom = _atom(TrendingFeed)
 CategoryFeedAtom = _atom(CategoryFeed)
 OrganizationFeedAtom = _atom(OrganizationFeed)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from paperwire.digests import feeds
+from paperwire.digests import feeds, views
 from paperwire.papers.cache import versioned_page
 
 urlpatterns = [
@@ -35,5 +35,24 @@ urlpatterns = [
         "feeds/author/<int:author_id>.atom",
         versioned_page(feeds.AuthorFeedAtom()),
         name="feed_author_atom",
+    ),
+]
+
+urlpatterns += [
+    path("subscribe", views.subscribe, name="digest_subscribe"),
+    path("digests/confirm/<str:token>", views.confirm, name="digest_confirm"),
+    path("digests/manage/<str:token>", views.manage, name="digest_manage"),
+    path("digests/unsubscribe/<str:token>", views.unsubscribe, name="digest_unsubscribe"),
+    path("digests/preview", views.preview, name="digest_preview"),
+    # Personal feeds change with the subscriber's topics: never served from the page cache.
+    path(
+        "feeds/subscription/<str:token>.rss",
+        feeds.SubscriptionFeed(),
+        name="feed_subscription_rss",
+    ),
+    path(
+        "feeds/subscription/<str:token>.atom",
+        feeds.SubscriptionFeedAtom(),
+        name="feed_subscription_atom",
     ),
 ]

@@ -1,0 +1,160 @@
+"""Composing a subscriber's digest: the period's trending papers plus their topic matches,
+rendered as plain text and HTML (inline styles, readable with images off)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from paperwire.digests.models import DigestMessage, Subscription
+from paperwire.digests.tokens import make_token
+from paperwire.papers import feed
+from paperwire.papers.models import FeedEntry
+
+TRENDING_COUNT = 10
+MATCH_COUNT = 20
+
+
+@dataclass
+class Digest:
+    subject: str
+    text: str
+    html: str
+    paper_ids: list[str]
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def topic_filter(subscription: Subscription) -> Q | None:
+    """Entries matching any of the subscriber's topics; None when they chose none."""
+    q = Q()
+    for word in subscription.topic_list("keywords"):
+        q |= Q(paper__title__icontains=word) | Q(paper__abstract__icontains=word)
+    for cat in subscription.topic_list("categories"):
+        q |= Q(paper__primary_category=cat) | Q(paper__categories__icontains=f'"{cat}"')
+    for name in subscription.topic_list("authors"):
+        q |= Q(paper__paper_authors__author__name__iexact=name)
+    for org in subscription.topic_list("organizations"):
+        q |= Q(paper__organization__name__iexact=org)
+    return q if q.children else None
+
+
+class PeriodPapers:
+    """The papers of one period, loaded once for all subscribers."""
+
+    def __init__(self, period: feed.FeedPeriod) -> None:
+        self.period = period
+        self.entries: QuerySet[FeedEntry] = feed.entries(period)
+        self.trending = list(self.entries[:TRENDING_COUNT])
+
+    def matches(self, subscription: Subscription) -> list[FeedEntry]:
+        q = topic_filter(subscription)
+        if q is None:
+            return []
+        shown = {e.pk for e in self.trending}
+        found = self.entries.filter(q).exclude(pk__in=shown).distinct()
+        return list(found[:MATCH_COUNT])
+
+
+def unsubscribe_url(subscription: Subscription) -> str:
+    token = make_token("unsubscribe", subscription.pk)
+    return site_url(reverse("digest_unsubscribe", args=[token]))
+
+
+def compose(subscription: Subscription, papers: PeriodPapers) -> Digest | None:
+    """The digest for one subscriber, or None when the period has nothing for them."""
+    matches = papers.matches(subscription)
+    if not papers.trending and not matches:
+        return None
+    period = papers.period
+    label = period.label
+    subject = f"{settings.SITE_NAME}: trending papers, {label}"
+    context: dict[str, Any] = {
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "period_label": label,
+        "period_url": site_url(_period_path(period)),
+        "trending": [_item(e) for e in papers.trending],
+        "matches": [_item(e) for e in matches],
+        "topics": subscription.topics or {},
+        "frequency": subscription.get_frequency_display().lower(),
+        "unsubscribe_url": unsubscribe_url(subscription),
+        "manage_url": site_url(
+            reverse("digest_manage", args=[make_token("manage", subscription.pk)])
+        ),
+        "feed_url": site_url(reverse("feed_subscription_atom", args=[subscription.feed_token])),
+    }
+    ids = [i["id"] for i in context["trending"] + context["matches"]]
+    return Digest(
+        subject=subject,
+        text=render_to_string("digests/email/digest.txt", context),
+        html=render_to_string("digests/email/digest.html", context),
+        paper_ids=ids,
+    )
+
+
+def _period_path(period: feed.FeedPeriod) -> str:
+    if period.kind == "week":
+        return reverse("weekly", args=[period.slug])
+    return f"{reverse('daily')}?date={period.slug}"
+
+
+def _item(entry: FeedEntry) -> dict[str, Any]:
+    paper = entry.paper
+    names = paper.author_names()
+    if names:
+        byline = ", ".join(names[:4]) + (" et al." if len(names) > 4 else "")
+    elif paper.organization:
+        byline = paper.organization.display_name
+    elif paper.num_authors:
+        byline = f"{paper.num_authors} author{'s' if paper.num_authors != 1 else ''}"
+    else:
+        byline = ""
+    abstract = " ".join(paper.abstract.split())
+    return {
+        "id": paper.public_id,
+        "title": paper.title,
+        "url": site_url(paper.get_absolute_url()),
+        "byline": byline,
+        "upvotes": entry.upvotes,
+        "abstract": abstract if len(abstract) <= 400 else abstract[:397].rstrip() + "…",
+    }
+
+
+def message_id_for(subscription_id: int, period: str) -> str:
+    """The same digest always has the same Message-ID, so a re-delivery is recognizable."""
+    key = hashlib.sha256(f"{subscription_id}:{period}".encode()).hexdigest()[:24]
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<digest.{key}@{domain}>"
+
+
+def email_for(message: DigestMessage) -> EmailMultiAlternatives:
+    """The outbox row as a multipart/alternative mail with RFC 8058 one-click headers."""
+    unsubscribe = unsubscribe_url(message.subscription)
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    mail = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.text_body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to_email],
+        headers={
+            "Message-ID": message.message_id,
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "List-Id": f"{settings.SITE_NAME} digest <digest.{host}>",
+            "Auto-Submitted": "auto-generated",
+            "Precedence": "bulk",
+        },
+    )
+    mail.attach_alternative(message.html_body, "text/html")
+    return mail

@@ -1,0 +1,270 @@
+"""Subscribing (double opt-in), managing and unsubscribing; the staff preview; personal feeds."""
+
+from __future__ import annotations
+
+import smtplib
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from paperwire.digests.compose import PeriodPapers, compose, site_url
+from paperwire.digests.models import Subscription
+from paperwire.digests.periods import default_period, parse_period_key
+from paperwire.digests.tokens import BadToken, make_token, read_token
+from paperwire.papers.feed import InvalidPeriod
+
+TOPIC_KINDS = ("categories", "keywords", "authors", "organizations")
+MAX_TOPICS = 20
+SUBSCRIBE_PER_IP_PER_HOUR = 10
+CONFIRMATIONS_PER_DAY = 3
+
+
+def _topic_field(label: str, help_text: str) -> forms.CharField:
+    return forms.CharField(label=label, required=False, max_length=1000, help_text=help_text)
+
+
+class PreferencesForm(forms.Form):
+    frequency = forms.ChoiceField(choices=Subscription.FREQUENCIES, initial=Subscription.DAILY)
+    categories = _topic_field("arXiv categories", "comma-separated, e.g. cs.CL, cs.LG")
+    keywords = _topic_field("Keywords", "comma-separated words or phrases")
+    authors = _topic_field("Authors", "comma-separated full names")
+    organizations = _topic_field("Organizations", "comma-separated handles, e.g. tencent")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for kind in TOPIC_KINDS:
+            items = [t.strip() for t in (data.get(kind) or "").split(",") if t.strip()]
+            if len(items) > MAX_TOPICS:
+                self.add_error(kind, f"at most {MAX_TOPICS} entries")
+            if any(len(t) > 100 for t in items):
+                self.add_error(kind, "each entry may have at most 100 characters")
+            data[kind] = items
+        return data
+
+    def topics(self) -> dict[str, list[str]]:
+        return {k: self.cleaned_data[k] for k in TOPIC_KINDS if self.cleaned_data.get(k)}
+
+
+class SubscribeForm(PreferencesForm):
+    email = forms.EmailField(max_length=254)
+    field_order = ["email", "frequency", *TOPIC_KINDS]
+
+
+def _initial(sub: Subscription) -> dict[str, Any]:
+    return {"frequency": sub.frequency, **{k: ", ".join(sub.topic_list(k)) for k in TOPIC_KINDS}}
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def _rate_limited(key: str, limit: int, seconds: int) -> bool:
+    cache.add(key, 0, seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, seconds)
+        count = 1
+    return count > limit
+
+
+@require_http_methods(["GET", "POST"])
+def subscribe(request: HttpRequest) -> HttpResponse:
+    """The form every page's e-mail field leads to. The answer never says whether an
+    address was already subscribed."""
+    if request.method == "GET":
+        form = SubscribeForm(initial={"email": request.GET.get("email", "")[:254]})
+        return render(request, "digests/subscribe.html", {"form": form})
+    form = SubscribeForm(request.POST)
+    if not form.is_valid():
+        return render(request, "digests/subscribe.html", {"form": form}, status=400)
+    if _rate_limited(f"subscribe:ip:{_client_ip(request)}", SUBSCRIBE_PER_IP_PER_HOUR, 3600):
+        return render(
+            request,
+            "digests/message.html",
+            {"title": "Too many requests", "text": "Please try again in an hour."},
+            status=429,
+        )
+    email = form.cleaned_data["email"].strip().lower()
+    sub, _ = Subscription.objects.get_or_create(
+        email=email, defaults={"frequency": form.cleaned_data["frequency"]}
+    )
+    if sub.status != Subscription.ACTIVE:
+        # Preferences of a confirmed subscription change only through its manage link.
+        sub.frequency = form.cleaned_data["frequency"]
+        sub.topics = form.topics()
+        sub.status = Subscription.PENDING
+        sub.save(update_fields=["frequency", "topics", "status"])
+    try:
+        _send_confirmation(sub)
+    except (OSError, smtplib.SMTPException):
+        return render(
+            request,
+            "digests/message.html",
+            {
+                "title": "We could not send the confirmation mail",
+                "text": "The mail server did not answer. Nothing was lost: please try again "
+                "in a few minutes.",
+            },
+            status=503,
+        )
+    return render(
+        request,
+        "digests/message.html",
+        {
+            "title": "Check your inbox",
+            "text": f"If {email} can receive mail, a message is on its way with a link to "
+            "confirm your subscription (or to manage it, if you are already subscribed).",
+        },
+    )
+
+
+def _send_confirmation(sub: Subscription) -> None:
+    now = timezone.now()
+    recent = sub.last_confirmation_at and (now - sub.last_confirmation_at).days < 1
+    if recent and sub.confirmations_sent >= CONFIRMATIONS_PER_DAY:
+        return  # silently: the answer must not differ, and the address is not bombed
+    active = sub.status == Subscription.ACTIVE
+    purpose = "manage" if active else "confirm"
+    link = site_url(reverse(f"digest_{purpose}", args=[make_token(purpose, sub.pk)]))
+    context = {"site_name": settings.SITE_NAME, "link": link, "sub": sub, "active": active}
+    send_mail(
+        subject=f"{settings.SITE_NAME}: "
+        + ("manage your subscription" if active else "confirm your subscription"),
+        message=render_to_string("digests/email/confirm.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[sub.email],
+    )
+    Subscription.objects.filter(pk=sub.pk).update(
+        confirmations_sent=(sub.confirmations_sent if recent else 0) + 1,
+        last_confirmation_at=now,
+    )
+
+
+def _subscription_from(purpose: str, token: str) -> Subscription:
+    pk = read_token(purpose, token)
+    sub = Subscription.objects.filter(pk=pk).first()
+    if sub is None:
+        raise BadToken("this subscription no longer exists")
+    return sub
+
+
+def _bad_link(request: HttpRequest, exc: BadToken) -> HttpResponse:
+    text = f"Sorry, {exc}. You can always subscribe again or use the link in your latest digest."
+    return render(
+        request,
+        "digests/message.html",
+        {"title": "This link does not work", "text": text},
+        status=404,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        sub = _subscription_from("confirm", token)
+    except BadToken as exc:
+        return _bad_link(request, exc)
+    if request.method == "POST" and sub.status != Subscription.UNSUBSCRIBED:
+        if sub.status != Subscription.ACTIVE:
+            sub.status = Subscription.ACTIVE
+            sub.confirmed_at = timezone.now()
+            sub.save(update_fields=["status", "confirmed_at"])
+        return _manage_page(request, sub, confirmed=True)
+    return render(request, "digests/confirm.html", {"sub": sub})
+
+
+@require_http_methods(["GET", "POST"])
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        sub = _subscription_from("manage", token)
+    except BadToken as exc:
+        return _bad_link(request, exc)
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            sub.frequency = form.cleaned_data["frequency"]
+            sub.topics = form.topics()
+            sub.save(update_fields=["frequency", "topics"])
+            return _manage_page(request, sub, saved=True)
+        return _manage_page(request, sub, form=form, status=400)
+    return _manage_page(request, sub)
+
+
+def _manage_page(
+    request: HttpRequest,
+    sub: Subscription,
+    *,
+    form: PreferencesForm | None = None,
+    status: int = 200,
+    **flags: bool,
+) -> HttpResponse:
+    context = {
+        "sub": sub,
+        "form": form or PreferencesForm(initial=_initial(sub)),
+        "manage_token": make_token("manage", sub.pk),
+        "unsubscribe_token": make_token("unsubscribe", sub.pk),
+        "feed_url": site_url(reverse("feed_subscription_atom", args=[sub.feed_token])),
+        **flags,
+    }
+    return render(request, "digests/manage.html", context, status=status)
+
+
+@csrf_exempt  # RFC 8058: mail providers POST here without cookies; the signed token is the proof
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        sub = _subscription_from("unsubscribe", token)
+    except BadToken as exc:
+        return _bad_link(request, exc)
+    if request.method == "POST":
+        if sub.status != Subscription.UNSUBSCRIBED:
+            sub.status = Subscription.UNSUBSCRIBED
+            sub.unsubscribed_at = timezone.now()
+            sub.save(update_fields=["status", "unsubscribed_at"])
+        return render(
+            request,
+            "digests/message.html",
+            {
+                "title": "You are unsubscribed",
+                "text": f"{sub.email} will get no more digests. Subscribe again at any time.",
+            },
+        )
+    return render(request, "digests/unsubscribe.html", {"sub": sub, "token": token})
+
+
+@staff_member_required
+def preview(request: HttpRequest) -> HttpResponse:
+    """Staff: the digest one subscriber would get for one period, as HTML or text."""
+    email = request.GET.get("email", "").strip().lower()
+    key = request.GET.get("period", "")
+    sub = Subscription.objects.filter(email=email).first()
+    if sub is None:
+        return HttpResponse(
+            "No subscription for that e-mail.", status=404, content_type="text/plain"
+        )
+    try:
+        period = (
+            parse_period_key(key) if key else default_period(sub.frequency, timezone.now().date())
+        )
+    except InvalidPeriod as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain")
+    if period is None:
+        return HttpResponse("There are no papers yet.", content_type="text/plain")
+    digest = compose(sub, PeriodPapers(period))
+    if digest is None:
+        return HttpResponse("Nothing to send for that period.", content_type="text/plain")
+    if request.GET.get("format") == "text":
+        return HttpResponse(digest.text, content_type="text/plain; charset=utf-8")
+    return HttpResponse(digest.html)
