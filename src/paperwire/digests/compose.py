@@ -56,6 +56,11 @@ class PeriodPapers:
         self.period = period
         self.entries: QuerySet[FeedEntry] = feed.entries(period)
         self.trending = list(self.entries[:TRENDING_COUNT])
+        # The same for every subscriber: rendered once per period, not once per mail.
+        items = [_item(e) for e in self.trending]
+        self.trending_ids = [i["id"] for i in items]
+        self.trending_text = render_to_string("digests/email/_items.txt", {"items": items})
+        self.trending_html = render_to_string("digests/email/_items.html", {"items": items})
 
     def matches(self, subscription: Subscription) -> list[FeedEntry]:
         q = topic_filter(subscription)
@@ -84,7 +89,8 @@ def compose(subscription: Subscription, papers: PeriodPapers) -> Digest | None:
         "site_url": settings.SITE_URL,
         "period_label": label,
         "period_url": site_url(_period_path(period)),
-        "trending": [_item(e) for e in papers.trending],
+        "trending_text": papers.trending_text,
+        "trending_html": papers.trending_html,
         "matches": [_item(e) for e in matches],
         "topics": subscription.topics or {},
         "frequency": subscription.get_frequency_display().lower(),
@@ -94,7 +100,7 @@ def compose(subscription: Subscription, papers: PeriodPapers) -> Digest | None:
         ),
         "feed_url": site_url(reverse("feed_subscription_atom", args=[subscription.feed_token])),
     }
-    ids = [i["id"] for i in context["trending"] + context["matches"]]
+    ids = papers.trending_ids + [i["id"] for i in context["matches"]]
     return Digest(
         subject=subject,
         text=render_to_string("digests/email/digest.txt", context),

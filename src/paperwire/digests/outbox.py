@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.mail import get_connection
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from paperwire.digests.compose import PeriodPapers, compose, email_for, message_id_for
@@ -61,6 +61,7 @@ def compose_period(
     done = set(DigestMessage.objects.filter(period=key).values_list("subscription_id", flat=True))
     subscribers = Subscription.objects.filter(status=Subscription.ACTIVE, frequency=frequency)
     now = timezone.now()
+    pending: list[DigestMessage] = []
     for sub in subscribers.order_by("pk").iterator(chunk_size=500):
         if progress:
             progress(1)
@@ -68,29 +69,38 @@ def compose_period(
             summary.already_composed += 1
             continue
         digest = compose(sub, papers)
-        row = DigestMessage(
-            subscription=sub,
-            period=key,
-            to_email=sub.email,
-            message_id=message_id_for(sub.pk, key),
-            next_attempt_at=now,
-            status=DigestMessage.QUEUED if digest else DigestMessage.EMPTY,
-            subject=digest.subject if digest else "",
-            text_body=digest.text if digest else "",
-            html_body=digest.html if digest else "",
-            paper_ids=digest.paper_ids if digest else [],
+        pending.append(
+            DigestMessage(
+                subscription=sub,
+                period=key,
+                to_email=sub.email,
+                message_id=message_id_for(sub.pk, key),
+                next_attempt_at=now,
+                status=DigestMessage.QUEUED if digest else DigestMessage.EMPTY,
+                subject=digest.subject if digest else "",
+                text_body=digest.text if digest else "",
+                html_body=digest.html if digest else "",
+                paper_ids=digest.paper_ids if digest else [],
+            )
         )
-        try:
-            with transaction.atomic():
-                row.save()
-        except IntegrityError:
-            # Another process composed it first: the idempotency key at work.
-            summary.already_composed += 1
-            continue
-        if digest:
-            summary.composed += 1
-        else:
+        if len(pending) >= 500:
+            _insert(pending, summary)
+    _insert(pending, summary)
+
+
+def _insert(rows: list[DigestMessage], summary: RunSummary) -> None:
+    """Insert composed rows; a row another process inserted first is skipped by the
+    unique (subscription, period) key, the idempotency key at work."""
+    if not rows:
+        return
+    with transaction.atomic():
+        DigestMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    for row in rows:
+        if row.status == DigestMessage.EMPTY:
             summary.empty += 1
+        else:
+            summary.composed += 1
+    rows.clear()
 
 
 def _permanent(exc: Exception) -> bool:
@@ -141,14 +151,15 @@ def claim_due(limit: int) -> list[int]:
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    claimed = []
-    for pk in candidates:
-        won = DigestMessage.objects.filter(pk=pk, status=DigestMessage.QUEUED).update(
-            status=DigestMessage.SENDING, claimed_at=now, claimed_by=_this_process()
-        )
-        if won:
-            claimed.append(pk)
-    return claimed
+    me = _this_process()
+    # One conditional UPDATE: a row another sender claimed meanwhile is no longer QUEUED.
+    DigestMessage.objects.filter(pk__in=candidates, status=DigestMessage.QUEUED).update(
+        status=DigestMessage.SENDING, claimed_at=now, claimed_by=me
+    )
+    mine = DigestMessage.objects.filter(
+        pk__in=candidates, status=DigestMessage.SENDING, claimed_by=me, claimed_at=now
+    )
+    return sorted(mine.values_list("pk", flat=True))
 
 
 def send_due(*, summary: RunSummary, batch: int = 200, progress: Progress | None = None) -> None:
@@ -163,9 +174,10 @@ def send_due(*, summary: RunSummary, batch: int = 200, progress: Progress | None
         except (OSError, smtplib.SMTPException) as exc:
             _release(ids, f"cannot reach the mail server: {exc}", summary)
             return
+        messages = DigestMessage.objects.select_related("subscription").filter(pk__in=ids)
         try:
-            for pk in ids:
-                _send_one(connection, pk, summary)
+            for message in messages.order_by("pk"):
+                _send_one(connection, message, summary)
                 if progress:
                     progress(1)
         finally:
@@ -175,8 +187,8 @@ def send_due(*, summary: RunSummary, batch: int = 200, progress: Progress | None
                 pass
 
 
-def _send_one(connection: object, pk: int, summary: RunSummary) -> None:
-    message = DigestMessage.objects.select_related("subscription").get(pk=pk)
+def _send_one(connection: object, message: DigestMessage, summary: RunSummary) -> None:
+    pk = message.pk
     if message.subscription.status != Subscription.ACTIVE:
         # Unsubscribed after composition: never send.
         DigestMessage.objects.filter(pk=pk).update(
