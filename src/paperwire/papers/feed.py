@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db.models import Expression, F, FloatField, Func, QuerySet, Value
 from django.db.models.functions import Cast, Greatest, Power
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 
-from paperwire.papers.models import FeedEntry
+from paperwire.papers.models import FeedEntry, Paper, PaperAuthor
 
 PeriodKind = Literal["day", "week", "month"]
 SortKey = Literal["upvotes", "publishedAt", "trending"]
@@ -83,6 +85,15 @@ def month_of(date: dt.date) -> FeedPeriod:
     return FeedPeriod("month", start, following - dt.timedelta(days=1))
 
 
+# Years whose neighbouring periods (previous/next links, nearest day) are still dates.
+MIN_YEAR, MAX_YEAR = 1000, 9998
+
+
+def _check_year(year: int, what: str) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidPeriod(f"{what} is out of range: years run from {MIN_YEAR} to {MAX_YEAR}")
+
+
 def parse_day(value: str) -> FeedPeriod:
     if not _DATE_RE.match(value):
         raise InvalidPeriod(f"date {value!r} is not of the form YYYY-MM-DD, e.g. 2026-01-05")
@@ -90,6 +101,7 @@ def parse_day(value: str) -> FeedPeriod:
         date = dt.date.fromisoformat(value)
     except ValueError as exc:
         raise InvalidPeriod(f"date {value!r} does not exist: {exc}") from None
+    _check_year(date.year, f"date {value!r}")
     return day(date)
 
 
@@ -98,6 +110,7 @@ def parse_week(value: str) -> FeedPeriod:
     if not match:
         raise InvalidPeriod(f"week {value!r} is not of the form YYYY-Www, e.g. 2026-W02")
     year, week = int(match.group(1)), int(match.group(2))
+    _check_year(year, f"week {value!r}")
     try:
         start = dt.date.fromisocalendar(year, week, 1)
     except ValueError:
@@ -110,7 +123,8 @@ def parse_month(value: str) -> FeedPeriod:
     if not match:
         raise InvalidPeriod(f"month {value!r} is not of the form YYYY-MM, e.g. 2026-01")
     year, month = int(match.group(1)), int(match.group(2))
-    if not (1 <= month <= 12 and 1 <= year <= 9999):
+    _check_year(year, f"month {value!r}")
+    if not 1 <= month <= 12:
         raise InvalidPeriod(f"month {value!r} does not exist: months run from 01 to 12")
     return month_of(dt.date(year, month, 1))
 
@@ -133,8 +147,9 @@ class _EpochSeconds(Func):
     output_field = FloatField()
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # julianday, not strftime('%s'): a literal %s would be taken for a query parameter.
         return self.as_sql(
-            compiler, connection, template="CAST(strftime('%%s', %(expressions)s) AS REAL)"
+            compiler, connection, template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)"
         )
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
@@ -150,10 +165,43 @@ def trending_score(now: dt.datetime | None = None) -> Expression:
     return Cast(F("upvotes"), FloatField()) / Power(age_hours + Value(2.0), Value(TRENDING_GRAVITY))
 
 
+class _WithAuthorNames(ModelIterable):
+    """Feed entries whose papers know their author names, loaded in one narrow query.
+
+    prefetch_related("paper__paper_authors__author") builds two model objects per author
+    (~10 a paper): on a feed page that cost more than the rest of the query.
+    """
+
+    def __iter__(self) -> Iterator[Any]:
+        rows = list(super().__iter__())
+        attach_author_names([row.paper for row in rows])
+        yield from rows
+
+
+def attach_author_names(papers: list[Paper]) -> None:
+    """Give each paper its author names in byline order (Paper.author_names reads them)."""
+    names: dict[int, list[str]] = {paper.pk: [] for paper in papers}
+    ids = list(names)
+    for start in range(0, len(ids), 500):
+        rows = (
+            PaperAuthor.objects.filter(paper_id__in=ids[start : start + 500])
+            .order_by("paper_id", "position")
+            .values_list("paper_id", "author__name")
+        )
+        for paper_id, name in rows:
+            names[paper_id].append(name)
+    for paper in papers:
+        paper.__dict__["_author_names"] = names[paper.pk]
+
+
 def entries(period: FeedPeriod | None, sort: SortKey = "upvotes") -> QuerySet[FeedEntry]:
     """Feed entries of a period (all periods when None), with what a card shows loaded."""
-    qs = FeedEntry.objects.select_related("paper", "paper__organization", "submitted_by")
-    qs = qs.prefetch_related("paper__paper_authors__author")
+    qs = FeedEntry.objects.filter(paper__hidden=False).select_related(
+        "paper", "paper__organization", "submitted_by"
+    )
+    # Author names come with the entries, read by one narrow query (see _WithAuthorNames).
+    # _iterable_class is how values()/values_list() pick their rows; clones keep it.
+    qs._iterable_class = _WithAuthorNames
     if period is not None:
         qs = qs.filter(feed_date__range=(period.start, period.end))
     if sort == "trending":

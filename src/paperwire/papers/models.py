@@ -67,6 +67,8 @@ class Paper(models.Model):
     authors: models.ManyToManyField[Author, PaperAuthor] = models.ManyToManyField(
         Author, through="PaperAuthor", related_name="papers"
     )
+    # Set by moderators: a hidden paper leaves the feed pages and the API.
+    hidden = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
@@ -88,7 +90,11 @@ class Paper(models.Model):
         return ARXIV_PDF + self.arxiv_id if self.arxiv_id else ""
 
     def author_names(self) -> list[str]:
-        """Names in paper order; uses prefetched rows when the caller prefetched them."""
+        """Names in paper order; uses names or rows the caller loaded (feed.entries loads
+        names, see feed.attach_author_names; others prefetch paper_authors__author)."""
+        names: list[str] | None = self.__dict__.get("_author_names")
+        if names is not None:
+            return names
         return [pa.author.name for pa in self.paper_authors.all()]
 
     @property

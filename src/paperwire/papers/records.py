@@ -65,12 +65,26 @@ class PaperRecord:
 # Optional free-text and URL fields, by their name in our JSONL and (after |) in HF's JSON.
 TEXT_FIELDS = {
     "comments": ("comments", MAX_TEXT),
-    "journal_ref": ("journal_ref", MAX_TEXT),
+    "journal_ref": ("journal_ref", 500),  # Paper.journal_ref is a CharField(500)
     "doi": ("doi", 200),
     "license": ("license", 300),
     "code_url": ("githubRepo", MAX_URL),
     "project_url": ("projectPage", MAX_URL),
 }
+# Shown as links: anything but http(s) (javascript:, data:) would run in the reader's browser.
+URL_FIELDS = {"license", "code_url", "project_url"}
+
+
+def _text_field(obj: dict[str, Any], key: str, name: str, limit: int) -> str | None:
+    value = _str(obj, key, limit=limit)
+    if value and name in URL_FIELDS:
+        _check_url(value, key)
+    return value
+
+
+def _check_url(value: str, key: str) -> None:
+    if not value.lower().startswith(("http://", "https://")):
+        raise RecordError(f"'{key}' must be an http(s) URL, not {value[:40]!r}")
 
 
 def _str(obj: dict[str, Any], key: str, *, limit: int, required: bool = False) -> str | None:
@@ -147,6 +161,8 @@ def _organization(value: Any) -> OrganizationRecord | None:
     name = _str(value, "name", limit=100, required=True) or ""
     fullname = _str(value, "fullname", limit=200) or ""
     avatar = _str(value, "avatar", limit=MAX_URL) or _str(value, "avatarUrl", limit=MAX_URL) or ""
+    if not avatar.lower().startswith(("http://", "https://")):
+        avatar = ""  # a relative or script URL is no picture we can show; the name is enough
     return OrganizationRecord(name, fullname, avatar)
 
 
@@ -212,7 +228,7 @@ def _from_jsonl(obj: dict[str, Any]) -> PaperRecord:
         num_comments=_count(obj, "num_comments"),
     )
     for name, (_, limit) in TEXT_FIELDS.items():
-        value = _str(obj, name, limit=limit)
+        value = _text_field(obj, name, name, limit)
         if value is not None:
             rec.text_fields[name] = value
     return rec
@@ -227,13 +243,14 @@ def _from_hf_paper(paper: dict[str, Any], outer: dict[str, Any]) -> PaperRecord:
         arxiv_id=arxiv,
         abstract=_str(paper, "summary", limit=MAX_ABSTRACT),
         published_at=parse_when(paper.get("publishedAt"), "publishedAt"),
-        authors=_authors(paper.get("authors")),
+        # [] is "names not known" (a paper has authors): it must not erase stored names.
+        authors=_authors(paper.get("authors")) or None,
         organization=_organization(outer.get("organization") or paper.get("organization")),
         upvotes=_count(paper, "upvotes"),
     )
-    rec.num_authors = len(rec.authors) if rec.authors is not None else None
+    rec.num_authors = len(rec.authors) if rec.authors else _count(paper, "numAuthors")
     for name, (hf_name, limit) in TEXT_FIELDS.items():
-        value = _str(paper, hf_name, limit=limit)
+        value = _text_field(paper, hf_name, name, limit)
         if value:
             rec.text_fields[name] = value
     submitted = parse_when(paper.get("submittedOnDailyAt"), "submittedOnDailyAt")

@@ -65,7 +65,8 @@ def _jsonl_objects(fh: IO[bytes]) -> Iterator[tuple[int, Any, str | None, int]]:
             )
             continue
         try:
-            text = raw.decode("utf-8")
+            # A byte-order mark (files saved by some Windows editors) is not part of the JSON.
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as exc:
             yield number, None, f"not UTF-8 (byte {exc.start + 1}): re-save the file as UTF-8", size
             continue
@@ -74,6 +75,28 @@ def _jsonl_objects(fh: IO[bytes]) -> Iterator[tuple[int, Any, str | None, int]]:
         except json.JSONDecodeError as exc:
             hint = " (the file may be truncated)" if not raw.endswith(b"\n") else ""
             yield number, None, f"not valid JSON: {exc.msg} at column {exc.colno}{hint}", size
+        except RecursionError:
+            yield number, None, "not valid JSON: nested too deeply", size
+
+
+def _is_jsonl(data: bytes) -> bool:
+    """Whether the first line is a whole JSON value with more lines after it."""
+    first, _, rest = data.partition(b"\n")
+    if not rest.strip():
+        return False
+    try:
+        json.loads(first.decode("utf-8-sig"))
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _array_problem(exc: Exception, size: int) -> tuple[int, None, str, int]:
+    if isinstance(exc, UnicodeDecodeError):
+        return 1, None, f"not UTF-8 (byte {exc.start + 1}): re-save the file as UTF-8", size
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.lineno, None, f"not valid JSON: {exc.msg} (the file may be truncated)", size
+    return 1, None, "not valid JSON: nested too deeply", size
 
 
 def _array_objects(fh: IO[bytes]) -> Iterator[tuple[int, Any, str | None, int]]:
@@ -82,12 +105,15 @@ def _array_objects(fh: IO[bytes]) -> Iterator[tuple[int, Any, str | None, int]]:
         yield 1, None, f"JSON array file is over {MAX_ARRAY_FILE_BYTES:,} bytes: use JSONL", 0
         return
     try:
-        items = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        yield 1, None, f"not UTF-8 (byte {exc.start + 1}): re-save the file as UTF-8", len(data)
-        return
-    except json.JSONDecodeError as exc:
-        yield exc.lineno, None, f"not valid JSON: {exc.msg} (the file may be truncated)", len(data)
+        items = json.loads(data.decode("utf-8-sig"))
+    except (ValueError, RecursionError) as exc:
+        if _is_jsonl(data):
+            # One JSON value per line that happens to start with '[': read it line by line,
+            # so one bad line does not cost the whole file.
+            fh.seek(0)
+            yield from _jsonl_objects(fh)
+        else:
+            yield _array_problem(exc, len(data))
         return
     if not isinstance(items, list):
         yield 1, None, "expected a JSON array of papers or one JSON object per line", len(data)
@@ -104,7 +130,7 @@ def import_file(path: Path, *, progress: Progress | None = None) -> ImportResult
     """
     result = ImportResult()
     with path.open("rb") as fh:
-        head = fh.read(1024).lstrip()
+        head = fh.read(1024).removeprefix(b"\xef\xbb\xbf").lstrip()
         fh.seek(0)
         reader = _array_objects if head.startswith(b"[") else _jsonl_objects
         seen: dict[str, int] = {}

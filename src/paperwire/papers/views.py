@@ -115,7 +115,7 @@ def _paper_or_404(paper_id: str) -> Paper:
     qs = Paper.objects.select_related("organization", "feed_entry").prefetch_related(
         "paper_authors__author"
     )
-    return get_object_or_404(qs, public_id=paper_id)
+    return get_object_or_404(qs, public_id=paper_id, hidden=False)
 
 
 @versioned_page

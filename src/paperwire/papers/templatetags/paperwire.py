@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.template.defaultfilters import truncatechars
+from django.utils.safestring import mark_safe
 
 from paperwire.papers.feed import format_feed_date
 from paperwire.papers.models import Paper
@@ -13,6 +15,15 @@ from paperwire.papers.models import Paper
 register = template.Library()
 
 SHOWN_AUTHORS = 5
+
+
+@register.filter(is_safe=True)
+def preview(value: str, length: int) -> str:
+    """truncatechars, without its per-character loop on ASCII text (most abstracts):
+    ASCII has nothing to normalize and no combining characters, so slicing is the same."""
+    if isinstance(value, str) and isinstance(length, int) and length > 0 and value.isascii():
+        return value if len(value) <= length else value[: length - 1] + "…"
+    return truncatechars(value, length)
 
 
 @register.simple_tag
@@ -23,37 +34,32 @@ def feed_date(value: dt.datetime | dt.date | None) -> str:
 @register.simple_tag
 def byline(paper: Paper) -> str:
     """The organization line ("tencent Tencent") or the authors, as on the seed pages."""
+    # Plain escape() and f-strings, not format_html: fifty cards a page made format_html
+    # a tenth of a feed page's render time. The markup is the same.
     parts = []
     org = paper.organization
     if org is not None:
-        avatar = (
-            format_html('<img src="{}" alt="" width="20" height="20" loading="lazy">', org.avatar)
-            if org.avatar
-            else format_html('<span class="org-mark" aria-hidden="true">{}</span>', org.name[:1])
-        )
-        parts.append(
-            format_html(
-                '<span class="org">{}<span class="org-handle">{}</span> {}</span>',
-                avatar,
-                org.name,
-                org.fullname or org.name,
-            )
-        )
+        if org.avatar:
+            avatar = f'<img src="{_e(org.avatar)}" alt="" width="20" height="20" loading="lazy">'
+        else:
+            avatar = f'<span class="org-mark" aria-hidden="true">{_e(org.name[:1])}</span>'
+        handle = f'<span class="org-handle">{_e(org.name)}</span>'
+        parts.append(f'<span class="org">{avatar}{handle} {_e(org.fullname or org.name)}</span>')
     names = paper.author_names()
     if names:
-        shown = format_html_join(", ", "{}", ((n,) for n in names[:SHOWN_AUTHORS]))
+        shown = ", ".join(_e(name) for name in names[:SHOWN_AUTHORS])
         more = len(names) - SHOWN_AUTHORS
-        extra = format_html(" and {} more", more) if more > 0 else ""
-        parts.append(format_html('<span class="authors">{}{}</span>', shown, extra))
+        extra = f" and {more} more" if more > 0 else ""
+        parts.append(f'<span class="authors">{shown}{extra}</span>')
     elif paper.num_authors:
         count = paper.num_authors
-        parts.append(
-            format_html(
-                '<span class="authors">{} author{}</span>', count, "s" if count != 1 else ""
-            )
-        )
+        parts.append(f'<span class="authors">{count} author{"s" if count != 1 else ""}</span>')
     if not parts:
         return ""
-    return format_html(
-        '<p class="byline">{}</p>', format_html_join(" · ", "{}", ((p,) for p in parts))
-    )
+    # Every value above went through _e().
+    return mark_safe('<p class="byline">' + " · ".join(parts) + "</p>")  # noqa: S308
+
+
+def _e(value: object) -> str:
+    """What django.utils.html.escape returns, without its lazy-string wrapper."""
+    return html.escape(str(value))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -25,8 +24,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         target = options["file"]
         if target == "-":
-            count = export_papers(sys.stdout)
-            sys.stdout.flush()
+            # self.stdout, not sys.stdout: call_command(stdout=…) must capture the export too.
+            count = export_papers(self.stdout)  # type: ignore[arg-type]
+            self.stdout.flush()
             self.stderr.write(f"exported {count} paper(s)")
             return
         path = Path(target)

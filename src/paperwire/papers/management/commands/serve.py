@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import filecmp
 import os
+import signal
+import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
+from django.contrib.staticfiles.finders import get_finders
 from django.contrib.staticfiles.management.commands.collectstatic import (
     Command as CollectStatic,
 )
@@ -20,7 +26,8 @@ class Command(BaseCommand):
     help = (
         "Run the site with a production server (granian, several worker processes): "
         "migrates the database, loads the demo papers into an empty one, collects static "
-        "files, then serves on http://HOST:PORT (PORT from --port or the PORT variable)."
+        "files, then serves on http://HOST:PORT (PORT from --port or the PORT variable), "
+        "with the background worker (`paperwire worker`) beside it."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,9 +44,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-migrate", action="store_true", help="skip migrate and collectstatic"
         )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="do not start the background worker (scheduled ingest, digests)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        port = options["port"] or _port_from_env()
+        port = _port_from_env() if options["port"] is None else _checked_port(options["port"])
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
             if not options["no_demo"]:
@@ -63,16 +75,59 @@ class Command(BaseCommand):
             "paperwire.wsgi:application",
         ]  # fmt: skip
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paperwire.settings")
-        # Replace this process, so signals (Ctrl-C, SIGTERM) reach the server directly.
-        os.execv(sys.executable, argv)  # noqa: S606 - argv is built here, not from input
+        children = [subprocess.Popen(argv)]
+        if not options["no_worker"]:
+            worker = [sys.executable, "-m", "paperwire.cli", "worker"]
+            children.append(subprocess.Popen(worker, stdout=subprocess.DEVNULL))
+        sys.exit(_supervise(children))
+
+
+def _supervise(children: list[subprocess.Popen[bytes]]) -> int:
+    """Wait for the web server; pass SIGTERM/SIGINT on to every child; stop the worker
+    when the web server ends. Returns the web server's exit status."""
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    code = children[0].wait()
+    for child in children[1:]:
+        if child.poll() is None:
+            child.terminate()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    return code
 
 
 def collect_static() -> None:
     """Collect with hashed, compressed names whatever the current storage setting is,
     so the web workers (whose settings see the manifest) serve them cached forever."""
+    if _static_is_current():
+        return
     collect = CollectStatic()
     collect.storage = CompressedManifestStaticFilesStorage()
     call_command(collect, interactive=False, verbosity=0)
+
+
+def _static_is_current() -> bool:
+    """True when STATIC_ROOT has a manifest and an identical copy of every source file:
+    collecting again would write the same files, and hashing and compressing them all
+    takes about a second of every start."""
+    root = Path(settings.STATIC_ROOT)
+    if not (root / "staticfiles.json").is_file():
+        return False
+    ignore = apps.get_app_config("staticfiles").ignore_patterns  # type: ignore[attr-defined]
+    for finder in get_finders():
+        for path, storage in finder.list(ignore):
+            copy = root / path
+            if not copy.is_file() or not filecmp.cmp(storage.path(path), copy, shallow=False):
+                return False
+    return True
 
 
 def _port_from_env() -> int:
@@ -83,4 +138,10 @@ def _port_from_env() -> int:
         raise CommandError(f"PORT={raw!r} is not a number: set PORT to e.g. 8000") from None
     if not 0 < port < 65536:
         raise CommandError(f"PORT={port} is out of range: use 1-65535")
+    return port
+
+
+def _checked_port(port: int) -> int:
+    if not 0 < port < 65536:
+        raise CommandError(f"--port {port} is out of range: use 1-65535")
     return port

@@ -1,0 +1,144 @@
+"""Real Chromium (Debian's, driven by Playwright) on the real server with the demo papers."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+DEMO_DAYS = {"2026-01-05": 20, "2026-01-07": 28, "2026-02-03": 53, "2026-06-11": 36}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (`make chromium` installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def heading(page: Any) -> str:
+    return str(page.locator("h1").first.inner_text()).strip()
+
+
+def test_feed_previous_day_paper_and_markdown(page: Any, live_paperwire, demo_home) -> None:
+    home, label, count = demo_home  # June 11, 2026 on today's clock
+    page.goto(live_paperwire.url + "/")
+    assert heading(page) == label
+    assert page.locator("ol.cards > li.card").count() == min(count, 50)
+    earlier = sorted(day for day in DEMO_DAYS if day < home.isoformat())
+    if not earlier:  # a clock on the first demo day: step back from the last one instead
+        page.goto(live_paperwire.url + "/?date=2026-06-11")
+        earlier = sorted(day for day in DEMO_DAYS if day < "2026-06-11")
+
+    page.locator("a.pager-prev").click()
+    page.wait_for_url(f"**/?date={earlier[-1]}")
+    assert page.locator(".pager .count").inner_text() == f"{DEMO_DAYS[earlier[-1]]} papers"
+    assert page.locator("ol.cards > li.card").count() == min(DEMO_DAYS[earlier[-1]], 50)
+
+    first = page.locator("ol.cards h3 a").first
+    title = str(first.inner_text()).strip()
+    first.click()
+    page.wait_for_url("**/papers/*")
+    assert heading(page) == title
+    assert page.locator("section[aria-labelledby=abstract-heading]").inner_text()
+
+    markdown_link = page.get_by_role("link", name="Markdown")
+    href = markdown_link.get_attribute("href")
+    assert href is not None and href.endswith(".md")
+    with page.expect_response(lambda r: r.url.endswith(".md")) as answer:
+        markdown_link.click()
+    response = answer.value
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("text/markdown")
+    assert response.text().startswith(f"# {title}\n")
+    # Shown in the tab as text, not offered as a download.
+    page.wait_for_url("**/*.md")
+    assert str(page.locator("body").inner_text()).startswith(f"# {title}")
+
+
+def test_next_day_link_and_week_view(page: Any, live_paperwire) -> None:
+    page.goto(live_paperwire.url + "/?date=2026-01-05")
+    assert page.locator("a.pager-prev").count() == 0
+    page.locator("a.pager-next").click()
+    page.wait_for_url("**/?date=2026-01-07")
+    assert heading(page) == "January 7, 2026"
+
+    page.get_by_role("navigation", name="Feed period").get_by_role("link", name="Week").click()
+    page.wait_for_url("**/week/2026-W02")
+    assert heading(page) == "Week 2, 2026"
+    assert page.locator("ol.cards > li.card").count() == 48
+
+
+def test_keyboard_reaches_the_first_paper(page: Any, live_paperwire) -> None:
+    page.goto(live_paperwire.url + "/")
+    first_paper = str(page.locator("ol.cards h3 a").first.inner_text()).strip()
+
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent").strip() == "Skip to content"
+    assert page.evaluate("document.activeElement.getBoundingClientRect().left") >= 0
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.textContent").strip()
+        if focused == first_paper:
+            break
+    else:
+        pytest.fail("Tab never reached the first paper's link")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/papers/*")
+    assert heading(page) == first_paper
+
+
+def test_dark_mode_follows_the_system(browser: Any, live_paperwire) -> None:
+    colors = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme)
+        page = context.new_page()
+        page.goto(live_paperwire.url + "/")
+        colors[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        context.close()
+
+    assert colors["light"] != colors["dark"]
+
+
+def test_narrow_screen_has_no_sideways_scrolling(browser: Any, live_paperwire) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    try:
+        page.goto(live_paperwire.url + "/")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0
+    finally:
+        context.close()
+
+
+def test_unknown_paper_shows_the_404_page(page: Any, live_paperwire) -> None:
+    response = page.goto(live_paperwire.url + "/papers/2401.99999")
+
+    assert response is not None and response.status == 404
+    assert "404" in heading(page)
+    assert page.get_by_text("No paper has this id.").is_visible()

@@ -1,0 +1,330 @@
+"""Real-service fixtures shared by the whole suite.
+
+Everything runs on this machine and talks only to 127.0.0.1: a real SQLite
+file for pytest-django, and one real `paperwire serve` (granian, demo data)
+per session for the HTTP, Hugging Face client and browser tests.
+
+pytest-django loads the settings module before any conftest is imported, so
+the PAPERWIRE_* variables below only reach subprocesses and code that reads
+the environment later; the settings already loaded are pointed at the same
+temporary data directory here, before any database connection is made.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_TMP_ROOT = Path(tempfile.mkdtemp(prefix="paperwire-tests-"))
+atexit.register(shutil.rmtree, _TMP_ROOT, ignore_errors=True)
+TEST_DATA_DIR = _TMP_ROOT / "data"
+TEST_DATA_DIR.mkdir()
+
+os.environ["PAPERWIRE_DATA_DIR"] = str(TEST_DATA_DIR)
+os.environ["PAPERWIRE_SECRET_KEY"] = "paperwire-tests-not-a-secret"
+os.environ["PAPERWIRE_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+os.environ.pop("PAPERWIRE_DATABASE_URL", None)
+os.environ.pop("PAPERWIRE_DEBUG", None)
+
+
+def _point_settings_at_test_data_dir() -> None:
+    from django.conf import settings
+
+    if not settings.configured:
+        return
+    settings.DATA_DIR = TEST_DATA_DIR
+    settings.STATIC_ROOT = TEST_DATA_DIR / "static"
+    db = settings.DATABASES["default"]
+    if str(db["ENGINE"]).endswith("sqlite3"):
+        db["NAME"] = str(TEST_DATA_DIR / "paperwire.sqlite3")
+
+
+_point_settings_at_test_data_dir()
+
+# The console scripts of the environment running the tests (.venv/bin).
+BIN_DIR = Path(sys.executable).parent
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEMO_FILE = REPO_ROOT / "src" / "paperwire" / "data" / "demo_papers.jsonl"
+
+
+def bin_path(name: str) -> str:
+    path = BIN_DIR / name
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run `make install-test`")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """Use a real SQLite file (not Django's in-memory default) as the test database."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if str(db["ENGINE"]).endswith("sqlite3"):
+        db.setdefault("TEST", {})["NAME"] = str(TEST_DATA_DIR / "test.sqlite3")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment for a `paperwire` subprocess with its own data directory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env["PAPERWIRE_DATA_DIR"] = str(data_dir)
+    env["PAPERWIRE_SECRET_KEY"] = "paperwire-tests-not-a-secret"
+    env.update(extra)
+    return env
+
+
+def run_cli(
+    *args: str, data_dir: Path, stdin: bytes | None = None, timeout: float = 60, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run `paperwire ARGS` for real and capture what it prints."""
+    return subprocess.run(
+        [bin_path("paperwire"), *args],
+        env=cli_env(data_dir, **env),
+        input=stdin.decode() if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """run_cli: `cli("import", path, data_dir=tmp_path)` runs `paperwire import path`."""
+    return run_cli
+
+
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # A directory that does not exist yet, as on a first `paperwire migrate`.
+    data_dir = tmp_path_factory.mktemp("migrated-template") / "data"
+    done = run_cli("migrate", data_dir=data_dir)
+    assert done.returncode == 0, done.stderr
+    return data_dir
+
+
+@pytest.fixture
+def new_data_dir(_migrated_template: Path, tmp_path: Path) -> Callable[[], Path]:
+    """Make data directories holding an empty, migrated database (migrated once per session)."""
+    counter = iter(range(1_000_000))
+
+    def make() -> Path:
+        data_dir = tmp_path / f"data-{next(counter)}"
+        data_dir.mkdir()
+        for path in _migrated_template.glob("paperwire.sqlite3*"):
+            shutil.copy2(path, data_dir / path.name)
+        return data_dir
+
+    return make
+
+
+@dataclass
+class LiveServer:
+    url: str  # without a trailing slash
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        request = urllib.request.Request(self.url + path, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+
+def _wait_until_up(server: LiveServer, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(f"paperwire serve exited early:\n{server.log.read_text()}")
+        try:
+            status, _ = server.get("/api/daily_papers?limit=1")
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"paperwire serve did not answer in time:\n{server.log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def live_paperwire(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One real `paperwire serve` for the session: it migrates and loads the demo itself."""
+    data_dir = tmp_path_factory.mktemp("live-data")
+    log = data_dir / "serve.log"
+    port = free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [bin_path("paperwire"), "serve", "--port", str(port)],
+            env=cli_env(data_dir),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: granian's workers go with it
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", data_dir, process, log)
+    try:
+        _wait_until_up(server, time.monotonic() + 60)
+        yield server
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+
+# --- small feeds, written as real files and loaded through the real import code ---
+
+THIS_YEAR = time.gmtime().tm_year
+
+# Three feed days (2026-01-05, 2026-01-07, 2026-02-03) with gaps between them, and
+# every kind of byline: author names, an author count, an organization.
+SMALL_FEED: list[dict[str, Any]] = [
+    {
+        "title": "Lemmas Without Morphology",
+        "summary": "We lemmatize six languages without morphological tags.",
+        "published_at": "2023-02-01",
+        "num_authors": 2,
+        "upvotes": 3,
+        "feed_date": "2026-01-05",
+    },
+    {
+        "title": "Hidden-State Clustering for Verification",
+        "summary": "CLUE verifies answers from hidden states.",
+        "published_at": f"{THIS_YEAR}-01-09",
+        "organization": {"name": "tencent", "fullname": "Tencent"},
+        "upvotes": 7,
+        "feed_date": "2026-01-05",
+    },
+    {
+        "id": "2401.01234",
+        "title": "Structured State Spaces, Revisited",
+        "summary": "S4 with named authors and an arXiv id.",
+        "published_at": "2024-01-02",
+        "authors": [{"name": "Ada Lovelace"}, {"name": "Alan Turing"}],
+        "upvotes": 3,
+        "feed_date": "2026-01-05",
+    },
+    {
+        "title": "Esports Replays at Scale",
+        "summary": "A dataset of StarCraft II replays.",
+        "published_at": "2022-07-07",
+        "num_authors": 8,
+        "upvotes": 1,
+        "feed_date": "2026-01-07",
+    },
+    {
+        "title": "GPU Communication Abstractions",
+        "summary": "MSCCL++ rethinks collective communication.",
+        "published_at": "2025-04-11",
+        "num_authors": 13,
+        "upvotes": 0,
+        "feed_date": "2026-02-03",
+    },
+]
+
+
+DEMO_DAY_COUNTS = {"2026-01-05": 20, "2026-01-07": 28, "2026-02-03": 53, "2026-06-11": 36}
+
+
+def home_day(feed_days: Iterable[str]) -> dt.date:
+    """The day `/` shows: the latest with papers up to today, else the latest of all."""
+    today = dt.datetime.now(dt.UTC).date()
+    days = sorted(dt.date.fromisoformat(day) for day in feed_days)
+    past = [day for day in days if day <= today]
+    return past[-1] if past else days[-1]
+
+
+def long_date(day: dt.date) -> str:
+    """A feed page's heading: 'June 11, 2026'."""
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+@pytest.fixture
+def demo_home() -> tuple[dt.date, str, int]:
+    """(day, heading, paper count) of `/` on a site holding the demo papers."""
+    day = home_day(DEMO_DAY_COUNTS)
+    return day, long_date(day), DEMO_DAY_COUNTS[day.isoformat()]
+
+
+def write_jsonl(path: Path, rows: list[Any]) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def import_rows(db: None, tmp_path: Path) -> Callable[[list[Any]], Any]:
+    """Write rows as a JSONL file and import it with the real import code."""
+    from paperwire.papers.transfer import import_file
+
+    counter = iter(range(1_000_000))
+
+    def run(rows: list[Any]) -> Any:
+        return import_file(write_jsonl(tmp_path / f"rows-{next(counter)}.jsonl", rows))
+
+    return run
+
+
+@pytest.fixture
+def export_jsonl(db: None) -> Callable[[], str]:
+    """Every stored paper as the export writes it."""
+    from paperwire.papers.transfer import export_papers
+
+    def run() -> str:
+        out = StringIO()
+        export_papers(out)
+        return out.getvalue()
+
+    return run
+
+
+@pytest.fixture
+def small_home() -> tuple[dt.date, str]:
+    """(day, heading) of `/` on a site holding the small feed."""
+    day = home_day(row["feed_date"] for row in SMALL_FEED)
+    return day, long_date(day)
+
+
+@pytest.fixture
+def small_feed(import_rows: Callable[[list[Any]], Any]) -> list[dict[str, Any]]:
+    result = import_rows(SMALL_FEED)
+    assert result.created == len(SMALL_FEED) and not result.problems
+    return SMALL_FEED
+
+
+@pytest.fixture
+def demo_feed(db: None) -> None:
+    """The 137 bundled demo papers, imported from the package data file."""
+    from paperwire.papers.transfer import import_file
+
+    result = import_file(DEMO_FILE)
+    assert result.created == 137 and not result.problems

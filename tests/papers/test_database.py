@@ -1,0 +1,24 @@
+"""The suite runs on a real SQLite file, configured as `paperwire serve` runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+pytestmark = pytest.mark.django_db
+
+
+def test_tests_use_a_real_sqlite_file_in_a_temporary_data_dir() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("runs on SQLite only")
+    path = Path(connection.settings_dict["NAME"])
+
+    assert path.is_file()
+    assert path.parent == Path(settings.DATA_DIR)
+    assert "paperwire-tests-" in str(path)
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"

@@ -1,0 +1,104 @@
+"""A paper's page, its Markdown form, and the 404 page."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from paperwire.papers.models import Paper
+
+pytestmark = pytest.mark.django_db
+
+
+def test_paper_page(client: Client, small_feed) -> None:
+    response = client.get("/papers/2401.01234")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<h1 id="paper-title">Structured State Spaces, Revisited</h1>' in html
+    assert "arXiv:2401.01234" in html
+    assert "S4 with named authors and an arXiv id." in html
+    assert "Ada Lovelace, Alan Turing" in html
+    assert 'href="https://arxiv.org/abs/2401.01234"' in html
+    assert 'href="https://arxiv.org/pdf/2401.01234"' in html
+    assert '<a href="/papers/2401.01234.md">Markdown</a>' in html
+    assert '<a href="/api/papers/2401.01234">JSON</a>' in html
+    # Its day in the feed, and its upvotes.
+    assert '<a href="/?date=2026-01-05">Jan 5, 2026</a>' in html
+    assert "<dt>Upvotes</dt><dd>3</dd>" in html
+
+
+def test_paper_page_of_a_paper_without_arxiv_id(client: Client, small_feed) -> None:
+    paper = Paper.objects.get(title="Hidden-State Clustering for Verification")
+
+    html = client.get(f"/papers/{paper.public_id}").content.decode()
+
+    assert f"Paper {paper.public_id}" in html
+    assert '<span class="org-handle">tencent</span> Tencent' in html
+    assert "arxiv.org" not in html
+
+
+def test_paper_markdown(client: Client, small_feed) -> None:
+    response = client.get("/papers/2401.01234.md")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/markdown; charset=utf-8"
+    text = response.content.decode()
+    assert text.startswith("# Structured State Spaces, Revisited\n")
+    assert "Authors: Ada Lovelace, Alan Turing" in text
+    assert "In the daily feed: 2026-01-05" in text
+    assert "[arXiv](https://arxiv.org/abs/2401.01234)" in text
+    assert "[Paper page](http://testserver/papers/2401.01234)" in text
+    assert "## Abstract\n\nS4 with named authors and an arXiv id." in text
+
+
+def test_markdown_of_a_paper_with_an_author_count(client: Client, small_feed) -> None:
+    paper = Paper.objects.get(title="Lemmas Without Morphology")
+
+    text = client.get(f"/papers/{paper.public_id}.md").content.decode()
+
+    assert "Authors: 2 authors" in text
+    assert "Published: 2023-02-01" in text
+
+
+@pytest.mark.parametrize(
+    "url", ["/papers/2401.99999", "/papers/2401.99999.md", "/papers/pwaaaaaaaaaa"]
+)
+def test_unknown_paper_is_a_real_404_page(client: Client, small_feed, url: str) -> None:
+    response = client.get(url)
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "<h1" in html and "404" in html
+    assert "No paper has this id." in html
+    assert '<nav aria-label="Main">' in html  # the site's own page, not a bare error
+
+
+def test_unknown_url_is_a_404_page(client: Client) -> None:
+    response = client.get("/no/such/page")
+
+    assert response.status_code == 404
+    assert "There is no page here." in response.content.decode()
+
+
+def test_html_in_paper_text_is_escaped(client: Client, import_rows) -> None:
+    import_rows(
+        [
+            {
+                "id": "2401.00666",
+                "title": "<script>alert('title')</script> Attack",
+                "summary": "<img src=x onerror=alert(1)> abstract",
+                "authors": [{"name": "<b>Mallory</b>"}],
+                "organization": {"name": "evil", "fullname": "<i>Evil</i> Corp"},
+                "feed_date": "2026-01-05",
+            }
+        ]
+    )
+
+    for url in ("/papers/2401.00666", "/?date=2026-01-05", "/week/2026-W02"):
+        html = client.get(url).content.decode()
+        assert "<script>alert(" not in html
+        assert "<img src=x" not in html
+        assert "<b>Mallory</b>" not in html
+        assert "<i>Evil</i>" not in html
+        assert "&lt;script&gt;alert(&#x27;title&#x27;)&lt;/script&gt; Attack" in html

@@ -1,0 +1,139 @@
+"""The `paperwire` command, run for real as a subprocess with its own data directory."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from paperwire.cli import COMMANDS, main
+
+pytestmark = pytest.mark.slow
+
+DEMO_FILE = Path(__file__).resolve().parent.parent / "src/paperwire/data/demo_papers.jsonl"
+Cli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def assert_clean_failure(done: subprocess.CompletedProcess[str], message: str) -> None:
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr + done.stdout
+    assert message in done.stderr, done.stderr
+
+
+def test_help(cli: Cli, tmp_path: Path) -> None:
+    done = cli("--help", data_dir=tmp_path)
+
+    assert done.returncode == 0
+    assert done.stdout.startswith("usage: paperwire COMMAND")
+    for name in COMMANDS:
+        assert f"  {name} " in done.stdout
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_subcommand_has_help(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # In this process (the same main() the console script calls): a fresh interpreter
+    # per command would cost a second each.
+    with pytest.raises(SystemExit) as exited:
+        main([name, "--help"])
+
+    assert exited.value.code in (0, None)
+    out = capsys.readouterr().out
+    assert out.startswith("usage:"), out[:200]
+
+
+def test_subcommand_help_as_a_process(cli: Cli, tmp_path: Path) -> None:
+    done = cli("import", "--help", data_dir=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: paperwire import_papers")
+    assert "--quiet" in done.stdout
+
+
+def test_version(cli: Cli, tmp_path: Path) -> None:
+    done = cli("--version", data_dir=tmp_path)
+    assert done.returncode == 0 and done.stdout.startswith("paperwire ")
+
+
+def test_import_of_a_missing_file_is_one_line(cli: Cli, tmp_path: Path) -> None:
+    done = cli("import", str(tmp_path / "missing.jsonl"), data_dir=tmp_path)
+
+    assert_clean_failure(done, "missing.jsonl: no such file")
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("port", "message"),
+    [("abc", "PORT='abc' is not a number"), ("70000", "PORT=70000 is out of range")],
+)
+def test_bad_port_variable(cli: Cli, tmp_path: Path, port: str, message: str) -> None:
+    # Checked before anything else: a regression here would start a real server.
+    done = cli("serve", data_dir=tmp_path, PORT=port, timeout=30)
+
+    assert_clean_failure(done, message)
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_bad_port_option(cli: Cli, tmp_path: Path) -> None:
+    done = cli("serve", "--port", "70000", data_dir=tmp_path, timeout=30)
+
+    assert_clean_failure(done, "--port 70000 is out of range")
+    assert not (tmp_path / "paperwire.sqlite3").exists(), "it migrated before checking"
+
+
+def test_bad_database_url_is_one_line(cli: Cli, tmp_path: Path) -> None:
+    done = cli("check", data_dir=tmp_path, PAPERWIRE_DATABASE_URL="mysql://localhost/papers")
+
+    assert_clean_failure(done, "unsupported scheme")
+
+
+def test_import_export_round_trip_through_the_command(
+    cli: Cli, new_data_dir: Callable[[], Path], tmp_path: Path
+) -> None:
+    first, second = new_data_dir(), new_data_dir()
+
+    imported = cli("import", str(DEMO_FILE), data_dir=first)
+    assert imported.returncode == 0, imported.stderr
+    assert "137 new, 0 updated, 0 unchanged, 0 problem(s)" in imported.stdout
+
+    exported = cli("export", "-", data_dir=first)
+    assert exported.returncode == 0, exported.stderr
+    assert "exported 137 paper(s)" in exported.stderr
+    lines = exported.stdout.splitlines()
+    assert len(lines) == 137
+    assert all(json.loads(line)["id"] for line in lines)
+
+    dump = tmp_path / "papers.jsonl"
+    dump.write_text(exported.stdout, encoding="utf-8")
+    assert cli("import", str(dump), data_dir=second).returncode == 0
+    assert cli("export", data_dir=second).stdout == exported.stdout
+
+
+def test_bad_lines_through_the_command(
+    cli: Cli, new_data_dir: Callable[[], Path], tmp_path: Path
+) -> None:
+    data_dir = new_data_dir()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(
+        b'{"title": "Fine"}\n'
+        b'{"title": "Bad Date", "published_at": "2023-02-30"}\n'
+        b"\xff\xfe not utf-8\n"
+        b'{"title": "Also Fine"}\n'
+        b'{"title": "Cut'
+    )
+
+    done = cli("import", str(bad), data_dir=data_dir)
+
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert f"{bad}:line 2: 'published_at' is not a valid date" in done.stderr
+    assert f"{bad}:line 3: not UTF-8" in done.stderr
+    assert f"{bad}:line 5: not valid JSON" in done.stderr
+    assert "3 line(s) were not imported" in done.stderr
+    assert "2 new" in done.stdout
+    titles = [
+        json.loads(line)["title"] for line in cli("export", data_dir=data_dir).stdout.splitlines()
+    ]
+    assert titles == ["Fine", "Also Fine"]
