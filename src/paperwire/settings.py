@@ -73,6 +73,8 @@ def database_from_url(url: str, data_dir: Path) -> dict[str, object]:
 
 
 def _sqlite(path: Path) -> dict[str, object]:
+    # SQLite creates the file but not its directory (a new PAPERWIRE_DATA_DIR).
+    path.parent.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
@@ -86,6 +88,10 @@ def _sqlite(path: Path) -> dict[str, object]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         },
+        # Keep each thread's connection between requests: opening one (and running
+        # the PRAGMAs above) cost more than a cached page's whole answer.
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
     }
 
 
@@ -124,6 +130,7 @@ INSTALLED_APPS = [
     "paperwire.ingest",
     "paperwire.search",
     "paperwire.digests",
+    "paperwire.community",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +238,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("PAPERWIRE_LOG_LEVEL", "WARNING")},
 }
 
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
 PAPERWIRE = {
     # How many papers one feed page shows (HTML and the API's default limit).
     "FEED_PAGE_SIZE": 50,
@@ -238,3 +249,20 @@ PAPERWIRE = {
     # Seconds a rendered feed page or API answer may be reused for one data version.
     "RESPONSE_CACHE_SECONDS": int(os.environ.get("PAPERWIRE_RESPONSE_CACHE_SECONDS", "300")),
 }
+
+# arXiv ingestion (docs/ingest.md): where to harvest from, what, and when.
+PAPERWIRE_ARXIV_API_URL = os.environ.get(
+    "PAPERWIRE_ARXIV_API_URL", "https://export.arxiv.org/api/query"
+)
+PAPERWIRE_ARXIV_OAI_URL = os.environ.get("PAPERWIRE_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
+PAPERWIRE_ARXIV_RSS_URL = os.environ.get("PAPERWIRE_ARXIV_RSS_URL", "https://rss.arxiv.org/rss/")
+# Seconds between requests; arxiv.org hosts always get at least 3.
+PAPERWIRE_ARXIV_DELAY = float(os.environ.get("PAPERWIRE_ARXIV_DELAY", "3"))
+PAPERWIRE_INGEST_CATEGORIES = env_list("PAPERWIRE_INGEST_CATEGORIES", default=[])
+PAPERWIRE_INGEST_HOUR = int(os.environ.get("PAPERWIRE_INGEST_HOUR", "6"))
+PAPERWIRE_INGEST_SOURCE = os.environ.get("PAPERWIRE_INGEST_SOURCE", "oai")
+PAPERWIRE_INGEST_LOOKBACK_DAYS = int(os.environ.get("PAPERWIRE_INGEST_LOOKBACK_DAYS", "3"))
+# The worker embeds new papers for search right after the daily ingest.
+PAPERWIRE_EMBED_AFTER_INGEST = env_bool("PAPERWIRE_EMBED_AFTER_INGEST", default=True)
+# Hour (UTC) at which the worker composes and sends the day's e-mail digests.
+PAPERWIRE_DIGEST_HOUR = int(os.environ.get("PAPERWIRE_DIGEST_HOUR", "7"))

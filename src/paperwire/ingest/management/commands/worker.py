@@ -1,0 +1,38 @@
+"""`paperwire worker`: run scheduled jobs (the daily arXiv ingest, …) until stopped."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils.module_loading import import_string
+
+
+class Command(BaseCommand):
+    # Harvesting needs the database, not the URL/template checks of the web site.
+    requires_system_checks: list[str] = []
+    help = (
+        "Run scheduled jobs: polls the schedule of paperwire.jobs and runs what is due. "
+        "Any number of workers may run; each job runs once per day."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="run what is due, then exit")
+        parser.add_argument("--poll", type=float, default=60.0, help="seconds between polls")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        # The schedule sits above every app (it composes them), so it is named by a
+        # setting, like ROOT_URLCONF, rather than imported by this lower layer.
+        run_worker = import_string(
+            getattr(settings, "PAPERWIRE_WORKER", "paperwire.jobs.run_worker")
+        )
+        stop = threading.Event()
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: stop.set())
+        if not options["once"]:
+            self.stdout.write(f"worker polling every {options['poll']:g} s (Ctrl-C stops)")
+        run_worker(once=options["once"], poll=options["poll"], stop=stop, say=self.stdout.write)

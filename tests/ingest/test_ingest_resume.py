@@ -1,0 +1,143 @@
+"""The real `paperwire` command in subprocesses: kill -9 mid-harvest, start again, and
+the result has every record exactly once; bad input ends with a line, not a traceback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from arxiv_fake import FakeArxiv, Reply, raw_page
+
+pytestmark = pytest.mark.slow
+
+PAPERWIRE = str(Path(sys.executable).parent / "paperwire")
+PAGES, PER_PAGE = 6, 50
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("resume")
+    subprocess.run(
+        [PAPERWIRE, "migrate", "--skip-checks", "-v", "0"],
+        env=_env(path),
+        check=True,
+        timeout=120,
+    )
+    return path
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
+    env.update(
+        PAPERWIRE_DATA_DIR=str(data_dir),
+        PAPERWIRE_SECRET_KEY="test",
+        PAPERWIRE_ARXIV_DELAY="0",
+        DJANGO_SETTINGS_MODULE="paperwire.settings",
+    )
+    return env
+
+
+@pytest.fixture
+def server() -> Iterator[FakeArxiv]:
+    fake = FakeArxiv().start()
+    yield fake
+    fake.stop()
+
+
+def _query(data_dir: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(data_dir / "paperwire.sqlite3") as db:
+        return db.execute(sql).fetchall()
+
+
+def test_kill_9_and_resume(data_dir: Path, server: FakeArxiv) -> None:
+    total = PAGES * PER_PAGE
+    pages = {
+        None if i == 0 else f"tok{i}": raw_page(
+            range(i * PER_PAGE, (i + 1) * PER_PAGE),
+            f"tok{i + 1}" if i + 1 < PAGES else None,
+            total,
+        )
+        for i in range(PAGES)
+    }
+    reached, gate = threading.Event(), threading.Event()
+
+    def handler(path: str, params: dict[str, str]) -> Reply:
+        token = params.get("resumptionToken")
+        if token == "tok3" and not gate.is_set():
+            reached.set()
+            gate.wait(30)  # hold the request open until the client is killed
+            return Reply(503, b"gone")
+        return Reply(body=pages[token])
+
+    server.handler = handler
+    argv = [PAPERWIRE, "ingest", "arxiv", "--source", "oai", "--base-url", server.url + "/oai",
+            "--categories", "cs.CL", "--since", "2024-02-01", "--until", "2024-02-02"]  # fmt: skip
+    proc = subprocess.Popen(
+        argv, env=_env(data_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert reached.wait(60), "the harvest never asked for page 4"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        gate.set()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    # Pages 1-3 were committed with the checkpoint; nothing of page 4.
+    assert _query(data_dir, "select count(*) from papers_paper") == [(3 * PER_PAGE,)]
+    assert _query(data_dir, "select state, done, pages from ingest_checkpoint") == [
+        ('{"token": "tok3"}', 0, 3)
+    ]
+
+    server.requests.clear()
+    done = subprocess.run(argv, env=_env(data_dir), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "3 pages, 150 records: 150 new, 0 updated" in done.stdout
+    # It went on from the saved token: no page was asked for twice, none skipped.
+    assert [p.get("resumptionToken") for _, p in server.requests] == ["tok3", "tok4", "tok5"]
+    assert _query(data_dir, "select count(*), count(distinct arxiv_id) from papers_paper") == [
+        (total, total)
+    ]
+    ids = {f"2402.{n:05d}" for n in range(total)}
+    assert {r[0] for r in _query(data_dir, "select arxiv_id from papers_paper")} == ids
+    assert _query(data_dir, "select count(*) from papers_feedentry") == [(total,)]
+    assert _query(data_dir, "select count(*) from papers_paperauthor") == [(2 * total,)]
+    assert _query(
+        data_dir,
+        "select count(*) from (select paper_id from papers_paperauthor "
+        "group by paper_id having count(*) != 2)",
+    ) == [(0,)]
+    assert _query(data_dir, "select done, pages, records from ingest_checkpoint") == [(1, 6, total)]
+
+    status = subprocess.run(
+        [PAPERWIRE, "ingest", "status"], env=_env(data_dir), capture_output=True, text=True
+    )
+    assert f"papers: {total} ({total} from arXiv)" in status.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--categories", "cs.CL,physics.nope"], "unknown arXiv category: physics.nope"),
+        (["--since", "2024-03-01", "--until", "2024-02-01"], "is after --until"),
+        (["--since", "yesterday"], "'yesterday' is not a date like 2024-01-31"),
+    ],
+)
+def test_cli_errors_are_one_line(
+    data_dir: Path, server: FakeArxiv, args: list[str], message: str
+) -> None:
+    argv = [PAPERWIRE, "ingest", "arxiv", "--base-url", server.url, "--categories", "cs.CL",
+            "--since", "2024-02-01", *args]  # fmt: skip
+    done = subprocess.run(argv, env=_env(data_dir), capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert server.requests == []
