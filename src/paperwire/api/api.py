@@ -13,6 +13,7 @@ from ninja import NinjaAPI, Schema
 from ninja.decorators import decorate_view
 from ninja.errors import ValidationError
 
+from paperwire.api import search as search_api
 from paperwire.api.hf import daily_item_json, paper_json
 from paperwire.papers import feed
 from paperwire.papers.cache import versioned_page
@@ -145,6 +146,10 @@ def daily_papers(
     return json_response([daily_item_json(entry) for entry in chunk])
 
 
+# Before /papers/{path:paper_id}, which would take "search" for a paper id.
+search_api.register(api)
+
+
 @api.get(
     "/papers/{path:paper_id}",
     response={200: PaperOut, 404: Error},
@@ -156,7 +161,7 @@ def paper_detail(request: HttpRequest, paper_id: str) -> HttpResponse:
     paper = (
         Paper.objects.select_related("organization", "feed_entry", "feed_entry__submitted_by")
         .prefetch_related("paper_authors__author")
-        .filter(public_id=paper_id)
+        .filter(public_id=paper_id, hidden=False)
         .first()
     )
     if paper is None:

@@ -1,0 +1,438 @@
+"""Search benchmarks: relevance, embedding throughput, vector-index recall, latency.
+
+    .venv/bin/python bench/search.py                 # everything, bounded (~15 min on 2 cores)
+    .venv/bin/python bench/search.py --only eval     # eval | throughput | recall | latency
+    .venv/bin/python bench/search.py --only latency --latency-n 1000000
+    # exact vectors only, no HNSW build: set BENCH_SKIP_USEARCH=1 and
+    # PAPERWIRE_VECTOR_EXACT_MAX=10000000 in the environment of the command above
+
+Each part prints a table with its baseline measured in the same run:
+- eval: MRR@10 / nDCG@10 of BM25, dense and hybrid on bench/eval_queries.jsonl over
+  the demo papers, and the fusion sweep the default parameters were chosen from.
+- throughput: `embed_missing` papers/s next to the bare ONNX session on the same batch.
+- recall: real MiniLM embeddings of --recall-n synthesized paper texts (cached in
+  ~/.cache/paperwire-bench); recall@10 of usearch, hnswlib, faiss HNSW against exact numpy.
+- latency: --latency-n synthetic papers (realistic field lengths, random unit vectors)
+  in a real paperwire database; end-to-end hybrid search (query embedding included)
+  next to the raw FTS5 query and the raw vector query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "src" / "paperwire" / "data" / "demo_papers.jsonl"
+EVAL = REPO / "bench" / "eval_queries.jsonl"
+CACHE = Path(os.environ.get("PAPERWIRE_BENCH_CACHE", Path.home() / ".cache" / "paperwire-bench"))
+
+
+def setup_django(data_dir: Path) -> None:
+    os.environ["PAPERWIRE_DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paperwire.settings")
+    os.environ.setdefault("PAPERWIRE_SECRET_KEY", "bench")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def table(title: str, header: list[str], rows: list[list[Any]]) -> None:
+    cells = [[f"{c:.3f}" if isinstance(c, float) else str(c) for c in r] for r in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(header)]
+    print(f"\n{title}")
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in cells:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
+    sys.stdout.flush()
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
+
+
+def timed(fn: Callable[[], Any], runs: list[float]) -> Any:
+    t = time.perf_counter()
+    out = fn()
+    runs.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def demo_rows() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in DEMO.read_text().splitlines() if line.strip()]
+
+
+# --- eval -----------------------------------------------------------------------------
+
+
+def part_eval() -> None:
+    from paperwire.papers.transfer import import_file
+    from paperwire.search import engine, evaluation
+    from paperwire.search.fusion import FusionParams
+    from paperwire.search.vectors import embed_missing
+
+    import_file(DEMO)
+    embed_missing(batch_size=64)
+    engine.reset_caches()
+    judged = evaluation.load_judgements(EVAL)
+    scores = evaluation.compare(judged)
+    table(
+        f"Relevance on {len(judged)} judged queries over the 137 demo papers",
+        ["ranker", "MRR@10", "nDCG@10"],
+        [[name, s["mrr@10"], s["ndcg@10"]] for name, s in scores.items()],
+    )
+    rows = []
+    for alpha in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        s = evaluation.evaluate(evaluation.hybrid_ranker(FusionParams(alpha=alpha)), judged)
+        rows.append([f"convex alpha={alpha}", s["mrr@10"], s["ndcg@10"]])
+    for w in (0.3, 0.5, 0.7):
+        for k in (10, 60):
+            p = FusionParams(method="rrf", dense_weight=w, rrf_k=k)
+            s = evaluation.evaluate(evaluation.hybrid_ranker(p), judged)
+            rows.append([f"rrf dense_weight={w} k={k}", s["mrr@10"], s["ndcg@10"]])
+    table("Fusion sweep (default: convex alpha=0.5)", ["fusion", "MRR@10", "nDCG@10"], rows)
+
+
+# --- throughput -----------------------------------------------------------------------
+
+
+def part_throughput(n: int = 64) -> None:
+    from paperwire.papers.models import Paper
+    from paperwire.search.embeddings import Embedder, embedding_text
+    from paperwire.search.models import PaperVector
+    from paperwire.search.vectors import embed_missing
+
+    if not Paper.objects.exists():
+        from paperwire.papers.transfer import import_file
+
+        import_file(DEMO)
+    threads = os.cpu_count() or 1
+    embedder = Embedder(threads=threads)
+    papers = list(Paper.objects.order_by("pk")[:n])
+    texts = [embedding_text(p.title, p.abstract) for p in papers]
+    embedder.encode(texts[:4])  # warm up
+    # The runtime alone: tokenized batches straight into the session, no pooling or DB.
+    encs = embedder.tokenizer.encode_batch(sorted(texts, key=len))
+    t = time.perf_counter()
+    for i in range(0, len(encs), 16):
+        batch = encs[i : i + 16]
+        width = max(len(e.ids) for e in batch)
+        ids = np.array([e.ids + [0] * (width - len(e.ids)) for e in batch], dtype=np.int64)
+        mask = (ids != 0).astype(np.int64)
+        embedder.session.run(
+            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        )
+    raw = len(texts) / (time.perf_counter() - t)
+    PaperVector.objects.filter(paper__in=papers).delete()
+    t = time.perf_counter()
+    done = embed_missing(batch_size=64, embedder=embedder, limit=n)
+    ours = done / (time.perf_counter() - t)
+    table(
+        f"Embedding throughput ({n} demo abstracts, batch 16, {threads} threads)",
+        ["path", "papers/s"],
+        [["ONNX Runtime session.run alone", raw], ["paperwire embed_missing (+DB)", ours]],
+    )
+
+
+# --- recall -----------------------------------------------------------------------------
+
+
+def synth_texts(n: int, seed: int) -> list[str]:
+    """Paper-like texts recombined from the demo titles and abstracts."""
+    rows = demo_rows()
+    titles = [r["title"].split() for r in rows]
+    abstracts = [r["summary"].split() for r in rows]
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(n):
+        a, b, w = rnd.choice(titles), rnd.choice(titles), rnd.choice(abstracts)
+        start = rnd.randrange(max(1, len(w) - 24))
+        out.append(" ".join(a[: len(a) // 2] + b[len(b) // 2 :] + w[start : start + 24]))
+    return out
+
+
+def real_embeddings(n: int, seed: int) -> np.ndarray:
+    from paperwire.search.embeddings import MODEL_KEY, Embedder
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"recall-{n}-{seed}-{MODEL_KEY.split('-')[-1]}.npy"
+    if path.exists():
+        return np.load(path)
+    texts = synth_texts(n, seed)
+    embedder = Embedder(threads=os.cpu_count() or 1)
+    t = time.perf_counter()
+    vecs = embedder.encode(texts, batch_size=64)
+    print(f"embedded {n} texts in {time.perf_counter() - t:.0f} s", flush=True)
+    np.save(path, vecs)
+    return vecs
+
+
+def recall_at_10(found: np.ndarray, truth: np.ndarray) -> float:
+    hits = sum(len(set(f[:10]) & set(t[:10])) for f, t in zip(found, truth, strict=True))
+    return hits / (10 * len(truth))
+
+
+def part_recall(n: int, n_queries: int = 200) -> None:
+    base = real_embeddings(n, seed=1)
+    queries = real_embeddings(n_queries, seed=2)
+    rows: list[list[Any]] = []
+    ms: list[float] = []
+    truth = np.stack([timed(lambda q=q: exact_top(base, q, 10), ms) for q in queries])
+    rows.append(["exact numpy (baseline)", "-", 1.0, statistics.median(ms), base.nbytes / 2**20])
+    for name, build in INDEXES.items():
+        try:
+            t = time.perf_counter()
+            search, mem, knobs = build(base)
+            built = time.perf_counter() - t
+        except ImportError:
+            rows.append([name, "not installed", "-", "-", "-"])
+            continue
+        for knob in knobs:
+            ms = []
+            found = np.stack(
+                [timed(lambda q=q, s=search, e=knob: s(q, 10, e), ms) for q in queries]
+            )
+            rows.append(
+                [f"{name} {knob}", f"{built:.1f} s", recall_at_10(found, truth),
+                 statistics.median(ms), mem() / 2**20]
+            )  # fmt: skip
+    table(
+        f"Vector index recall@10 vs exact, {n} real MiniLM embeddings, {n_queries} queries",
+        ["index", "build", "recall@10", "p50 ms", "memory MiB"],
+        rows,
+    )
+
+
+def exact_top(base: np.ndarray, q: np.ndarray, k: int) -> np.ndarray:
+    scores = base @ q
+    top = np.argpartition(-scores, k)[:k]
+    return top[np.argsort(-scores[top])]
+
+
+def _usearch(base: np.ndarray) -> tuple[Callable[..., np.ndarray], Callable[[], int], list[int]]:
+    from usearch.index import Index
+
+    index = Index(ndim=base.shape[1], metric="cos", dtype="f32", connectivity=16,
+                  expansion_add=128)  # fmt: skip
+    index.add(np.arange(len(base)), base, threads=os.cpu_count() or 1)
+
+    def search(q: np.ndarray, k: int, ef: int) -> np.ndarray:
+        index.expansion_search = ef
+        return np.asarray(index.search(q, k).keys)
+
+    return search, lambda: int(index.memory_usage), [32, 64, 128]
+
+
+def _hnswlib(base: np.ndarray) -> tuple[Callable[..., np.ndarray], Callable[[], int], list[int]]:
+    import hnswlib
+
+    index = hnswlib.Index(space="ip", dim=base.shape[1])
+    index.init_index(max_elements=len(base), ef_construction=128, M=16)
+    index.set_num_threads(os.cpu_count() or 1)
+    index.add_items(base, np.arange(len(base)))
+    index.set_num_threads(1)
+
+    def search(q: np.ndarray, k: int, ef: int) -> np.ndarray:
+        index.set_ef(ef)
+        return index.knn_query(q, k)[0][0]
+
+    # hnswlib has no memory probe: vectors + links of M*2 neighbours on level 0.
+    return search, lambda: len(base) * (base.shape[1] * 4 + 16 * 2 * 4 + 16), [32, 64, 128]
+
+
+def _faiss(base: np.ndarray) -> tuple[Callable[..., np.ndarray], Callable[[], int], list[int]]:
+    import faiss
+
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    index = faiss.IndexHNSWFlat(base.shape[1], 16, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = 128
+    index.add(base)
+    faiss.omp_set_num_threads(1)
+
+    def search(q: np.ndarray, k: int, ef: int) -> np.ndarray:
+        index.hnsw.efSearch = ef
+        return index.search(q[None, :], k)[1][0]
+
+    return search, lambda: len(base) * (base.shape[1] * 4 + 16 * 2 * 8), [32, 64, 128]
+
+
+INDEXES = {"usearch HNSW": _usearch, "hnswlib HNSW": _hnswlib, "faiss HNSWFlat": _faiss}
+
+
+# --- latency ----------------------------------------------------------------------------
+
+
+def synth_corpus(n: int, seed: int = 3) -> tuple[list[str], list[str]]:
+    """Titles (~10 words) and abstracts (~170 words) drawn from the demo's word stream."""
+    rows = demo_rows()
+    stream = [w for r in rows for w in (r["title"] + " " + r["summary"]).split()]
+    rnd = random.Random(seed)
+    titles, abstracts = [], []
+    for _ in range(n):
+        i = rnd.randrange(len(stream) - 400)
+        j = rnd.randrange(len(stream) - 400)
+        titles.append(" ".join(stream[i : i + rnd.randint(6, 14)]))
+        abstracts.append(" ".join(stream[j : j + rnd.randint(120, 230)]))
+    return titles, abstracts
+
+
+def fill_database(n: int) -> None:
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from paperwire.papers.models import Paper
+    from paperwire.search.embeddings import DIM, MODEL_KEY
+    from paperwire.search.models import PaperVector
+
+    titles, abstracts = synth_corpus(n)
+    rng = np.random.default_rng(4)
+    now = timezone.now()
+    t = time.perf_counter()
+    chunk = 5000
+    for start in range(0, n, chunk):
+        with transaction.atomic():
+            made = Paper.objects.bulk_create(
+                Paper(
+                    public_id=f"bench{start + i}",
+                    title=titles[start + i],
+                    title_key=f"bench{start + i}",
+                    abstract=abstracts[start + i],
+                    published_at=now,
+                )
+                for i in range(min(chunk, n - start))
+            )
+            vecs = rng.standard_normal((len(made), DIM)).astype(np.float32)
+            vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+            PaperVector.objects.bulk_create(
+                PaperVector(paper_id=p.pk, model=MODEL_KEY, dim=DIM, vector=v.tobytes(),
+                            text_hash="", embedded_at=now)
+                for p, v in zip(made, vecs, strict=True)
+            )  # fmt: skip
+        print(f"\r  stored {start + len(made)}/{n} papers", end="", flush=True)
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA optimize")
+    print(f"  ({time.perf_counter() - t:.0f} s)")
+
+
+def part_latency(n: int, n_queries: int = 100) -> None:
+    from django.db import connection
+
+    from paperwire.search import engine, keyword
+    from paperwire.search.embeddings import get_embedder
+    from paperwire.search.query import fts_match, parse_query
+    from paperwire.search.vectors import INDEX
+
+    fill_database(n)
+    engine.reset_caches()
+    queries = [json.loads(line)["query"] for line in EVAL.read_text().splitlines() if line]
+    queries = (queries * (n_queries // len(queries) + 1))[:n_queries]
+    emb = get_embedder()
+    t = time.perf_counter()
+    st = INDEX.state()
+    load_s = time.perf_counter() - t
+    for q in queries[:5]:
+        engine.search(q)  # warm caches
+    raw_fts: list[float] = []
+    raw_vec: list[float] = []
+    raw_emb: list[float] = []
+    ours: list[float] = []
+    kw_only: list[float] = []
+    sql = (
+        f"SELECT rowid FROM {keyword.FTS_TABLE} WHERE {keyword.FTS_TABLE} MATCH %s "
+        f"ORDER BY {keyword._BM25} LIMIT 100"
+    )
+    for q in queries:
+        expr = fts_match(parse_query(q))
+        with connection.cursor() as cur:
+            timed(lambda e=expr, c=cur: (c.execute(sql, [e]), c.fetchall()), raw_fts)
+        vec = timed(lambda q=q: emb.encode_query(q), raw_emb)
+        timed(lambda v=vec: exact_top(st.matrix, v, 100), raw_vec)
+        timed(lambda q=q: engine.search(q, semantic=False), kw_only)
+        timed(lambda q=q: engine.search(q), ours)
+    rows = [
+        ["raw FTS5 bm25 query (top 100)", pct(raw_fts, 50), pct(raw_fts, 99)],
+        ["raw query embedding (ONNX)", pct(raw_emb, 50), pct(raw_emb, 99)],
+        ["raw exact numpy top-100", pct(raw_vec, 50), pct(raw_vec, 99)],
+        ["paperwire keyword search", pct(kw_only, 50), pct(kw_only, 99)],
+        ["paperwire hybrid search (end to end)", pct(ours, 50), pct(ours, 99)],
+    ]
+    try:
+        if os.environ.get("BENCH_SKIP_USEARCH"):
+            raise ImportError("skipped")
+        from usearch.index import Index
+
+        t = time.perf_counter()
+        index = Index(ndim=st.matrix.shape[1], metric="cos", dtype="f32", connectivity=16,
+                      expansion_add=128)  # fmt: skip
+        index.add(st.ids, st.matrix, threads=os.cpu_count() or 1)
+        built = time.perf_counter() - t
+        index.expansion_search = 128
+        us: list[float] = []
+        for q in queries:
+            vec = emb.encode_query(q)
+            timed(lambda v=vec: index.search(v, 100), us)
+        rows.append([f"raw usearch top-100 (ef 128, built in {built:.0f} s)", pct(us, 50),
+                     pct(us, 99)])  # fmt: skip
+        usearch_mib = index.memory_usage / 2**20
+    except ImportError:
+        usearch_mib = float("nan")
+    table(
+        f"Latency, {n} papers, {len(queries)} queries, ms (vectors loaded in {load_s:.1f} s)",
+        ["path", "p50 ms", "p99 ms"],
+        rows,
+    )
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    table(
+        "Index memory",
+        ["what", "MiB"],
+        [
+            ["exact numpy matrix (float32)", st.matrix.nbytes / 2**20],
+            ["usearch HNSW (f32, M=16)", usearch_mib],
+            ["process max RSS", rss],
+        ],
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["eval", "throughput", "recall", "latency"])
+    parser.add_argument("--recall-n", type=int, default=20_000)
+    parser.add_argument("--latency-n", type=int, default=100_000)
+    args = parser.parse_args()
+    load, py = os.getloadavg()[0], sys.version.split()[0]
+    print(f"machine: {os.cpu_count()} cores, load average {load:.1f}, python {py}")
+    parts = [args.only] if args.only else ["eval", "throughput", "recall", "latency"]
+    with tempfile.TemporaryDirectory(prefix="paperwire-bench-") as tmp:
+        setup_django(Path(tmp))
+        if "eval" in parts:
+            part_eval()
+        if "throughput" in parts:
+            part_throughput()
+        if "recall" in parts:
+            part_recall(args.recall_n)
+        if "latency" in parts:
+            from paperwire.papers.models import Paper
+
+            Paper.objects.all().delete()
+            part_latency(args.latency_n)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+"""Search as the site uses it: parse, rank by keywords and meaning, fuse, filter, sort."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+from django.db import connection
+from django.db.models import F, QuerySet
+
+from paperwire.papers.models import Paper
+from paperwire.search import keyword
+from paperwire.search.embeddings import EmbeddingUnavailable, get_embedder
+from paperwire.search.fusion import FusionParams, Ranked, convex_fuse, rrf_fuse
+from paperwire.search.query import ParsedQuery, parse_query
+from paperwire.search.vectors import INDEX
+
+# Chosen on bench/eval_queries.jsonl (see docs/benchmarks.md, "Search").
+DEFAULT_FUSION = FusionParams(method="convex", alpha=0.5, depth=100)
+# A paper only the dense ranker found is shown when at least this close to the query.
+MIN_DENSE_COSINE = 0.25
+
+
+def visible(qs: QuerySet[Paper]) -> QuerySet[Paper]:
+    """Leave out papers moderators hid (when this version of papers has the flag)."""
+    if any(f.name == "hidden" for f in Paper._meta.get_fields()):
+        return qs.filter(hidden=False)
+    return qs
+
+
+@dataclass
+class SearchResults:
+    query: ParsedQuery
+    ids: list[int] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    total: int = 0
+    mode: str = "keyword"  # hybrid | keyword | semantic | filter | empty
+    notes: list[str] = field(default_factory=list)
+    took_ms: float = 0.0
+
+    def papers(self, offset: int = 0, limit: int = 20) -> list[Paper]:
+        """The papers of one page, in result order, ready for templates and the API."""
+        page_ids = self.ids[offset : offset + limit]
+        found = (
+            visible(Paper.objects.filter(pk__in=page_ids))
+            .select_related("organization", "feed_entry", "feed_entry__submitted_by")
+            .prefetch_related("paper_authors__author")
+        )
+        by_id = {p.pk: p for p in found}
+        return [by_id[i] for i in page_ids if i in by_id]
+
+
+@dataclass
+class _Coverage:
+    papers: int = 0
+    vectors: int = 0
+    checked: float = -1e9
+    interval: float = 2.0
+
+
+_coverage = _Coverage()
+
+
+def vector_coverage() -> tuple[int, int]:
+    """(papers with a current vector, papers); refreshed at most every few seconds."""
+    now = time.monotonic()
+    if now - _coverage.checked > _coverage.interval:
+        _coverage.papers = Paper.objects.count()
+        # Counting a million papers is slow: ask less often the longer it takes.
+        took = time.monotonic() - now
+        _coverage.interval = max(INDEX.RECHECK_SECONDS, 200 * took)
+        _coverage.vectors = INDEX.size()
+        _coverage.checked = time.monotonic()
+    return _coverage.vectors, _coverage.papers
+
+
+def reset_caches() -> None:
+    _coverage.checked = -1e9
+    INDEX.reset()
+
+
+def dense_search(
+    text: str, k: int, allowed: set[int] | None = None
+) -> tuple[Ranked, np.ndarray | None, str | None]:
+    """(top-k by cosine, query vector, None), or empty results and why semantic is off."""
+    try:
+        vec = get_embedder().encode_query(text)
+    except EmbeddingUnavailable as exc:
+        reason = f"Semantic search is unavailable ({exc}); showing keyword matches."
+        return ([], []), None, reason
+    return INDEX.search(vec, k, allowed=allowed), vec, None
+
+
+def search(
+    raw: str | None,
+    sort: str | None = None,
+    params: FusionParams = DEFAULT_FUSION,
+    semantic: bool = True,
+) -> SearchResults:
+    """Every matching paper id in result order (the caller slices a page)."""
+    start = time.perf_counter()
+    q = parse_query(raw, sort)
+    res = SearchResults(query=q, notes=list(q.notes))
+    if not q.has_text:
+        _listing(q, res)
+    else:
+        _ranked(q, res, params, semantic)
+    res.total = max(res.total, len(res.ids))
+    res.took_ms = (time.perf_counter() - start) * 1000
+    return res
+
+
+def _allowed_ids(q: ParsedQuery) -> set[int] | None:
+    qs = keyword.filtered_papers(q)
+    ids = None if qs is None else set(qs.values_list("pk", flat=True))
+    if q.excluded:
+        sql, params = keyword.excluded_ids_sql(q)
+        if sql:
+            with connection.cursor() as cur:
+                cur.execute(sql, params)
+                gone = {r[0] for r in cur.fetchall()}
+            if ids is None:
+                ids = set(Paper.objects.values_list("pk", flat=True))
+            ids -= gone
+    return ids
+
+
+def _ranked(q: ParsedQuery, res: SearchResults, params: FusionParams, semantic: bool) -> None:
+    if q.sort != "relevance":
+        # A list in date or upvote order should hold papers with every word.
+        kw, kw_total = keyword.keyword_search(q, mode="and")
+        if kw[0]:
+            res.ids = _sort_ids(kw[0], q.sort)
+            res.scores = [0.0] * len(res.ids)
+            res.total = kw_total
+            return
+    kw, kw_total = keyword.keyword_search(q)
+    dense: Ranked = ([], [])
+    vec = None
+    have, papers = vector_coverage() if semantic else (0, 0)
+    if semantic and have:
+        allowed = _allowed_ids(q) if (q.has_filters or q.excluded) else None
+        dense, vec, reason = dense_search(q.text, params.depth, allowed)
+        if reason:
+            res.notes.append(reason)
+        if q.phrases:
+            # A phrase is a requirement: dense hits must contain it too.
+            keep = set(kw[0])
+            dense = _keep(dense, keep)
+    elif semantic and papers:
+        res.notes.append(
+            "No paper has an embedding yet (run `paperwire embed`): "
+            "results are keyword matches only."
+        )
+    if semantic and have and have < papers:
+        res.notes.append(
+            f"{papers - have} of {papers} papers have no embedding yet; "
+            "they are found by keywords only."
+        )
+    if dense[0]:
+        res.mode = "hybrid" if kw[0] else "semantic"
+        ids, scores = _fuse(kw, dense, vec, params)
+    else:
+        res.mode = "keyword"
+        ids, scores = kw
+    res.total = len(ids) if dense[0] else kw_total
+    if q.sort != "relevance":
+        ids = _sort_ids(ids, q.sort)
+        scores = [0.0] * len(ids)
+    res.ids, res.scores = ids, scores
+
+
+def _keep(ranked: Ranked, keep: set[int]) -> Ranked:
+    pairs = [(i, s) for i, s in zip(*ranked, strict=True) if i in keep]
+    return [i for i, _ in pairs], [s for _, s in pairs]
+
+
+def _fuse(kw: Ranked, dense: Ranked, vec: np.ndarray | None, params: FusionParams) -> Ranked:
+    if params.method == "rrf":
+        w = params.dense_weight
+        fused = rrf_fuse([kw, dense], [1 - w, w], params.rrf_k)
+        return _drop_weak(fused, dense, kw)
+    cos = dict(zip(*dense, strict=True))
+    if vec is not None:
+        # Exact cosines for keyword hits outside the dense top-k.
+        missing = [i for i in kw[0][: params.depth] if i not in cos]
+        cos.update(INDEX.cosines(vec, missing))
+    fused = convex_fuse((kw[0][: params.depth], kw[1][: params.depth]), cos, params.alpha)
+    ids, scores = _drop_weak(fused, dense, kw)
+    # Keyword matches past the fusion depth follow, in BM25 order.
+    seen = set(ids)
+    tail = [i for i in kw[0][params.depth :] if i not in seen]
+    return ids + tail, scores + [0.0] * len(tail)
+
+
+def _drop_weak(fused: Ranked, dense: Ranked, kw: Ranked) -> Ranked:
+    """Papers that only the dense ranker found, and only faintly, are not results."""
+    matched = set(kw[0])
+    cos = dict(zip(*dense, strict=True))
+    pairs = [
+        (i, s)
+        for i, s in zip(*fused, strict=True)
+        if i in matched or cos.get(i, 1.0) >= MIN_DENSE_COSINE
+    ]
+    return [i for i, _ in pairs], [s for _, s in pairs]
+
+
+def _sort_ids(ids: list[int], sort: str) -> list[int]:
+    qs = Paper.objects.filter(pk__in=ids)
+    if sort == "upvotes":
+        qs = qs.order_by(F("feed_entry__upvotes").desc(nulls_last=True), "-published_at")
+    else:
+        qs = qs.order_by(F("published_at").desc(nulls_last=True), "-pk")
+    return list(qs.values_list("pk", flat=True))
+
+
+def _listing(q: ParsedQuery, res: SearchResults) -> None:
+    """No words, only filters: the filtered papers, newest first (or by upvotes)."""
+    if not q.has_filters and not q.excluded:
+        res.mode = "empty"
+        return
+    res.mode = "filter"
+    limit = settings.PAPERWIRE.get("SEARCH_MAX_LISTING", 1000)
+    qs = keyword.filtered_papers(q) or Paper.objects.all()
+    if q.excluded:
+        sql, params = keyword.excluded_ids_sql(q)
+        if sql:
+            qs = qs.extra(where=[f"papers_paper.id NOT IN ({sql})"], params=params)  # noqa: S610
+    if q.sort == "upvotes":
+        qs = qs.order_by(F("feed_entry__upvotes").desc(nulls_last=True), "-published_at")
+    else:
+        qs = qs.order_by(F("published_at").desc(nulls_last=True), "-pk")
+    res.total = qs.count()
+    res.ids = list(qs.values_list("pk", flat=True)[:limit])
+    res.scores = [0.0] * len(res.ids)

@@ -1,0 +1,59 @@
+"""`paperwire embed`: compute the missing paper embeddings, in batches, resumably."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from paperwire.search.embeddings import MODEL_KEY, Embedder, EmbeddingUnavailable
+from paperwire.search.vectors import count_missing, embed_missing
+
+
+class Command(BaseCommand):
+    help = (
+        "Embed every paper without a current vector (new, changed, or made by another "
+        "model). Each batch is committed: interrupt and re-run to resume."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--batch-size", type=int, default=64, help="papers per commit")
+        parser.add_argument("--limit", type=int, default=None, help="embed at most N papers")
+        parser.add_argument(
+            "--threads", type=int, default=0, help="ONNX Runtime threads (default: all cores)"
+        )
+        parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1")
+        todo = count_missing()
+        if opts["limit"] is not None:
+            todo = min(todo, opts["limit"])
+        if not todo:
+            self.stdout.write(f"Every paper has a current vector ({MODEL_KEY}).")
+            return
+        import os
+
+        try:
+            embedder = Embedder(threads=opts["threads"] or os.cpu_count() or 1)
+        except EmbeddingUnavailable as exc:
+            raise CommandError(f"cannot embed: {exc}") from exc
+        if opts["quiet"]:
+            done = embed_missing(opts["batch_size"], embedder=embedder, limit=opts["limit"])
+        else:
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+            ) as bar:
+                task = bar.add_task("embedding papers", total=todo)
+                done = embed_missing(
+                    opts["batch_size"],
+                    embedder=embedder,
+                    limit=opts["limit"],
+                    progress=lambda n, _total: bar.advance(task, n),
+                )
+        self.stdout.write(f"Embedded {done} paper(s) with {MODEL_KEY}.")
