@@ -16,6 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "load-demo": ("load_demo", "load the bundled demo papers into an empty database"),
     "createsuperuser": ("createsuperuser", "create a staff account for /admin/"),
     "check": ("check", "check the configuration for problems"),
+    "ingest": ("ingest", "harvest arXiv (ingest arxiv --categories … --since …) or show status"),
+    "worker": ("worker", "run scheduled jobs (the daily arXiv ingest) until stopped"),
+    "search": ("search", 'search papers: paperwire search "query" [--json]'),
+    "embed": ("embed", "compute missing paper embeddings for semantic search (resumable)"),
 }
 
 

@@ -7,6 +7,8 @@ from paperwire.api.api import api
 
 urlpatterns = [
     path("", include("paperwire.papers.urls")),
+    path("", include("paperwire.search.urls")),
+    path("", include("paperwire.community.urls")),
     path("", include("paperwire.digests.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

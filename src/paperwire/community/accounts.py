@@ -1,0 +1,193 @@
+"""Account pages: sign up with e-mail verification, log in, password reset, profile, settings.
+
+No answer says whether an e-mail address is registered: sign-up and reset
+always end on the same "check your inbox" page, and the mail says the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import AbstractBaseUser, User
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from paperwire.community import ratelimit
+from paperwire.community.forms import ProfileForm, SignupForm
+from paperwire.community.models import AuthorClaim, Comment, Profile, Upvote
+from paperwire.papers.models import FeedEntry
+
+log = logging.getLogger(__name__)
+
+VERIFY_SALT = "paperwire.community.verify-email"
+VERIFY_MAX_AGE = 3 * 24 * 3600
+TOO_MANY = (
+    "Too many attempts from here or for this account. Please wait a few minutes and try again."
+)
+
+
+def profile_of(user: AbstractBaseUser) -> Profile:
+    profile, _ = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+def _mail(request: HttpRequest, to: str, template: str, context: dict[str, Any]) -> None:
+    context = {"site_name": settings.SITE_NAME, **context}
+    subject, _, body = render_to_string(template, context, request=request).partition("\n")
+    try:
+        send_mail(subject.strip(), body.lstrip("\n"), None, [to])
+    except OSError:
+        log.exception("could not send %s to a new member", template)
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        email = str(request.POST.get("email", ""))[:254]
+        if not ratelimit.allowed(request, "signup", email or None):
+            form.add_error(None, TOO_MANY)
+            return render(request, "registration/signup.html", {"form": form}, status=429)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    _register(request, form.cleaned_data)
+            except IntegrityError:
+                form.add_error("username", "This username is taken; please choose another.")
+            else:
+                return redirect("signup_sent")
+        return render(request, "registration/signup.html", {"form": form}, status=400)
+    return render(request, "registration/signup.html", {"form": form})
+
+
+def _register(request: HttpRequest, data: dict[str, Any]) -> None:
+    email = data["email"]
+    # Hash first on both paths, so timing does not tell them apart either.
+    hashed = make_password(data["password"])
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        reset = request.build_absolute_uri(reverse("password_reset"))
+        _mail(request, email, "registration/already_registered_email.txt", {"reset_url": reset})
+        return
+    with transaction.atomic():
+        user = User.objects.create(
+            username=data["username"], email=email, password=hashed, is_active=False
+        )
+        Profile.objects.create(user=user)
+    token = signing.dumps({"u": user.pk, "e": email}, salt=VERIFY_SALT)
+    link = request.build_absolute_uri(reverse("verify_email", args=[token]))
+    _mail(
+        request,
+        email,
+        "registration/verify_email.txt",
+        {"user": user, "verify_url": link, "days": VERIFY_MAX_AGE // 86400},
+    )
+
+
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "registration/signup_sent.html")
+
+
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        data = signing.loads(token, salt=VERIFY_SALT, max_age=VERIFY_MAX_AGE)
+        user = User.objects.get(pk=data["u"], email=data["e"])
+    except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError):
+        message = "This verification link is invalid or has expired. Please sign up again."
+        return render(request, "error.html", {"status": 400, "message": message}, status=400)
+    profile = profile_of(user)
+    if profile.suspended:
+        message = "This account is suspended."
+        return render(request, "error.html", {"status": 403, "message": message}, status=403)
+    if not profile.email_verified or not user.is_active:
+        profile.email_verified = True
+        profile.save(update_fields=["email_verified"])
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    return render(request, "registration/verified.html", {"verified_user": user})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # Django's view sets site_name to the host; the page header wants ours.
+        return {**super().get_context_data(**kwargs), "site_name": settings.SITE_NAME}
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        account = str(request.POST.get("username", ""))[:150]
+        if not ratelimit.allowed(request, "login", account or None):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, TOO_MANY)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        account = str(request.POST.get("email", ""))[:254]
+        if not ratelimit.allowed(request, "reset", account or None):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, TOO_MANY)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+
+def profile_page(request: HttpRequest, username: str) -> HttpResponse:
+    user = get_object_or_404(User, username=username, is_active=True)
+    submissions = (
+        FeedEntry.objects.filter(submitted_by=user, paper__hidden=False)
+        .select_related("paper")
+        .order_by("-submitted_at")[:50]
+    )
+    upvotes = (
+        Upvote.objects.filter(user=user, paper__hidden=False)
+        .select_related("paper")
+        .order_by("-created")[:50]
+    )
+    comments = (
+        Comment.objects.filter(author=user, deleted=False, hidden=False, paper__hidden=False)
+        .select_related("paper")
+        .order_by("-created")[:50]
+    )
+    claims = AuthorClaim.objects.filter(user=user, status=AuthorClaim.APPROVED).select_related(
+        "author"
+    )
+    context = {
+        "member": user,
+        "profile": profile_of(user),
+        "submissions": submissions,
+        "upvotes": upvotes,
+        "comments": comments,
+        "claims": claims,
+    }
+    return render(request, "community/profile.html", context)
+
+
+@login_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    profile = profile_of(request.user)  # type: ignore[arg-type]
+    form = ProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Your profile is saved.")
+            return redirect("settings")
+        return render(request, "community/settings.html", {"form": form}, status=400)
+    return render(request, "community/settings.html", {"form": form})

@@ -1,0 +1,177 @@
+"""What members do, as plain functions: vote, submit, comment.
+
+Each write that changes what feed pages show bumps the data version in the
+same transaction, so cached pages are renewed everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import urlsplit
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from paperwire.community.models import Comment, Upvote
+from paperwire.community.text import render_markdown
+from paperwire.papers.ids import parse_arxiv_id
+from paperwire.papers.models import FeedEntry, Paper
+from paperwire.papers.store import bump_data_version
+
+SUBMISSIONS_PER_DAY = 5
+ARXIV_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org"}
+_PATH_RE = re.compile(r"^/(?:abs|pdf)/(?P<id>.+?)(?:\.pdf)?/?$")
+
+
+class NotAllowed(Exception):
+    """A request that cannot be done; the message says why, for the user."""
+
+
+def parse_arxiv_ref(value: str) -> str:
+    """The arXiv id (without version) in an id, 'arXiv:' id or arxiv.org URL.
+
+    Raises ValueError with a message for anything else: no other URL is accepted,
+    and nothing is fetched.
+    """
+    text = value.strip()
+    if len(text) > 200:
+        raise ValueError("That is too long to be an arXiv id or URL.")
+    if text.lower().startswith("arxiv:"):
+        text = text[6:].strip()
+    if "://" in text or text.lower().startswith(("arxiv.org/", "www.arxiv.org/")):
+        parts = urlsplit(text if "://" in text else "https://" + text)
+        if parts.scheme not in ("http", "https") or (parts.hostname or "") not in ARXIV_HOSTS:
+            raise ValueError("Only arXiv ids or arxiv.org links are accepted, e.g. 2401.01234.")
+        match = _PATH_RE.match(parts.path)
+        if not match:
+            raise ValueError("That arxiv.org link is not a paper's abs or pdf page.")
+        text = match.group("id")
+    parsed = parse_arxiv_id(text)
+    if parsed is None:
+        raise ValueError(
+            f"{value.strip()[:80]!r} is not an arXiv id: use e.g. 2401.01234 or hep-th/9901001."
+        )
+    return parsed[0]
+
+
+def visible_paper(public_id: str) -> Paper | None:
+    return Paper.objects.filter(public_id=public_id, hidden=False).first()
+
+
+def set_vote(user: User, paper: Paper, up: bool) -> tuple[bool, int]:
+    """Make the user's vote on a paper up or not. Returns (voted, count).
+
+    Idempotent, so repeated or concurrent requests leave one vote at most, and the
+    count moves only when a row was really created or deleted.
+    """
+    with transaction.atomic():
+        changed = 0
+        if up:
+            try:
+                with transaction.atomic():
+                    Upvote.objects.create(user=user, paper=paper)
+                changed = 1
+            except IntegrityError:
+                changed = 0
+        else:
+            deleted, _ = Upvote.objects.filter(user=user, paper=paper).delete()
+            changed = -1 if deleted else 0
+        if changed:
+            FeedEntry.objects.filter(paper=paper).update(
+                upvotes=Greatest(F("upvotes") + Value(changed), Value(0))
+            )
+            bump_data_version()
+        count = FeedEntry.objects.filter(paper=paper).values_list("upvotes", flat=True).first()
+    return up, count or 0
+
+
+def submit_paper(user: User, arxiv_id: str) -> tuple[Paper, bool]:
+    """Put a stored paper into today's feed as submitted by the user.
+
+    Returns (paper, joined): joined is False when the paper was already in the
+    feed, and the submitter's upvote was given instead.
+    """
+    paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
+    if paper is None or paper.hidden:
+        raise NotAllowed(
+            f"arXiv:{arxiv_id} is not known to this site yet. Papers become available once "
+            "they are fetched from arXiv; please try again later."
+        )
+    if FeedEntry.objects.filter(paper=paper).exists():
+        set_vote(user, paper, True)
+        return paper, False
+    since = timezone.now() - dt.timedelta(days=1)
+    if FeedEntry.objects.filter(submitted_by=user, submitted_at__gte=since).count() >= (
+        SUBMISSIONS_PER_DAY
+    ):
+        raise NotAllowed(
+            f"You can submit {SUBMISSIONS_PER_DAY} papers a day; please try again tomorrow."
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        _, created = FeedEntry.objects.get_or_create(
+            paper=paper,
+            defaults={"feed_date": now.date(), "submitted_at": now, "submitted_by": user},
+        )
+        bump_data_version()
+    set_vote(user, paper, True)
+    return paper, created
+
+
+def add_comment(user: User, paper: Paper, body: str, parent: Comment | None) -> Comment:
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            paper=paper, author=user, parent=parent, body=body, body_html=render_markdown(body)
+        )
+        _count_comments(paper, +1)
+    return comment
+
+
+def edit_comment(comment: Comment, body: str) -> None:
+    with transaction.atomic():
+        comment.body = body
+        comment.body_html = render_markdown(body)
+        comment.edited = timezone.now()
+        comment.save(update_fields=["body", "body_html", "edited"])
+        bump_data_version()
+
+
+def delete_comment(comment: Comment) -> None:
+    """The author's delete: the text goes, the place in the thread stays."""
+    with transaction.atomic():
+        was_visible = comment.visible
+        comment.deleted = True
+        comment.body = ""
+        comment.body_html = ""
+        comment.save(update_fields=["deleted", "body", "body_html"])
+        if was_visible:
+            _count_comments(comment.paper, -1)
+        else:
+            bump_data_version()
+
+
+def set_comment_hidden(comment: Comment, hidden: bool) -> bool:
+    """A moderator's hide or unhide; True when it changed anything."""
+    with transaction.atomic():
+        if comment.hidden == hidden:
+            return False
+        before = comment.visible
+        comment.hidden = hidden
+        comment.save(update_fields=["hidden"])
+        after = comment.visible
+        if before != after:
+            _count_comments(comment.paper, 1 if after else -1)
+        else:
+            bump_data_version()
+    return True
+
+
+def _count_comments(paper: Paper, delta: int) -> None:
+    FeedEntry.objects.filter(paper=paper).update(
+        num_comments=Greatest(F("num_comments") + Value(delta), Value(0))
+    )
+    bump_data_version()

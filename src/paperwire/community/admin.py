@@ -1,0 +1,235 @@
+"""Moderation in the Django admin. Every action writes a ModerationLog row."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from paperwire.community import actions
+from paperwire.community.models import (
+    AuthorClaim,
+    Comment,
+    CommentReport,
+    Member,
+    ModeratedPaper,
+    ModerationLog,
+    OrganizationMember,
+    Profile,
+)
+from paperwire.papers.store import bump_data_version
+
+
+def log_action(request: HttpRequest, action: str, target: Model, note: str = "") -> None:
+    ModerationLog.objects.create(
+        actor=request.user if request.user.is_authenticated else None,
+        action=action,
+        target_type=target._meta.model_name or "",
+        target_id=str(target.pk),
+        target_repr=str(target)[:300],
+        note=note[:500],
+    )
+
+
+@admin.register(ModeratedPaper)
+class ModeratedPaperAdmin(admin.ModelAdmin):
+    list_display = ["public_id", "title", "hidden", "created"]
+    list_filter = ["hidden"]
+    search_fields = ["public_id", "title"]
+    actions = ["hide_papers", "unhide_papers"]
+    fields = ("public_id", "arxiv_id", "title", "abstract", "hidden")
+    readonly_fields = ("public_id", "arxiv_id", "title", "abstract", "hidden")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def _set_hidden(self, request: HttpRequest, queryset: QuerySet, hidden: bool) -> None:
+        with transaction.atomic():
+            changed = 0
+            for paper in queryset.select_for_update():
+                if paper.hidden != hidden:
+                    paper.hidden = hidden
+                    paper.save(update_fields=["hidden"])
+                    log_action(request, "hide paper" if hidden else "unhide paper", paper)
+                    changed += 1
+            if changed:
+                bump_data_version()
+        self.message_user(request, f"{changed} paper(s) changed.", messages.SUCCESS)
+
+    @admin.action(description="Hide selected papers from feeds and the API")
+    def hide_papers(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_hidden(request, queryset, True)
+
+    @admin.action(description="Show selected papers again")
+    def unhide_papers(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_hidden(request, queryset, False)
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["pk", "author", "paper", "created", "hidden", "deleted"]
+    list_filter = ["hidden", "deleted"]
+    search_fields = ["body", "author__username"]
+    actions = ["hide_comments", "unhide_comments"]
+    fields = ("paper", "author", "parent", "body", "created", "edited", "deleted", "hidden")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def _set_hidden(self, request: HttpRequest, queryset: QuerySet, hidden: bool) -> None:
+        changed = 0
+        for comment in queryset.select_related("paper"):
+            if actions.set_comment_hidden(comment, hidden):
+                log_action(request, "hide comment" if hidden else "unhide comment", comment)
+                changed += 1
+        self.message_user(request, f"{changed} comment(s) changed.", messages.SUCCESS)
+
+    @admin.action(description="Hide selected comments")
+    def hide_comments(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_hidden(request, queryset, True)
+
+    @admin.action(description="Show selected comments again")
+    def unhide_comments(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_hidden(request, queryset, False)
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        log_action(request, "delete comment", obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for obj in queryset:
+            log_action(request, "delete comment", obj)
+        super().delete_queryset(request, queryset)
+
+
+@admin.register(CommentReport)
+class CommentReportAdmin(admin.ModelAdmin):
+    list_display = ["comment", "reporter", "reason", "created", "resolved"]
+    list_filter = ["resolved"]
+    actions = ["hide_reported", "dismiss"]
+    readonly_fields = ["comment", "reporter", "reason", "created", "resolved"]
+
+    @admin.action(description="Hide the reported comments (and resolve)")
+    def hide_reported(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for report in queryset.select_related("comment__paper"):
+            if actions.set_comment_hidden(report.comment, True):
+                log_action(request, "hide comment", report.comment, f"report {report.pk}")
+            report.resolved = True
+            report.save(update_fields=["resolved"])
+            log_action(request, "resolve report", report)
+
+    @admin.action(description="Dismiss the reports")
+    def dismiss(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for report in queryset:
+            report.resolved = True
+            report.save(update_fields=["resolved"])
+            log_action(request, "dismiss report", report)
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    list_display = ["username", "email", "is_active", "is_staff", "date_joined"]
+    list_filter = ["is_active", "profile__suspended"]
+    search_fields = ["username", "email"]
+    fields = ("username", "email", "is_active", "date_joined", "last_login")
+    readonly_fields = ("username", "email", "is_active", "date_joined", "last_login")
+    actions = ["suspend", "reinstate"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    @admin.action(description="Suspend selected members (they are logged out)")
+    def suspend(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for user in queryset:
+            if user.pk == request.user.pk:
+                self.message_user(request, "You cannot suspend yourself.", messages.ERROR)
+                continue
+            profile, _ = Profile.objects.get_or_create(user=user)
+            profile.suspended = True
+            profile.save(update_fields=["suspended"])
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            log_action(request, "suspend user", user)
+
+    @admin.action(description="Reinstate selected members")
+    def reinstate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for user in queryset:
+            profile, _ = Profile.objects.get_or_create(user=user)
+            profile.suspended = False
+            profile.email_verified = True
+            profile.save(update_fields=["suspended", "email_verified"])
+            user.is_active = True
+            user.save(update_fields=["is_active"])
+            log_action(request, "reinstate user", user)
+
+
+@admin.register(AuthorClaim)
+class AuthorClaimAdmin(admin.ModelAdmin):
+    list_display = ["user", "author", "status", "created", "decided_at"]
+    list_filter = ["status"]
+    readonly_fields = ["user", "author", "status", "created", "decided_at"]
+    actions = ["approve", "reject"]
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet, status: str) -> None:
+        for claim in queryset:
+            claim.status = status
+            claim.decided_at = timezone.now()
+            claim.save(update_fields=["status", "decided_at"])
+            log_action(request, f"{status} claim", claim)
+
+    @admin.action(description="Approve selected author claims")
+    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._decide(request, queryset, AuthorClaim.APPROVED)
+
+    @admin.action(description="Reject selected author claims")
+    def reject(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._decide(request, queryset, AuthorClaim.REJECTED)
+
+
+@admin.register(OrganizationMember)
+class OrganizationMemberAdmin(admin.ModelAdmin):
+    list_display = ["organization", "user", "role"]
+    raw_id_fields = ["organization", "user"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "display_name", "email_verified", "suspended"]
+    readonly_fields = ["user", "email_verified", "suspended"]
+
+    def save_model(self, request: HttpRequest, obj: Profile, form: object, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        log_action(request, "edit profile", obj)
+
+
+@admin.register(ModerationLog)
+class ModerationLogAdmin(admin.ModelAdmin):
+    list_display = ["created", "actor", "action", "target_type", "target_repr", "note"]
+    list_filter = ["action"]
+    readonly_fields = [
+        "created",
+        "actor",
+        "action",
+        "target_type",
+        "target_id",
+        "target_repr",
+        "note",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False

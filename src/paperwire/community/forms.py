@@ -1,0 +1,111 @@
+"""Forms: every field bounded, every error a message for the user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import User
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.validators import URLValidator
+
+from paperwire.community.actions import parse_arxiv_ref
+from paperwire.community.models import COMMENT_MAX_LENGTH, Profile
+
+MAX_LINKS = 5
+
+
+class SignupForm(forms.Form):
+    username = forms.CharField(
+        max_length=40,
+        validators=[UnicodeUsernameValidator()],
+        help_text="Letters, digits and @/./+/-/_ only.",
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    email = forms.EmailField(
+        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        max_length=200, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean_username(self) -> str:
+        name: str = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=name).exists():
+            raise forms.ValidationError("This username is taken; please choose another.")
+        return name
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("username"):
+            probe = User(username=data["username"], email=data.get("email", ""))
+            try:
+                password_validation.validate_password(data["password"], probe)
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return data
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = Profile
+        fields = ["display_name", "bio", "links"]
+        labels = {"display_name": "Name", "links": "Links (one per line, http or https)"}
+        widgets = {
+            "bio": forms.Textarea(attrs={"rows": 4, "maxlength": 2000}),
+            "links": forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
+        }
+
+    def clean_links(self) -> str:
+        lines = [line.strip() for line in self.cleaned_data["links"].splitlines() if line.strip()]
+        if len(lines) > MAX_LINKS:
+            raise forms.ValidationError(f"At most {MAX_LINKS} links, please.")
+        check = URLValidator(schemes=["http", "https"])
+        for line in lines:
+            if len(line) > 300:
+                raise forms.ValidationError("Each link must be at most 300 characters.")
+            try:
+                check(line)
+            except forms.ValidationError:
+                raise forms.ValidationError(
+                    f"{line[:60]!r} is not an http(s) address, e.g. https://example.org"
+                ) from None
+        return "\n".join(lines)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        max_length=COMMENT_MAX_LENGTH,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": COMMENT_MAX_LENGTH}),
+        error_messages={
+            "required": "A comment cannot be empty.",
+            "max_length": f"A comment can be at most {COMMENT_MAX_LENGTH} characters long.",
+        },
+    )
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500, error_messages={"required": "Say briefly what is wrong."}
+    )
+
+
+class SubmitForm(forms.Form):
+    arxiv = forms.CharField(
+        label="arXiv id or URL",
+        max_length=200,
+        help_text="e.g. 2401.01234 or https://arxiv.org/abs/2401.01234",
+        error_messages={
+            "required": "Enter an arXiv id or arxiv.org link.",
+            "max_length": "That is too long to be an arXiv id or URL.",
+        },
+    )
+
+    def clean_arxiv(self) -> str:
+        try:
+            return parse_arxiv_ref(self.cleaned_data["arxiv"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None

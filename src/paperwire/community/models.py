@@ -1,0 +1,176 @@
+"""People and what they do here: profiles, upvotes, comments, claims, moderation."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import models
+from django.urls import reverse
+
+from paperwire.papers.models import Author, Organization, Paper
+
+COMMENT_MAX_LENGTH = 10_000
+
+
+class Profile(models.Model):
+    """What a user tells about themselves, and the state of their account."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    display_name = models.CharField(max_length=100, blank=True)
+    bio = models.TextField(max_length=2000, blank=True)
+    # One http(s) URL per line.
+    links = models.TextField(max_length=2000, blank=True)
+    email_verified = models.BooleanField(default=False)
+    # Set by moderators; a suspended account is also inactive, and e-mail
+    # verification never reactivates it.
+    suspended = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"profile of {self.user}"
+
+    def link_list(self) -> list[str]:
+        return [line.strip() for line in self.links.splitlines() if line.strip()]
+
+
+class Upvote(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="upvotes"
+    )
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="upvote_rows")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="upvote_user_paper_uniq")
+        ]
+        indexes = [models.Index(fields=["user", "-created"], name="upvote_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ▲ {self.paper_id}"
+
+
+class Comment(models.Model):
+    """One comment in a paper's threaded discussion. The body is Markdown."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="discussion")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    body = models.TextField(max_length=COMMENT_MAX_LENGTH)
+    # The sanitized rendering of body, made when the body is saved.
+    body_html = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    edited = models.DateTimeField(null=True, blank=True)
+    # Deleted by its author: kept (so replies keep their place) but shown as deleted.
+    deleted = models.BooleanField(default=False)
+    hidden = models.BooleanField(default=False, help_text="Hidden by a moderator")
+
+    class Meta:
+        ordering = ["created", "pk"]
+        indexes = [models.Index(fields=["paper", "created"], name="comment_paper_idx")]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} by {self.author} on {self.paper_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("paper", args=[self.paper.public_id]) + f"#c{self.pk}"
+
+    @property
+    def visible(self) -> bool:
+        return not (self.deleted or self.hidden)
+
+
+class CommentReport(models.Model):
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    reason = models.CharField(max_length=500)
+    created = models.DateTimeField(auto_now_add=True)
+    resolved = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "reporter"], name="report_once_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"report on comment {self.comment_id}"
+
+
+class OrganizationMember(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="org_member_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organization}"
+
+
+class AuthorClaim(models.Model):
+    """A user's request to be recognised as an author; staff approve or reject it."""
+
+    PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+    STATUSES = [(PENDING, "pending"), (APPROVED, "approved"), (REJECTED, "rejected")]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="author_claims"
+    )
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="claims")
+    status = models.CharField(max_length=10, choices=STATUSES, default=PENDING)
+    created = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "author"], name="claim_once_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.user} claims {self.author} ({self.status})"
+
+
+class ModerationLog(models.Model):
+    """Every moderation action, written by the admin actions that perform it."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=50)
+    target_type = models.CharField(max_length=50)
+    target_id = models.CharField(max_length=64)
+    target_repr = models.CharField(max_length=300)
+    note = models.CharField(max_length=500, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type} {self.target_id}"
+
+
+class ModeratedPaper(Paper):
+    """Papers as moderators see them in the admin (hide / unhide)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "paper (moderation)"
+        verbose_name_plural = "papers (moderation)"
+
+
+class Member(User):
+    """Accounts as moderators see them in the admin (suspend / reinstate)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "member (moderation)"
+        verbose_name_plural = "members (moderation)"

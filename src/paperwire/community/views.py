@@ -1,0 +1,245 @@
+"""Community pages around papers: upvotes, comments, submissions, trending,
+organization and author pages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from paperwire.community import actions, ratelimit
+from paperwire.community.forms import CommentForm, ReportForm, SubmitForm
+from paperwire.community.models import AuthorClaim, Comment, CommentReport, OrganizationMember
+from paperwire.community.templatetags.community import votes_context
+from paperwire.papers import feed
+from paperwire.papers.cache import versioned_page
+from paperwire.papers.models import Author, FeedEntry, Organization, Paper
+
+
+def _error(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    return render(request, "error.html", {"status": status, "message": message}, status=status)
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The ?next= (or posted next) address if it stays on this site, else the default."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _login_redirect(request: HttpRequest, back: str) -> HttpResponse:
+    url = f"{reverse('login')}?{urlencode({'next': back})}"
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@require_http_methods(["GET", "POST"])
+def upvote(request: HttpRequest, paper_id: str) -> HttpResponse:
+    """Set or toggle the member's upvote (POST vote=1|0, none = toggle).
+
+    GET is what an anonymous reader's ▲ links to: log in, then back to the page.
+    """
+    paper = actions.visible_paper(paper_id)
+    if paper is None:
+        return _error(request, 404, "No paper has this id.")
+    back = safe_next(request, paper.get_absolute_url())
+    if not request.user.is_authenticated:
+        return _login_redirect(request, back)
+    if request.method == "GET":
+        return redirect(back)
+    if not FeedEntry.objects.filter(paper=paper).exists():
+        return _error(request, 400, "This paper is not in the feed yet; submit it first.")
+    user = _user(request)
+    raw = request.POST.get("vote")
+    if raw in ("1", "0"):
+        up = raw == "1"
+    elif raw is None or raw == "":
+        up = not paper.upvote_rows.filter(user=user).exists()
+    else:
+        return _error(request, 400, "vote must be 1 (upvote) or 0 (remove the upvote).")
+    voted, count = actions.set_vote(user, paper, up)
+    if getattr(request, "htmx", False):
+        context = votes_context(paper, count, voted, authenticated=True, next_url=back)
+        return render(request, "community/_votes.html", context)
+    return redirect(back)
+
+
+@require_POST
+def comment_create(request: HttpRequest, paper_id: str) -> HttpResponse:
+    paper = actions.visible_paper(paper_id)
+    if paper is None:
+        return _error(request, 404, "No paper has this id.")
+    if not request.user.is_authenticated:
+        return _login_redirect(request, paper.get_absolute_url() + "#comments")
+    user = _user(request)
+    form = CommentForm(request.POST)
+    parent = None
+    if form.is_valid() and form.cleaned_data["parent"]:
+        parent = Comment.objects.filter(pk=form.cleaned_data["parent"], paper=paper).first()
+        if parent is None or not parent.visible:
+            form.add_error("parent", "The comment you reply to does not exist any more.")
+    if form.is_valid() and not ratelimit.hit("comment-account", str(user.pk)):
+        form.add_error(None, "You are commenting very fast; please wait a few minutes.")
+        return render(
+            request, "community/comment_form.html", {"form": form, "paper": paper}, status=429
+        )
+    if not form.is_valid():
+        return render(
+            request, "community/comment_form.html", {"form": form, "paper": paper}, status=400
+        )
+    comment = actions.add_comment(user, paper, form.cleaned_data["body"], parent)
+    return redirect(comment.get_absolute_url())
+
+
+def _own_comment(request: HttpRequest, pk: int) -> Comment | HttpResponse:
+    comment = Comment.objects.select_related("paper").filter(pk=pk).first()
+    if comment is None or comment.hidden or comment.deleted or comment.paper.hidden:
+        return _error(request, 404, "There is no such comment.")
+    if comment.author_id != request.user.pk:
+        return _error(request, 403, "You can only change your own comments.")
+    return comment
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _own_comment(request, pk)
+    if isinstance(found, HttpResponse):
+        return found
+    comment = found
+    if request.method == "POST":
+        form = CommentForm(request.POST)
+        if form.is_valid():
+            actions.edit_comment(comment, form.cleaned_data["body"])
+            return redirect(comment.get_absolute_url())
+        context = {"form": form, "comment": comment, "paper": comment.paper}
+        return render(request, "community/comment_edit.html", context, status=400)
+    form = CommentForm(initial={"body": comment.body})
+    context = {"form": form, "comment": comment, "paper": comment.paper}
+    return render(request, "community/comment_edit.html", context)
+
+
+@login_required
+@require_POST
+def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _own_comment(request, pk)
+    if isinstance(found, HttpResponse):
+        return found
+    actions.delete_comment(found)
+    messages.info(request, "Your comment is deleted.")
+    return redirect(found.paper.get_absolute_url() + "#comments")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_report(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = Comment.objects.select_related("paper", "author").filter(pk=pk).first()
+    if comment is None or not comment.visible or comment.paper.hidden:
+        return _error(request, 404, "There is no such comment.")
+    form = ReportForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            context = {"form": form, "comment": comment}
+            return render(request, "community/report.html", context, status=400)
+        try:
+            with transaction.atomic():
+                CommentReport.objects.create(
+                    comment=comment, reporter=_user(request), reason=form.cleaned_data["reason"]
+                )
+        except IntegrityError:
+            pass  # reported before: once is enough
+        messages.info(request, "Thank you: moderators will look at this comment.")
+        return redirect(comment.get_absolute_url())
+    return render(request, "community/report.html", {"form": form, "comment": comment})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submit(request: HttpRequest) -> HttpResponse:
+    form = SubmitForm(request.POST or None)
+    if request.method == "POST":
+        user = _user(request)
+        if not ratelimit.allowed(request, "submit", str(user.pk)):
+            form.add_error(None, "Too many submissions; please wait a while and try again.")
+            return render(request, "community/submit.html", {"form": form}, status=429)
+        if form.is_valid():
+            try:
+                paper, joined = actions.submit_paper(user, form.cleaned_data["arxiv"])
+            except actions.NotAllowed as exc:
+                form.add_error("arxiv", str(exc))
+            else:
+                if joined:
+                    messages.success(request, "Thank you: the paper is in today's feed.")
+                else:
+                    messages.info(request, "This paper is already in the feed: you upvoted it.")
+                return redirect(paper.get_absolute_url())
+        return render(request, "community/submit.html", {"form": form}, status=400)
+    return render(request, "community/submit.html", {"form": form})
+
+
+@versioned_page
+def trending(request: HttpRequest) -> HttpResponse:
+    entries = feed.entries(None, "trending")[:50]
+    context = {"entries": entries, "gravity": feed.TRENDING_GRAVITY, "nav_active": "trending"}
+    return render(request, "community/trending.html", context)
+
+
+def organization_page(request: HttpRequest, name: str) -> HttpResponse:
+    org = get_object_or_404(Organization, name=name)
+    members = OrganizationMember.objects.filter(
+        organization=org, user__is_active=True
+    ).select_related("user", "user__profile")
+    entries = feed.entries(None, "publishedAt").filter(paper__organization=org)[:100]
+    others = Paper.objects.filter(organization=org, hidden=False, feed_entry__isnull=True)[:100]
+    context = {"org": org, "members": members, "entries": entries, "other_papers": others}
+    return render(request, "community/organization.html", context)
+
+
+def author_page(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
+    author = get_object_or_404(Author, pk=pk)
+    entries = feed.entries(None, "publishedAt").filter(paper__paper_authors__author=author)
+    others = Paper.objects.filter(
+        paper_authors__author=author, hidden=False, feed_entry__isnull=True
+    ).distinct()[:100]
+    claimed = AuthorClaim.objects.filter(
+        author=author, status=AuthorClaim.APPROVED, user__is_active=True
+    ).select_related("user")
+    mine = None
+    if request.user.is_authenticated:
+        mine = AuthorClaim.objects.filter(author=author, user=_user(request)).first()
+    context = {
+        "author": author,
+        "entries": entries.distinct()[:100],
+        "other_papers": others,
+        "claimed_by": claimed,
+        "my_claim": mine,
+    }
+    return render(request, "community/author.html", context)
+
+
+@login_required
+@require_POST
+def author_claim(request: HttpRequest, pk: int) -> HttpResponse:
+    author = get_object_or_404(Author, pk=pk)
+    _, created = AuthorClaim.objects.get_or_create(author=author, user=_user(request))
+    if created:
+        messages.info(request, "Your claim is sent; staff will review it.")
+    return redirect("author", pk=author.pk)

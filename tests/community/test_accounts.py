@@ -1,0 +1,132 @@
+"""Sign-up with e-mail verification, log in, password reset, settings, profiles."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import mail
+from django.test import Client
+
+from paperwire.community.models import Profile
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def anon() -> Client:
+    return Client(HTTP_HOST="127.0.0.1")
+
+
+def signup(client: Client, username: str = "grace", email: str = "grace@example.org"):
+    return client.post("/signup", {"username": username, "email": email, "password": PASSWORD})
+
+
+def link_in(body: str) -> str:
+    found = re.search(r"https?://\S+", body)
+    assert found, body
+    return found.group(0)
+
+
+def test_signup_verify_then_login(anon: Client, clean_cache: None) -> None:
+    response = signup(anon)
+    assert response.status_code == 302 and response["Location"] == "/signup/sent"
+    user = User.objects.get(username="grace")
+    assert not user.is_active and user.password.startswith("argon2")
+
+    assert not anon.login(username="grace", password=PASSWORD)
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["grace@example.org"]
+    link = link_in(mail.outbox[0].body)
+    assert "/verify/" in link
+
+    page = anon.get(link.split("127.0.0.1", 1)[-1])
+    assert page.status_code == 200 and b"Your address is confirmed" in page.content
+    assert Profile.objects.get(user__username="grace").email_verified
+
+    login = anon.post("/login", {"username": "grace", "password": PASSWORD, "next": "/u/grace"})
+    assert login.status_code == 302 and login["Location"] == "/u/grace"
+    assert b"Log out" in anon.get("/u/grace").content
+
+
+def test_a_tampered_verification_link_is_400(anon: Client) -> None:
+    response = anon.get("/verify/eyJ1IjoxfQ:forged:signature")
+    assert response.status_code == 400 and b"invalid or has expired" in response.content
+
+
+def test_signup_does_not_reveal_a_registered_email(
+    anon: Client, make_member, clean_cache: None
+) -> None:
+    make_member("ada")
+    taken = signup(anon, "someone", "ada@example.org")
+    fresh = signup(anon, "other", "other@example.org")
+    assert taken.status_code == fresh.status_code == 302
+    assert taken["Location"] == fresh["Location"]
+    assert not User.objects.filter(username="someone").exists()
+    to_ada = [m for m in mail.outbox if m.to == ["ada@example.org"]]
+    assert len(to_ada) == 1 and "already has an account" in to_ada[0].body
+
+
+def test_signup_form_errors(anon: Client, make_member, clean_cache: None) -> None:
+    make_member("ada")
+    response = anon.post("/signup", {"username": "ada", "email": "bad", "password": "123"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "This username is taken" in html and "Enter a valid email address" in html
+    empty = anon.post("/signup", {"username": "", "email": "", "password": ""})
+    assert empty.status_code == 400 and b"This field is required" in empty.content
+    weak = anon.post("/signup", {"username": "zed", "email": "z@example.org", "password": "zed"})
+    assert weak.status_code == 400 and b"too short" in weak.content
+
+
+def test_password_reset_does_not_reveal_and_works(
+    anon: Client, make_member, clean_cache: None
+) -> None:
+    make_member("ada")
+    known = anon.post("/password-reset", {"email": "ada@example.org"})
+    unknown = anon.post("/password-reset", {"email": "nobody@example.org"})
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"] == "/password-reset/sent"
+    assert len(mail.outbox) == 1
+    link = link_in(mail.outbox[0].body).split("127.0.0.1", 1)[-1]
+    form = anon.get(link, follow=True)
+    assert b"Set a new password" in form.content
+    done = anon.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a brand new passphrase", "new_password2": "a brand new passphrase"},
+    )
+    assert done.status_code == 302
+    assert anon.login(username="ada", password="a brand new passphrase")
+
+
+def test_profile_page_lists_activity(member_client: Client, member, feed_paper) -> None:
+    member_client.post("/settings", {"display_name": "Ada L.", "bio": "Counts.", "links": ""})
+    member_client.post("/papers/2401.01234/upvote", {"vote": "1"})
+    member_client.post("/papers/2401.01234/comments", {"body": "Lovely *machine*."})
+    html = Client(HTTP_HOST="127.0.0.1").get("/u/ada").content.decode()
+    assert "Ada L." in html and "Counts." in html
+    assert html.count("Structured State Spaces, Revisited") >= 2
+    assert "<em>machine</em>" in html
+
+
+def test_unknown_or_suspended_profiles_are_404(anon: Client, make_member) -> None:
+    make_member("zed", is_active=False)
+    assert anon.get("/u/nobody").status_code == 404
+    assert anon.get("/u/zed").status_code == 404
+
+
+def test_settings_needs_login(anon: Client) -> None:
+    response = anon.get("/settings")
+    assert response.status_code == 302 and response["Location"] == "/login?next=/settings"
+
+
+def test_logout_is_a_post(member_client: Client) -> None:
+    assert member_client.get("/logout").status_code == 405
+    assert member_client.post("/logout").status_code == 302
+    assert member_client.get("/settings").status_code == 302
+
+
+def test_login_page_keeps_site_name(anon: Client) -> None:
+    assert b"<title>Log in \xc2\xb7 paperwire</title>" in anon.get("/login").content

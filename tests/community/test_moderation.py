@@ -1,0 +1,116 @@
+"""Staff moderation in the admin: hide papers and comments, suspend members; all logged."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from paperwire.community.models import AuthorClaim, Comment, CommentReport, ModerationLog
+from paperwire.papers.models import Author, FeedEntry, Paper
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(make_member) -> Client:
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(make_member("mod", is_staff=True, is_superuser=True))
+    return client
+
+
+def act(staff: Client, model: str, action: str, pks: list[object]) -> None:
+    response = staff.post(
+        f"/admin/community/{model}/",
+        {"action": action, "_selected_action": [str(pk) for pk in pks]},
+    )
+    assert response.status_code == 302, response.content[:500]
+
+
+def test_hide_paper_removes_it_from_feed_and_api(staff: Client, feed_paper: Paper) -> None:
+    anon = Client(HTTP_HOST="127.0.0.1")
+    assert "Structured State Spaces" in anon.get("/?date=2026-01-05").content.decode()
+    act(staff, "moderatedpaper", "hide_papers", [feed_paper.pk])
+    feed_paper.refresh_from_db()
+    assert feed_paper.hidden
+    assert "Structured State Spaces" not in anon.get("/?date=2026-01-05").content.decode()
+    api = anon.get("/api/daily_papers?date=2026-01-05").json()
+    assert "2401.01234" not in [item["paper"]["id"] for item in api]
+    assert anon.get("/papers/2401.01234").status_code == 404
+    assert anon.get("/api/papers/2401.01234").status_code == 404
+    log = ModerationLog.objects.get()
+    assert (log.action, log.target_id, log.actor.username) == (
+        "hide paper",
+        str(feed_paper.pk),
+        "mod",
+    )
+    act(staff, "moderatedpaper", "unhide_papers", [feed_paper.pk])
+    assert "Structured State Spaces" in anon.get("/?date=2026-01-05").content.decode()
+    assert ModerationLog.objects.count() == 2
+
+
+def test_hide_comment_and_resolve_report(
+    staff: Client, member_client: Client, make_member, feed_paper: Paper
+) -> None:
+    member_client.post("/papers/2401.01234/comments", {"body": "rude words"})
+    comment = Comment.objects.get()
+    bob = Client(HTTP_HOST="127.0.0.1")
+    bob.force_login(make_member("bob"))
+    bob.post(f"/comments/{comment.pk}/report", {"reason": "rude"})
+    report = CommentReport.objects.get()
+    act(staff, "commentreport", "hide_reported", [report.pk])
+    comment.refresh_from_db()
+    report.refresh_from_db()
+    assert comment.hidden and report.resolved
+    assert FeedEntry.objects.get(paper=feed_paper).num_comments == 0
+    html = Client(HTTP_HOST="127.0.0.1").get("/papers/2401.01234").content.decode()
+    assert "rude words" not in html and "[hidden by moderators]" in html
+    assert set(ModerationLog.objects.values_list("action", flat=True)) == {
+        "hide comment",
+        "resolve report",
+    }
+    act(staff, "comment", "unhide_comments", [comment.pk])
+    assert FeedEntry.objects.get(paper=feed_paper).num_comments == 1
+    # The author cannot edit a hidden comment back into view.
+    comment.refresh_from_db()
+    act(staff, "comment", "hide_comments", [comment.pk])
+    assert member_client.post(f"/comments/{comment.pk}/edit", {"body": "x"}).status_code == 404
+
+
+def test_suspend_logs_out_and_blocks(staff: Client, member_client: Client, member) -> None:
+    assert member_client.get("/settings").status_code == 200
+    act(staff, "member", "suspend", [member.pk])
+    member.refresh_from_db()
+    assert not member.is_active and member.profile.suspended
+    assert member_client.get("/settings").status_code == 302
+    again = Client(HTTP_HOST="127.0.0.1")
+    from .conftest import PASSWORD
+
+    assert not again.login(username="ada", password=PASSWORD)
+    assert ModerationLog.objects.filter(action="suspend user", target_id=str(member.pk)).exists()
+    act(staff, "member", "reinstate", [member.pk])
+    assert User.objects.get(pk=member.pk).is_active
+
+
+def test_author_claims_are_approved_by_staff(
+    staff: Client, member_client: Client, feed_paper: Paper
+) -> None:
+    author = Author.objects.get(name="Ada Lovelace")
+    page = member_client.get(f"/authors/{author.pk}").content.decode()
+    assert "claim this author profile" in page
+    member_client.post(f"/authors/{author.pk}/claim")
+    claim = AuthorClaim.objects.get()
+    assert claim.status == "pending"
+    assert "is pending" in member_client.get(f"/authors/{author.pk}").content.decode()
+    act(staff, "authorclaim", "approve", [claim.pk])
+    claim.refresh_from_db()
+    assert claim.status == "approved"
+    assert ModerationLog.objects.filter(action="approved claim").exists()
+    page = Client(HTTP_HOST="127.0.0.1").get(f"/authors/{author.pk}").content.decode()
+    assert '<a href="/u/ada">ada</a>' in page
+    assert "Ada Lovelace" in Client(HTTP_HOST="127.0.0.1").get("/u/ada").content.decode()
+
+
+def test_moderation_log_is_read_only(staff: Client) -> None:
+    assert staff.get("/admin/community/moderationlog/").status_code == 200
+    assert staff.get("/admin/community/moderationlog/add/").status_code == 403

@@ -1,0 +1,60 @@
+"""Organization, author and trending pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from paperwire.community.models import OrganizationMember
+from paperwire.papers.models import Author, FeedEntry, Organization, Paper
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def anon() -> Client:
+    return Client(HTTP_HOST="127.0.0.1")
+
+
+def test_organization_page(anon: Client, small_feed, make_member) -> None:
+    org = Organization.objects.get(name="tencent")
+    OrganizationMember.objects.create(organization=org, user=make_member("li"), role="researcher")
+    html = anon.get("/orgs/tencent").content.decode()
+    assert "Tencent" in html and "Hidden-State Clustering for Verification" in html
+    assert '<a href="/u/li">li</a> — researcher' in html
+    assert anon.get("/orgs/nobody").status_code == 404
+
+
+def test_author_page(anon: Client, small_feed) -> None:
+    author = Author.objects.get(name="Alan Turing")
+    html = anon.get(f"/authors/{author.pk}").content.decode()
+    assert "Alan Turing" in html and "Structured State Spaces, Revisited" in html
+    assert anon.get(f"/authors/{author.pk}-alan-turing").status_code == 200
+    assert anon.get("/authors/99999").status_code == 404
+
+
+def test_trending_orders_by_decayed_upvotes(anon: Client, small_feed) -> None:
+    now = timezone.now()
+    fresh = Paper.objects.create(public_id="pwfresh", title="Fresh and Liked", title_key="fresh")
+    FeedEntry.objects.create(paper=fresh, feed_date=now.date(), submitted_at=now, upvotes=2)
+    old = Paper.objects.create(public_id="pwold", title="Old and Loved", title_key="old")
+    FeedEntry.objects.create(
+        paper=old, feed_date=now.date(), submitted_at=now - dt.timedelta(days=30), upvotes=500
+    )
+    html = anon.get("/trending").content.decode()
+    assert html.index("Fresh and Liked") < html.index("Old and Loved")
+    assert "gravity 1.8" in html
+    api = anon.get("/api/daily_papers?sort=trending&limit=2").json()
+    assert api[0]["paper"]["id"] == "pwfresh"
+
+
+def test_header_links(anon: Client, member_client: Client, small_feed) -> None:
+    html = anon.get("/").content.decode()
+    assert 'href="/login"' in html and 'href="/signup"' in html and 'href="/trending"' in html
+    mine = member_client.get("/").content.decode()
+    assert 'href="/u/ada"' in mine and "Log out" in mine
+    assert User.objects.filter(username="ada").exists()

@@ -1,0 +1,91 @@
+"""Rate limits on log in, sign-up, reset and submit, per address and per account."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from paperwire.community.ratelimit import DEFAULT_LIMITS, Limit, limit_for
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small_login_limits(settings) -> None:
+    """Fewer attempts than the defaults, so the tests spend less time hashing."""
+    settings.PAPERWIRE_RATE_LIMITS = {"login-account": Limit(4, 600), "login-ip": Limit(6, 600)}
+
+
+def test_default_login_limits_are_in_force() -> None:
+    assert limit_for("login-account") == Limit(10, 600)
+    assert limit_for("login-ip") == Limit(30, 600)
+
+
+def test_login_limit_per_account_holds_even_with_the_right_password(
+    make_member, clean_cache: None, small_login_limits: None
+) -> None:
+    make_member("ada")
+    client = Client(HTTP_HOST="127.0.0.1")
+    limit = limit_for("login-account").count
+    for _ in range(limit):
+        response = client.post("/login", {"username": "ada", "password": "wrong"})
+        assert response.status_code == 200
+        assert b"Please enter a correct username and password" in response.content
+    blocked = client.post("/login", {"username": "ada", "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert b"Too many attempts" in blocked.content
+    assert "_auth_user_id" not in client.session
+    # From another address too: the account's limit is not per address.
+    other = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="10.0.0.9")
+    assert other.post("/login", {"username": "ada", "password": PASSWORD}).status_code == 429
+    # Another account from a fresh address is unaffected.
+    make_member("bob")
+    third = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="10.0.0.10")
+    assert third.post("/login", {"username": "bob", "password": PASSWORD}).status_code == 302
+
+
+def test_login_limit_per_address(make_member, clean_cache: None, small_login_limits: None) -> None:
+    make_member("ada")
+    client = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="10.1.1.1")
+    limit = limit_for("login-ip").count
+    for i in range(limit):
+        client.post("/login", {"username": f"guess{i}", "password": "x"})
+    assert client.post("/login", {"username": "ada", "password": PASSWORD}).status_code == 429
+
+
+def test_signup_limit_per_address(db: None, clean_cache: None) -> None:
+    client = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="10.2.2.2")
+    for i in range(DEFAULT_LIMITS["signup-ip"].count):
+        data = {"username": f"user{i}", "email": f"u{i}@example.org", "password": PASSWORD}
+        assert client.post("/signup", data).status_code == 302
+    data = {"username": "late", "email": "late@example.org", "password": PASSWORD}
+    response = client.post("/signup", data)
+    assert response.status_code == 429 and b"Too many attempts" in response.content
+
+
+def test_signup_limit_per_email_address(db: None, clean_cache: None) -> None:
+    for i in range(DEFAULT_LIMITS["signup-account"].count):
+        client = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR=f"10.4.4.{i}")
+        data = {"username": f"user{i}", "email": "target@example.org", "password": PASSWORD}
+        assert client.post("/signup", data).status_code == 302
+    client = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="10.4.4.200")
+    data = {"username": "late", "email": "Target@example.org", "password": PASSWORD}
+    assert client.post("/signup", data).status_code == 429
+
+
+def test_reset_limit_per_account(make_member, clean_cache: None) -> None:
+    make_member("ada")
+    for i in range(DEFAULT_LIMITS["reset-account"].count):
+        client = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR=f"10.3.3.{i}")
+        assert client.post("/password-reset", {"email": "ada@example.org"}).status_code == 302
+    client = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="10.3.3.200")
+    assert client.post("/password-reset", {"email": "ADA@example.org"}).status_code == 429
+
+
+def test_submit_limit_per_account(member_client: Client, clean_cache: None) -> None:
+    for _ in range(DEFAULT_LIMITS["submit-account"].count):
+        assert member_client.post("/submit", {"arxiv": "nonsense"}).status_code == 400
+    response = member_client.post("/submit", {"arxiv": "2401.01234"})
+    assert response.status_code == 429 and b"Too many submissions" in response.content
