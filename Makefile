@@ -44,8 +44,13 @@ lint: install-test
 test: install-test chromium lint
 	$(BIN)/pytest -q
 
+# Each benchmark also runs alone; see docs/benchmarks.md for the latest figures.
 bench: install-test
+	$(BIN)/pip install -q -c constraints.txt -e ".[test,bench]"
 	$(BIN)/python bench/feed.py
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/search.py
+	$(BIN)/python bench/digest.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
