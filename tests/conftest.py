@@ -181,7 +181,7 @@ def live_paperwire(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSer
     port = free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [bin_path("paperwire"), "serve", "--port", str(port)],
+            [bin_path("paperwire"), "serve", "--port", str(port), "--no-worker"],
             env=cli_env(data_dir),
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -33,6 +33,8 @@ from paperwire.search.vectors import embed_missing
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_FAILURE = dt.timedelta(minutes=30)
+# Papers embedded per worker poll: about half a minute of CPU on two cores.
+EMBED_PER_POLL = 512
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,19 @@ def send_digests() -> str:
             compose_period(frequency, period, summary=summary)
     send_due(summary=summary)
     return str(summary)
+
+
+def embed_pending() -> str | None:
+    """Every poll: embed papers that have no current vector (imported, submitted or
+    edited since), a batch at a time, so semantic search catches up by itself."""
+    if not getattr(settings, "PAPERWIRE_EMBED_AFTER_INGEST", True):
+        return None
+    try:
+        done = embed_missing(limit=EMBED_PER_POLL)
+    except EmbeddingUnavailable as exc:
+        log.warning("embeddings unavailable: %s", exc)
+        return None
+    return f"{done} papers embedded" if done else None
 
 
 def retry_due_mail() -> str | None:
@@ -168,6 +183,9 @@ def run_worker(
         retried = retry_due_mail()
         if retried:
             say(f"digest retries: {retried}")
+        embedded = embed_pending()
+        if embedded:
+            say(embedded)
         if once or stop.wait(poll):
             return
         # A long-lived process must not keep a connection the database has dropped.

@@ -262,7 +262,7 @@ PAPERWIRE_INGEST_CATEGORIES = env_list("PAPERWIRE_INGEST_CATEGORIES", default=[]
 PAPERWIRE_INGEST_HOUR = int(os.environ.get("PAPERWIRE_INGEST_HOUR", "6"))
 PAPERWIRE_INGEST_SOURCE = os.environ.get("PAPERWIRE_INGEST_SOURCE", "oai")
 PAPERWIRE_INGEST_LOOKBACK_DAYS = int(os.environ.get("PAPERWIRE_INGEST_LOOKBACK_DAYS", "3"))
-# The worker embeds new papers for search right after the daily ingest.
+# The worker embeds papers without vectors (after ingest, and on every poll).
 PAPERWIRE_EMBED_AFTER_INGEST = env_bool("PAPERWIRE_EMBED_AFTER_INGEST", default=True)
 # Hour (UTC) at which the worker composes and sends the day's e-mail digests.
 PAPERWIRE_DIGEST_HOUR = int(os.environ.get("PAPERWIRE_DIGEST_HOUR", "7"))

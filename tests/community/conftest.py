@@ -174,7 +174,15 @@ def community_site(
     log = data_dir / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(BIN_DIR / "paperwire"), "serve", "--port", str(port), "--workers", "2"],
+            [
+                str(BIN_DIR / "paperwire"),
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+                "--no-worker",
+            ],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
