@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import bin_path, cli_env, free_port
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _children(pid: int) -> list[str]:
@@ -23,12 +31,14 @@ def _children(pid: int) -> list[str]:
 
 @pytest.mark.slow
 def test_serve_starts_the_worker_and_sigterm_stops_everything(tmp_path: Path) -> None:
-    port = free_port()
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
+    env.update(PAPERWIRE_DATA_DIR=str(tmp_path), PAPERWIRE_EMBED_AFTER_INGEST="0")
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [bin_path("paperwire"), "serve", "--port", str(port), "--no-demo"],
-            env=cli_env(tmp_path, PAPERWIRE_EMBED_AFTER_INGEST="0"),
+            [str(BIN / "paperwire"), "serve", "--port", str(port), "--no-demo"],
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from paperwire.digests.models import DigestMessage, Subscription
 
@@ -200,3 +201,32 @@ def test_staff_preview(inbox: Inbox, admin_client: Client):
     assert page.status_code == 200 and b"Attention Is All You Need" in page.content
     anonymous = Client().get("/digests/preview?email=ada@example.org", HTTP_HOST="testserver")
     assert anonymous.status_code == 302
+
+
+def test_worker_job_composes_and_sends_the_latest_day(inbox: Inbox):
+    from paperwire import jobs
+
+    add_papers()
+    subscriber("ada@example.org")
+    subscriber("weekly@example.org", frequency="weekly")
+    first = jobs.send_digests()
+    assert "sent 1" in first  # the daily digest; last week holds no papers
+    assert [str(m["To"]) for m in inbox.messages] == ["ada@example.org"]
+    assert DigestMessage.objects.get(to_email="ada@example.org").period == PERIOD
+    # Run again (a second worker, a restart): nothing more is sent.
+    assert "sent 0" in jobs.send_digests()
+    assert len(inbox.messages) == 1
+
+
+def test_worker_poll_retries_due_mail(inbox: Inbox, settings):
+    from paperwire import jobs
+
+    add_papers()
+    subscriber("ada@example.org")
+    settings.EMAIL_PORT = 9  # down for the first attempt
+    assert "will retry 1" in _send()
+    assert jobs.retry_due_mail() is None  # not due yet: backoff
+    DigestMessage.objects.update(next_attempt_at=timezone.now())
+    settings.EMAIL_PORT = inbox.port
+    assert "sent 1" in (jobs.retry_due_mail() or "")
+    assert len(inbox.messages) == 1

@@ -83,7 +83,11 @@ def test_daily_ingest_puts_new_papers_in_the_feed(arxiv: FakeArxiv) -> None:
     ]
     # The same day, a second worker finds nothing to do.
     out = StringIO()
-    with override_settings(PAPERWIRE_INGEST_CATEGORIES=["cs.CL"], PAPERWIRE_INGEST_HOUR=0):
+    with override_settings(
+        PAPERWIRE_INGEST_CATEGORIES=["cs.CL"],
+        PAPERWIRE_INGEST_HOUR=0,
+        PAPERWIRE_EMBED_AFTER_INGEST=False,
+    ):
         call_command("worker", "--once", stdout=out)
     assert out.getvalue() == ""
 

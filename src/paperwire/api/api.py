@@ -14,9 +14,9 @@ from ninja.decorators import decorate_view
 from ninja.errors import ValidationError
 
 from paperwire.api import search as search_api
-from paperwire.api.hf import daily_item_json, paper_json
 from paperwire.papers import feed
 from paperwire.papers.cache import versioned_page
+from paperwire.papers.hfjson import daily_item_json, paper_json
 from paperwire.papers.models import Paper
 
 api = NinjaAPI(

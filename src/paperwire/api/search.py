@@ -13,9 +13,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
-from paperwire.api.hf import daily_item_json, organization_json, paper_json
+from paperwire.papers.hfjson import search_item_json
 from paperwire.papers.models import Paper
-from paperwire.papers.records import iso_z
 from paperwire.search.engine import search
 from paperwire.search.related import MAX_RELATED, related_papers
 
@@ -41,24 +40,6 @@ def _limit(raw: str | None, default: int, high: int) -> int | str:
     if not 1 <= value <= high:
         return f"limit must be between 1 and {high}, not {value}"
     return value
-
-
-def search_item_json(paper: Paper) -> dict[str, Any]:
-    """One search hit: the daily-papers item when the paper is in the feed, else its like."""
-    entry = getattr(paper, "feed_entry", None)
-    if entry is not None:
-        return daily_item_json(entry)
-    return {
-        "paper": paper_json(paper, None),
-        "publishedAt": iso_z(paper.published_at) if paper.published_at else None,
-        "title": paper.title,
-        "summary": paper.abstract,
-        "thumbnail": "",
-        "numComments": 0,
-        "submittedBy": None,
-        "organization": organization_json(paper.organization),
-        "isAuthorParticipating": False,
-    }
 
 
 def search_papers(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import smtplib
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -28,6 +30,8 @@ TOPIC_KINDS = ("categories", "keywords", "authors", "organizations")
 MAX_TOPICS = 20
 SUBSCRIBE_PER_IP_PER_HOUR = 10
 CONFIRMATIONS_PER_DAY = 3
+
+SignedView = Callable[[HttpRequest, "Subscription", str], HttpResponse]
 
 
 def _topic_field(label: str, help_text: str) -> forms.CharField:
@@ -170,12 +174,27 @@ def _bad_link(request: HttpRequest, exc: BadToken) -> HttpResponse:
     )
 
 
+def signed_subscription(purpose: str) -> Callable[[SignedView], Callable[..., HttpResponse]]:
+    """Resolve the signed token of an e-mail link to its subscription, or answer with a
+    page saying why the link does not work."""
+
+    def decorate(view: SignedView) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, token: str) -> HttpResponse:
+            try:
+                sub = _subscription_from(purpose, token)
+            except BadToken as exc:
+                return _bad_link(request, exc)
+            return view(request, sub, token)
+
+        return wrapper
+
+    return decorate
+
+
 @require_http_methods(["GET", "POST"])
-def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        sub = _subscription_from("confirm", token)
-    except BadToken as exc:
-        return _bad_link(request, exc)
+@signed_subscription("confirm")
+def confirm(request: HttpRequest, sub: Subscription, token: str) -> HttpResponse:
     if request.method == "POST" and sub.status != Subscription.UNSUBSCRIBED:
         if sub.status != Subscription.ACTIVE:
             sub.status = Subscription.ACTIVE
@@ -186,11 +205,8 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def manage(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        sub = _subscription_from("manage", token)
-    except BadToken as exc:
-        return _bad_link(request, exc)
+@signed_subscription("manage")
+def manage(request: HttpRequest, sub: Subscription, token: str) -> HttpResponse:
     if request.method == "POST":
         form = PreferencesForm(request.POST)
         if form.is_valid():
@@ -223,11 +239,8 @@ def _manage_page(
 
 @csrf_exempt  # RFC 8058: mail providers POST here without cookies; the signed token is the proof
 @require_http_methods(["GET", "POST"])
-def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        sub = _subscription_from("unsubscribe", token)
-    except BadToken as exc:
-        return _bad_link(request, exc)
+@signed_subscription("unsubscribe")
+def unsubscribe(request: HttpRequest, sub: Subscription, token: str) -> HttpResponse:
     if request.method == "POST":
         if sub.status != Subscription.UNSUBSCRIBED:
             sub.status = Subscription.UNSUBSCRIBED

@@ -79,7 +79,15 @@ class Paper(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("paper", args=[self.public_id])
+        # Remembered per instance: a feed card links to its paper several times, and
+        # reverse() was a quarter of rendering a page.
+        cached = self.__dict__.get("_url")
+        if cached is None or cached[0] != self.public_id:
+            cached = self.__dict__["_url"] = (
+                self.public_id,
+                reverse("paper", args=[self.public_id]),
+            )
+        return str(cached[1])
 
     @property
     def arxiv_url(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -48,31 +49,30 @@ def daily(request: HttpRequest) -> HttpResponse:
 
 @versioned_page
 def weekly(request: HttpRequest, week: str) -> HttpResponse:
-    try:
-        period = feed.parse_week(week)
-    except feed.InvalidPeriod as exc:
-        return _bad_request(request, str(exc))
-    prev, nxt = period.previous(), period.next()
-    nav = {
-        "prev_url": reverse("weekly", args=[prev.slug]),
-        "prev_label": prev.label,
-        "next_url": reverse("weekly", args=[nxt.slug]),
-        "next_label": nxt.label,
-    }
-    return _render_period(request, period, nav)
+    return _calendar_period(request, week, feed.parse_week, "weekly")
 
 
 @versioned_page
 def monthly(request: HttpRequest, month: str) -> HttpResponse:
+    return _calendar_period(request, month, feed.parse_month, "monthly")
+
+
+def _calendar_period(
+    request: HttpRequest,
+    slug: str,
+    parse: Callable[[str], feed.FeedPeriod],
+    route: str,
+) -> HttpResponse:
+    """A week or month page: the period, with links to the calendar's neighbours."""
     try:
-        period = feed.parse_month(month)
+        period = parse(slug)
     except feed.InvalidPeriod as exc:
         return _bad_request(request, str(exc))
     prev, nxt = period.previous(), period.next()
     nav = {
-        "prev_url": reverse("monthly", args=[prev.slug]),
+        "prev_url": reverse(route, args=[prev.slug]),
         "prev_label": prev.label,
-        "next_url": reverse("monthly", args=[nxt.slug]),
+        "next_url": reverse(route, args=[nxt.slug]),
         "next_label": nxt.label,
     }
     return _render_period(request, period, nav)

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from paperwire.papers.hfjson import search_item_json
 from paperwire.search.engine import search
-from paperwire.search.output import hit_json
 
 
 class Command(BaseCommand):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         res = search(" ".join(opts["query"]), opts["sort"], semantic=not opts["keyword_only"])
         papers = res.papers(0, opts["limit"])
         if opts["json"]:
-            items = [hit_json(p) for p in papers]
+            items = [search_item_json(p) for p in papers]
             self.stdout.write(json.dumps(items, ensure_ascii=False, indent=2))
             return
         for note in res.notes:

@@ -1,4 +1,8 @@
-"""Papers in the JSON shapes Hugging Face's API returns, so its clients work unchanged."""
+"""Papers in the JSON shapes Hugging Face's API returns, so its clients work unchanged.
+
+Used by the JSON API and by the CLI (`paperwire search --json`), which is why it lives
+in the lowest layer.
+"""
 
 from __future__ import annotations
 
@@ -65,6 +69,24 @@ def daily_item_json(entry: FeedEntry) -> dict[str, Any]:
         "thumbnail": "",
         "numComments": entry.num_comments,
         "submittedBy": submitter_json(entry),
+        "organization": organization_json(paper.organization),
+        "isAuthorParticipating": False,
+    }
+
+
+def search_item_json(paper: Paper) -> dict[str, Any]:
+    """One search hit: the daily-papers item when the paper is in the feed, else its like."""
+    entry = getattr(paper, "feed_entry", None)
+    if entry is not None:
+        return daily_item_json(entry)
+    return {
+        "paper": paper_json(paper, None),
+        "publishedAt": iso_z(paper.published_at) if paper.published_at else None,
+        "title": paper.title,
+        "summary": paper.abstract,
+        "thumbnail": "",
+        "numComments": 0,
+        "submittedBy": None,
         "organization": organization_json(paper.organization),
         "isAuthorParticipating": False,
     }
