@@ -264,5 +264,9 @@ PAPERWIRE_INGEST_SOURCE = os.environ.get("PAPERWIRE_INGEST_SOURCE", "oai")
 PAPERWIRE_INGEST_LOOKBACK_DAYS = int(os.environ.get("PAPERWIRE_INGEST_LOOKBACK_DAYS", "3"))
 # The worker embeds papers without vectors (after ingest, and on every poll).
 PAPERWIRE_EMBED_AFTER_INGEST = env_bool("PAPERWIRE_EMBED_AFTER_INGEST", default=True)
+# How a submission of a paper the site has not stored asks arXiv for it.
+PAPERWIRE_PAPER_FETCHER = os.environ.get(
+    "PAPERWIRE_PAPER_FETCHER", "paperwire.ingest.lookup.fetch_arxiv_papers"
+)
 # Hour (UTC) at which the worker composes and sends the day's e-mail digests.
 PAPERWIRE_DIGEST_HOUR = int(os.environ.get("PAPERWIRE_DIGEST_HOUR", "7"))

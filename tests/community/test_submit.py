@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -11,6 +19,8 @@ from paperwire.community.models import Upvote
 from paperwire.papers.models import FeedEntry, Paper
 
 pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(__file__).parent.parent / "ingest" / "fixtures"
 
 
 @pytest.fixture
@@ -58,10 +68,70 @@ def test_malformed_ids_are_form_errors(member_client: Client, raw: str, message:
     assert not FeedEntry.objects.exists()
 
 
-def test_an_unknown_paper_is_a_clear_error(member_client: Client, stored_paper: Paper) -> None:
+@pytest.fixture
+def arxiv_api(settings: Any) -> Iterator[dict[str, bytes]]:
+    """A local stand-in for the arXiv API: answers id_list lookups with `replies[id]`."""
+    replies: dict[str, bytes] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            params = dict(parse_qsl(urlsplit(self.path).query))
+            body = replies.get(params.get("id_list", ""), (FIXTURES / "api_empty.xml").read_bytes())
+            self.send_response(200)
+            self.send_header("Content-Type", "application/atom+xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.PAPERWIRE_ARXIV_API_URL = f"http://127.0.0.1:{server.server_address[1]}/api/query"
+    try:
+        yield replies
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_id_arxiv_does_not_know_is_a_clear_error(
+    member_client: Client, stored_paper: Paper, arxiv_api: dict[str, bytes]
+) -> None:
     response = member_client.post("/submit", {"arxiv": "2409.99999"})
     assert response.status_code == 400
-    assert "arXiv:2409.99999 is not known to this site yet" in response.content.decode()
+    assert "arXiv has no paper arXiv:2409.99999" in response.content.decode()
+    assert not FeedEntry.objects.exists()
+
+
+def test_an_unknown_paper_is_fetched_from_arxiv_and_joins_todays_feed(
+    member_client: Client, member: Any, arxiv_api: dict[str, bytes]
+) -> None:
+    arxiv_api["2401.00002"] = (FIXTURES / "api_page1.xml").read_bytes()
+    response = member_client.post("/submit", {"arxiv": "https://arxiv.org/abs/2401.00002v1"})
+    assert response.status_code == 302 and response["Location"] == "/papers/2401.00002"
+    paper = Paper.objects.get(arxiv_id="2401.00002")
+    assert paper.title == "A Benchmark With Many Authors"
+    assert len(paper.author_names()) > 1
+    # Only the asked-for paper of the answer is stored, and it enters today's feed.
+    assert list(Paper.objects.values_list("arxiv_id", flat=True)) == ["2401.00002"]
+    entry = FeedEntry.objects.get(paper=paper)
+    assert entry.submitted_by == member and entry.feed_date == timezone.now().date()
+
+
+def test_arxiv_unreachable_is_a_clear_error(
+    member_client: Client, settings: Any, stored_paper: Paper
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.PAPERWIRE_ARXIV_API_URL = f"http://127.0.0.1:{port}/api/query"
+    response = member_client.post("/submit", {"arxiv": "2409.99999"})
+    assert response.status_code == 400
+    assert "arXiv could not be asked about arXiv:2409.99999" in response.content.decode()
+    assert Paper.objects.count() == 1 and not FeedEntry.objects.exists()
 
 
 def test_a_known_paper_joins_todays_feed(member_client: Client, member, stored_paper) -> None:
@@ -91,7 +161,7 @@ def test_a_paper_in_the_feed_gets_an_upvote_instead(
 def test_hidden_papers_cannot_be_submitted(member_client: Client, stored_paper: Paper) -> None:
     Paper.objects.filter(pk=stored_paper.pk).update(hidden=True)
     response = member_client.post("/submit", {"arxiv": "2409.00001"})
-    assert response.status_code == 400 and b"not known to this site yet" in response.content
+    assert response.status_code == 400 and b"cannot be submitted here" in response.content
 
 
 def test_daily_limit(member_client: Client, clean_cache: None) -> None:

@@ -10,11 +10,13 @@ import datetime as dt
 import re
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from paperwire.community.models import Comment, Upvote
 from paperwire.community.text import render_markdown
@@ -89,6 +91,22 @@ def set_vote(user: User, paper: Paper, up: bool) -> tuple[bool, int]:
     return up, count or 0
 
 
+def _fetch_from_arxiv(arxiv_id: str) -> Paper | None:
+    """Ask arXiv for a paper this site has not stored yet.
+
+    The fetcher belongs to the ingest app, a sibling layer, so it is named by a setting
+    (PAPERWIRE_PAPER_FETCHER) rather than imported."""
+    fetch = import_string(settings.PAPERWIRE_PAPER_FETCHER)
+    try:
+        fetch([arxiv_id])
+    except OSError as exc:
+        raise NotAllowed(
+            f"arXiv could not be asked about arXiv:{arxiv_id} just now ({exc}); "
+            "please try again in a few minutes."
+        ) from None
+    return Paper.objects.filter(arxiv_id=arxiv_id).first()
+
+
 def submit_paper(user: User, arxiv_id: str) -> tuple[Paper, bool]:
     """Put a stored paper into today's feed as submitted by the user.
 
@@ -96,11 +114,12 @@ def submit_paper(user: User, arxiv_id: str) -> tuple[Paper, bool]:
     feed, and the submitter's upvote was given instead.
     """
     paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
-    if paper is None or paper.hidden:
-        raise NotAllowed(
-            f"arXiv:{arxiv_id} is not known to this site yet. Papers become available once "
-            "they are fetched from arXiv; please try again later."
-        )
+    if paper is None:
+        paper = _fetch_from_arxiv(arxiv_id)
+    if paper is None:
+        raise NotAllowed(f"arXiv has no paper arXiv:{arxiv_id}; check the id and try again.")
+    if paper.hidden:
+        raise NotAllowed(f"arXiv:{arxiv_id} cannot be submitted here.")
     if FeedEntry.objects.filter(paper=paper).exists():
         set_vote(user, paper, True)
         return paper, False
