@@ -126,3 +126,14 @@ def test_pages_link_their_feeds(client: Client, papers: None):
     assert 'href="/feeds/category/cs.CL.atom"' in paper
     org_paper = client.get("/about", **HOST).content.decode()
     assert 'href="/feeds/trending.rss"' in org_paper
+
+
+def test_search_feed_and_its_link_on_the_search_page(client: Client, papers: None):
+    parsed = _parse(client, "/feeds/search.atom?q=attention")
+    assert [e.title for e in parsed.entries] == ["Attention Is All You Need"]
+    assert _parse(client, "/feeds/search.rss?q=nothing+matches+zzzq").entries == []
+    assert client.get("/feeds/search.atom", **HOST).status_code == 404
+    # FTS5 syntax in the query is plain text: a valid, parseable feed (checked by _parse).
+    _parse(client, '/feeds/search.rss?q="NEAR(*^ AND')
+    page = client.get("/search?q=attention", **HOST).content.decode()
+    assert 'href="/feeds/search.atom?q=attention"' in page

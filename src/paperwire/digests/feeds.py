@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.syndication.views import Feed
 from django.db.models import Q, QuerySet
@@ -20,6 +21,7 @@ from paperwire.digests.compose import topic_filter
 from paperwire.digests.models import Subscription
 from paperwire.papers import feed as daily_feed
 from paperwire.papers.models import Author, FeedEntry, Organization
+from paperwire.search.engine import search
 
 ITEMS = 50
 CATEGORY_RE = re.compile(r"^[A-Za-z][A-Za-z\-]*(?:\.[A-Za-z\-]+)?$")
@@ -188,7 +190,32 @@ class SubscriptionFeed(PaperFeed):
         return qs.filter(wanted).distinct().order_by("-feed_date", "-upvotes", "pk")
 
 
+class SearchFeed(PaperFeed):
+    """Any search as a feed: /feeds/search.atom?q=… lists the query's best matches."""
+
+    def get_object(self, request: HttpRequest) -> str:
+        query = request.GET.get("q", "").strip()
+        if not query:
+            raise Http404("A search feed needs a query: /feeds/search.atom?q=…")
+        return query[:1000]
+
+    def title(self, obj: str) -> str:
+        return f"Papers matching {obj}"
+
+    def description(self, obj: str) -> str:
+        return f"The best matches for the search {obj!r}."
+
+    def link(self, obj: str) -> str:
+        return reverse("search") + "?" + urlencode({"q": obj})
+
+    def items(self, obj: str) -> list[FeedEntry]:
+        papers = search(obj).papers(0, ITEMS)
+        # Search hits are papers; the feed lists the ones that are in the feed.
+        return [e for p in papers if (e := getattr(p, "feed_entry", None)) is not None]
+
+
 DailyFeedAtom = _atom(DailyFeed)
+SearchFeedAtom = _atom(SearchFeed)
 SubscriptionFeedAtom = _atom(SubscriptionFeed)
 TrendingFeedAtom = _atom(TrendingFeed)
 CategoryFeedAtom = _atom(CategoryFeed)

@@ -40,6 +40,8 @@ urlpatterns = [
 
 urlpatterns += [
     path("subscribe", views.subscribe, name="digest_subscribe"),
+    path("feeds/search.rss", versioned_page(feeds.SearchFeed()), name="feed_search_rss"),
+    path("feeds/search.atom", versioned_page(feeds.SearchFeedAtom()), name="feed_search_atom"),
     path("digests/confirm/<str:token>", views.confirm, name="digest_confirm"),
     path("digests/manage/<str:token>", views.manage, name="digest_manage"),
     path("digests/unsubscribe/<str:token>", views.unsubscribe, name="digest_unsubscribe"),

@@ -104,6 +104,10 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     sub, _ = Subscription.objects.get_or_create(
         email=email, defaults={"frequency": form.cleaned_data["frequency"]}
     )
+    user = request.user
+    if user.is_authenticated and (user.email or "").strip().lower() == email:
+        # A member's address was verified at sign-up: no second opt-in needed.
+        return _subscribe_member(request, sub, form)
     if sub.status != Subscription.ACTIVE:
         # Preferences of a confirmed subscription change only through its manage link.
         sub.frequency = form.cleaned_data["frequency"]
@@ -132,6 +136,17 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             "confirm your subscription (or to manage it, if you are already subscribed).",
         },
     )
+
+
+def _subscribe_member(request: HttpRequest, sub: Subscription, form: SubscribeForm) -> HttpResponse:
+    if sub.status != Subscription.ACTIVE:
+        sub.frequency = form.cleaned_data["frequency"]
+        sub.topics = form.topics() or sub.topics
+        sub.status = Subscription.ACTIVE
+        sub.confirmed_at = timezone.now()
+    sub.user = request.user  # type: ignore[assignment]
+    sub.save()
+    return _manage_page(request, sub, confirmed=True)
 
 
 def _send_confirmation(sub: Subscription) -> None:

@@ -1,0 +1,33 @@
+"""A member manages their e-mail digest from the settings page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from paperwire.digests.models import Subscription
+
+pytestmark = pytest.mark.django_db
+
+
+def test_member_subscribes_from_settings_without_a_second_opt_in(
+    member_client: Client, member: Any
+) -> None:
+    page = member_client.get("/settings").content.decode()
+    assert "E-mail digest" in page and 'action="/subscribe"' in page
+    response = member_client.post("/subscribe", {"email": member.email, "frequency": "weekly"})
+    assert response.status_code == 200
+    sub = Subscription.objects.get(email=member.email.lower())
+    assert sub.status == Subscription.ACTIVE and sub.user == member
+    assert sub.frequency == "weekly"
+    page = member_client.get("/settings").content.decode()
+    assert "/digests/manage/" in page and "weekly digests" in page
+
+
+def test_another_address_still_needs_confirmation(member_client: Client, settings: Any) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    member_client.post("/subscribe", {"email": "someone@example.org", "frequency": "daily"})
+    sub = Subscription.objects.get(email="someone@example.org")
+    assert sub.status == Subscription.PENDING and sub.user is None
