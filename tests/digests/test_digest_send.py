@@ -230,3 +230,21 @@ def test_worker_poll_retries_due_mail(inbox: Inbox, settings):
     settings.EMAIL_PORT = inbox.port
     assert "sent 1" in (jobs.retry_due_mail() or "")
     assert len(inbox.messages) == 1
+
+
+def test_keyword_topics_are_saved_searches(inbox: Inbox, monkeypatch: pytest.MonkeyPatch):
+    import paperwire.digests.compose as compose
+
+    add_papers()
+    monkeypatch.setattr(compose, "TRENDING_COUNT", 1)  # trending: the attention paper only
+    subscriber("stem@example.org", keywords=["expert"])  # stemmed: matches "experts"
+    subscriber("excluded@example.org", keywords=["experts -mixture"])
+    subscriber("phrase@example.org", keywords=['"large mixture"'])
+    _send()
+
+    def text(address: str) -> str:
+        return str(inbox.to(address)[0].get_body(("plain",)).get_content())
+
+    assert "Hunyuan" in text("stem@example.org")
+    assert "Hunyuan" in text("phrase@example.org")
+    assert "Hunyuan" not in text("excluded@example.org")

@@ -4,6 +4,7 @@ rendered as plain text and HTML (inline styles, readable with images off)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from paperwire.digests.models import DigestMessage, Subscription
 from paperwire.digests.tokens import make_token
 from paperwire.papers import feed
 from paperwire.papers.models import FeedEntry
+from paperwire.search.engine import search
 
 TRENDING_COUNT = 10
 MATCH_COUNT = 20
@@ -35,11 +37,25 @@ def site_url(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def topic_filter(subscription: Subscription) -> Q | None:
-    """Entries matching any of the subscriber's topics; None when they chose none."""
+SearchIds = Callable[[str], set[int]]
+
+
+def keyword_search_ids(query: str) -> set[int]:
+    """Ids of the papers a saved search finds: the search engine's keyword ranking, with
+    its query language (phrases, -exclusions, author:, cat:, …), best MAX_MATCHES."""
+    return set(search(query, semantic=False).ids)
+
+
+def topic_filter(
+    subscription: Subscription, search_ids: SearchIds = keyword_search_ids
+) -> Q | None:
+    """Entries matching any of the subscriber's topics; None when they chose none.
+
+    Keywords are saved searches run through the search engine; categories, authors and
+    organizations are matched exactly in the database."""
     q = Q()
-    for word in subscription.topic_list("keywords"):
-        q |= Q(paper__title__icontains=word) | Q(paper__abstract__icontains=word)
+    for query in subscription.topic_list("keywords"):
+        q |= Q(paper_id__in=search_ids(query))
     for cat in subscription.topic_list("categories"):
         q |= Q(paper__primary_category=cat) | Q(paper__categories__icontains=f'"{cat}"')
     for name in subscription.topic_list("authors"):
@@ -61,9 +77,16 @@ class PeriodPapers:
         self.trending_ids = [i["id"] for i in items]
         self.trending_text = render_to_string("digests/email/_items.txt", {"items": items})
         self.trending_html = render_to_string("digests/email/_items.html", {"items": items})
+        # Many subscribers save the same searches: each is run once per period.
+        self._searches: dict[str, set[int]] = {}
+
+    def search_ids(self, query: str) -> set[int]:
+        if query not in self._searches:
+            self._searches[query] = keyword_search_ids(query)
+        return self._searches[query]
 
     def matches(self, subscription: Subscription) -> list[FeedEntry]:
-        q = topic_filter(subscription)
+        q = topic_filter(subscription, self.search_ids)
         if q is None:
             return []
         shown = {e.pk for e in self.trending}

@@ -41,7 +41,9 @@ def _topic_field(label: str, help_text: str) -> forms.CharField:
 class PreferencesForm(forms.Form):
     frequency = forms.ChoiceField(choices=Subscription.FREQUENCIES, initial=Subscription.DAILY)
     categories = _topic_field("arXiv categories", "comma-separated, e.g. cs.CL, cs.LG")
-    keywords = _topic_field("Keywords", "comma-separated words or phrases")
+    keywords = _topic_field(
+        "Saved searches", 'comma-separated searches, e.g. state space models, "linear attention"'
+    )
     authors = _topic_field("Authors", "comma-separated full names")
     organizations = _topic_field("Organizations", "comma-separated handles, e.g. tencent")
 
