@@ -137,3 +137,14 @@ def test_bad_lines_through_the_command(
         json.loads(line)["title"] for line in cli("export", data_dir=data_dir).stdout.splitlines()
     ]
     assert titles == ["Fine", "Also Fine"]
+
+
+@pytest.mark.parametrize("args", [("export", "-"), ("import", "{demo}")])
+def test_an_unmigrated_database_is_one_line(
+    cli: Cli, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    demo = str(Path(__file__).parent.parent / "src" / "paperwire" / "data" / "demo_papers.jsonl")
+    done = cli(*(a.format(demo=demo) for a in args), data_dir=tmp_path)
+
+    assert_clean_failure(done, "run `paperwire migrate` first")
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from paperwire.papers.management.commands._schema import require_migrated
 from paperwire.papers.transfer import export_papers
 
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         target = options["file"]
+        require_migrated()
         if target == "-":
             # self.stdout, not sys.stdout: call_command(stdout=…) must capture the export too.
             count = export_papers(self.stdout)  # type: ignore[arg-type]

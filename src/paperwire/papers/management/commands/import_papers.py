@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
+from paperwire.papers.management.commands._schema import require_migrated
 from paperwire.papers.transfer import import_file
 
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"{path}: no such file. Give the path of a .jsonl or .json file.")
+        require_migrated()
         console = Console(stderr=True)
         with Progress(
             "[progress.description]{task.description}",
