@@ -131,7 +131,13 @@ def parse_when(value: Any, key: str) -> dt.datetime | None:
         ) from None
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=dt.UTC)
-    return stamp.astimezone(dt.UTC)
+    return to_millis(stamp.astimezone(dt.UTC))
+
+
+def to_millis(stamp: dt.datetime) -> dt.datetime:
+    """Times are kept to the millisecond, the precision they are written out with
+    (iso_z), so an exported file imports back without changing anything."""
+    return stamp.replace(microsecond=stamp.microsecond // 1000 * 1000)
 
 
 def _authors(value: Any) -> list[AuthorRecord] | None:

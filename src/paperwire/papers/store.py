@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import F
@@ -18,7 +18,7 @@ from paperwire.papers.models import (
     Paper,
     PaperAuthor,
 )
-from paperwire.papers.records import PaperRecord
+from paperwire.papers.records import PaperRecord, to_millis
 
 
 def find_paper(rec: PaperRecord) -> Paper | None:
@@ -38,11 +38,18 @@ def find_paper(rec: PaperRecord) -> Paper | None:
     return candidates.order_by("pk").first()
 
 
-def upsert_paper(rec: PaperRecord) -> tuple[Paper, bool]:
-    """Create or update the paper of a record. Returns (paper, created).
+class Upserted(NamedTuple):
+    paper: Paper
+    created: bool
+    changed: bool  # anything stored differs from before (always True when created)
+
+
+def upsert_paper(rec: PaperRecord) -> Upserted:
+    """Create or update the paper of a record.
 
     Fields the record does not give are left as stored, so re-importing a
-    file, or a thinner file about the same papers, never loses anything.
+    file, or a thinner file about the same papers, never loses anything; only
+    what really differs is written.
     """
     with transaction.atomic():
         paper = find_paper(rec)
@@ -50,16 +57,19 @@ def upsert_paper(rec: PaperRecord) -> tuple[Paper, bool]:
         if paper is None:
             paper = Paper(public_id=rec.public_id or rec.arxiv_id or short_id(rec.title))
         before = _snapshot(paper)
-        _apply_fields(paper, rec)
-        if created or _snapshot(paper) != before:
+        org_changed = _apply_fields(paper, rec)
+        paper_changed = created or _snapshot(paper) != before
+        if paper_changed:
             paper.save()
-        if rec.authors is not None:
-            _set_authors(paper, rec)
-        _upsert_feed_entry(paper, rec)
-    return paper, created
+        authors_changed = rec.authors is not None and _set_authors(paper, rec)
+        entry_changed = _upsert_feed_entry(paper, rec)
+    return Upserted(
+        paper, created, paper_changed or org_changed or authors_changed or entry_changed
+    )
 
 
-def _apply_fields(paper: Paper, rec: PaperRecord) -> None:
+def _apply_fields(paper: Paper, rec: PaperRecord) -> bool:
+    """Set the record's fields on the paper; True when its organization row changed."""
     paper.title = rec.title
     paper.title_key = title_key(rec.title)
     if rec.arxiv_id:
@@ -89,16 +99,18 @@ def _apply_fields(paper: Paper, rec: PaperRecord) -> None:
         if changed:
             org.save()
         paper.organization = org
+        return changed
+    return False
 
 
-def _set_authors(paper: Paper, rec: PaperRecord) -> None:
+def _set_authors(paper: Paper, rec: PaperRecord) -> bool:
     assert rec.authors is not None
     wanted = [(a.name, a.affiliation) for a in rec.authors]
     current = [
         (pa.author.name, pa.affiliation) for pa in paper.paper_authors.select_related("author")
     ]
     if wanted == current:
-        return
+        return False
     paper.paper_authors.all().delete()
     names = {name for name, _ in wanted}
     existing = {a.name: a for a in Author.objects.filter(name__in=names)}
@@ -109,9 +121,10 @@ def _set_authors(paper: Paper, rec: PaperRecord) -> None:
         PaperAuthor(paper=paper, author=existing[name], position=i, affiliation=aff)
         for i, (name, aff) in enumerate(wanted)
     )
+    return True
 
 
-def _upsert_feed_entry(paper: Paper, rec: PaperRecord) -> None:
+def _upsert_feed_entry(paper: Paper, rec: PaperRecord) -> bool:
     entry = FeedEntry.objects.filter(paper=paper).first()
     if entry is None:
         # A paper new to the feed with no date of its own was submitted now.
@@ -120,7 +133,7 @@ def _upsert_feed_entry(paper: Paper, rec: PaperRecord) -> None:
             submitted = (
                 dt.datetime.combine(rec.feed_date, dt.time(), tzinfo=dt.UTC)
                 if rec.feed_date
-                else timezone.now()
+                else to_millis(timezone.now())
             )
         entry = FeedEntry(
             paper=paper, feed_date=rec.feed_date or submitted.date(), submitted_at=submitted
@@ -138,6 +151,8 @@ def _upsert_feed_entry(paper: Paper, rec: PaperRecord) -> None:
             setattr(entry, name, value)
     if entry.pk is None or _snapshot(entry) != before:
         entry.save()
+        return True
+    return False
 
 
 def _snapshot(obj: Paper | FeedEntry) -> tuple[Any, ...]:

@@ -10,13 +10,12 @@ from typing import IO, Any
 
 from paperwire.papers.models import FeedEntry, Paper
 from paperwire.papers.records import (
-    PaperRecord,
     RecordError,
     format_when,
     iso_z,
     record_from_json,
 )
-from paperwire.papers.store import bump_data_version, find_paper, upsert_paper
+from paperwire.papers.store import bump_data_version, upsert_paper
 
 # A line longer than this is rejected without being parsed (a 10 MB abstract, say).
 MAX_LINE_BYTES = 1_000_000
@@ -154,8 +153,7 @@ def _import_one(number: int, obj: Any, result: ImportResult, seen: dict[str, int
     except RecordError as exc:
         result.problems.append(ImportProblem(number, str(exc)))
         return
-    before = _fingerprint_of(record)
-    paper, created = upsert_paper(record)
+    paper, created, changed = upsert_paper(record)
     if paper.public_id in seen:
         result.problems.append(
             ImportProblem(
@@ -163,30 +161,12 @@ def _import_one(number: int, obj: Any, result: ImportResult, seen: dict[str, int
             )
         )
     seen[paper.public_id] = number
-    after = export_line(paper)
     if created:
         result.created += 1
-    elif before is not None and before == after:
-        result.unchanged += 1
-    else:
+    elif changed:
         result.updated += 1
-
-
-def _fingerprint_of(record: PaperRecord) -> str | None:
-    paper = find_paper(record)
-    return export_line(paper) if paper else None
-
-
-def _paper_for_export(paper: Paper) -> Paper:
-    return (
-        Paper.objects.select_related("organization", "feed_entry")
-        .prefetch_related("paper_authors__author")
-        .get(pk=paper.pk)
-    )
-
-
-def export_line(paper: Paper) -> str:
-    return json.dumps(paper_to_json(_paper_for_export(paper)), ensure_ascii=False)
+    else:
+        result.unchanged += 1
 
 
 def paper_to_json(paper: Paper) -> dict[str, Any]:
