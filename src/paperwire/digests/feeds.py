@@ -73,6 +73,15 @@ def _atom(cls: type[PaperFeed]) -> type[PaperFeed]:
     )
 
 
+def last_week_of_feed() -> QuerySet[FeedEntry]:
+    """Entries of the seven feed days up to the latest one (all entries when none)."""
+    latest = daily_feed.latest_feed_date()
+    qs = daily_feed.entries(None)
+    if latest is not None:
+        qs = qs.filter(feed_date__gte=latest - dt.timedelta(days=6))
+    return qs
+
+
 class DailyFeed(PaperFeed):
     title = "Daily Papers"
     description = "Papers as they enter the daily feed, most upvoted first within a day."
@@ -81,12 +90,7 @@ class DailyFeed(PaperFeed):
         return reverse("daily")
 
     def entries(self, obj: Any) -> QuerySet[FeedEntry]:
-        latest = daily_feed.latest_feed_date()
-        qs = daily_feed.entries(None)
-        if latest is not None:
-            # The last week of feed days, newest day first.
-            qs = qs.filter(feed_date__gte=latest - dt.timedelta(days=6))
-        return qs.order_by("-feed_date", "-upvotes", "pk")
+        return last_week_of_feed().order_by("-feed_date", "-upvotes", "pk")
 
 
 class TrendingFeed(PaperFeed):
@@ -180,10 +184,7 @@ class SubscriptionFeed(PaperFeed):
         return reverse("daily")
 
     def entries(self, obj: Subscription) -> QuerySet[FeedEntry]:
-        latest = daily_feed.latest_feed_date()
-        qs = daily_feed.entries(None)
-        if latest is not None:
-            qs = qs.filter(feed_date__gte=latest - dt.timedelta(days=6))
+        qs = last_week_of_feed()
         topics = topic_filter(obj)
         top = list(qs.order_by("-upvotes", "pk").values_list("pk", flat=True)[:10])
         wanted = Q(pk__in=top) | topics if topics is not None else Q(pk__in=top)
