@@ -43,7 +43,9 @@ def database_from_url(url: str, data_dir: Path) -> dict[str, object]:
     """Turn PAPERWIRE_DATABASE_URL into a Django DATABASES entry.
 
     Accepts sqlite:///relative.db, sqlite:////abs/path.db and
-    postgresql://user:pass@host:port/db (also ?host=/socket/dir for a Unix socket).
+    postgresql://user:pass@host:port/db (also ?host=/socket/dir for a Unix socket,
+    ?conn_max_age=0 and ?disable_server_side_cursors=1 behind pgbouncer, and libpq's own
+    parameters such as ?sslmode=require).
     """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -55,6 +57,13 @@ def database_from_url(url: str, data_dir: Path) -> dict[str, object]:
     if scheme in {"postgres", "postgresql", "pgsql"}:
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         host = query.pop("host", None) or (unquote(parts.hostname or ""))
+        # Ours, not libpq's: how long a process keeps its connection (0 behind pgbouncer),
+        # and no server-side cursors (needed with pgbouncer in transaction mode).
+        conn_max_age = int(query.pop("conn_max_age", "60"))
+        no_server_cursors = query.pop("disable_server_side_cursors", "") in {"1", "true", "yes"}
+        # Everything else goes to libpq (sslmode, application_name, …); an unreachable
+        # server fails within connect_timeout seconds instead of hanging.
+        options: dict[str, object] = {"connect_timeout": 10, **query}
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),
@@ -62,9 +71,10 @@ def database_from_url(url: str, data_dir: Path) -> dict[str, object]:
             "PASSWORD": unquote(parts.password or ""),
             "HOST": host,
             "PORT": str(parts.port or ""),
-            "OPTIONS": query,
-            "CONN_MAX_AGE": 60,
+            "OPTIONS": options,
+            "CONN_MAX_AGE": conn_max_age,
             "CONN_HEALTH_CHECKS": True,
+            "DISABLE_SERVER_SIDE_CURSORS": no_server_cursors,
         }
     raise ValueError(
         f"PAPERWIRE_DATABASE_URL has an unsupported scheme {scheme!r}: "
