@@ -75,6 +75,10 @@ def keyword_search(
 
     mode "or" ranks papers with any of the words; "and" requires all of them.
     """
+    if connection.vendor == "postgresql":
+        from paperwire.search import pg_search
+
+        return pg_search.keyword_search(q, limit, mode)
     if not fts_available():
         return _fallback_search(q, limit) if fts_match(q) else (([], []), 0)
     newest_only = False
@@ -178,6 +182,10 @@ def _rank_newest(q: ParsedQuery, match: str, limit: int) -> tuple[Ranked, int]:
 
 def excluded_ids_sql(q: ParsedQuery) -> tuple[str, list[Any]]:
     """SQL for papers an exclusion removes (used when there is no text to MATCH)."""
+    if connection.vendor == "postgresql":
+        from paperwire.search import pg_search
+
+        return pg_search.excluded_ids_sql(q)
     if not q.excluded or not fts_available():
         return "", []
     expr = " OR ".join('"' + e.replace('"', '""') + '"' for e in q.excluded)
@@ -209,6 +217,10 @@ def reindex() -> int:
     """Rebuild the FTS index from the papers (after a restore or raw imports)."""
     from paperwire.search.fts_sql import CREATE, REBUILD, TRIGGERS
 
+    if connection.vendor == "postgresql":
+        from paperwire.search import pg_search
+
+        return pg_search.reindex()
     if not fts_available():
         return 0
     with connection.cursor() as cur:

@@ -256,7 +256,46 @@ class VectorIndex:
         return {pid: float(s) for (pid, _), s in zip(rows, sims, strict=True)}
 
 
-INDEX = VectorIndex()
+class BackendVectorIndex(VectorIndex):
+    """The in-memory index above on SQLite; on PostgreSQL, the database's own.
+
+    There the vectors and their HNSW index live in the database (pg_search.py), kept
+    current by triggers, so every web and worker process searches the same index and
+    none holds a copy.
+    """
+
+    def search(
+        self, query: np.ndarray, k: int, allowed: set[int] | None = None, exclude: int | None = None
+    ) -> tuple[list[int], list[float]]:
+        if connection.vendor == "postgresql":
+            from paperwire.search import pg_search
+
+            return pg_search.vector_search(query, k, allowed, exclude)
+        return super().search(query, k, allowed, exclude)
+
+    def vector_of(self, paper_id: int) -> np.ndarray | None:
+        if connection.vendor == "postgresql":
+            from paperwire.search import pg_search
+
+            return pg_search.vector_of(paper_id)
+        return super().vector_of(paper_id)
+
+    def cosines(self, query: np.ndarray, paper_ids: list[int]) -> dict[int, float]:
+        if connection.vendor == "postgresql":
+            from paperwire.search import pg_search
+
+            return pg_search.cosines(query, paper_ids)
+        return super().cosines(query, paper_ids)
+
+    def size(self) -> int:
+        if connection.vendor == "postgresql":
+            from paperwire.search import pg_search
+
+            return pg_search.vector_count()
+        return super().size()
+
+
+INDEX = BackendVectorIndex()
 
 
 def query_vector(text: str) -> np.ndarray | None:

@@ -1,0 +1,223 @@
+"""Search on PostgreSQL: the weighted tsvector ranked by ts_rank_cd, and pgvector HNSW.
+
+The same parsed query as on SQLite (query.py), turned into a tsquery without
+ever parsing user text as tsquery syntax: every word, phrase and exclusion is a
+parameter of `plainto_tsquery` / `phraseto_tsquery`, combined with the tsquery
+operators `&&`, `||` and `!!`. Filters are the same SQL WHERE clauses as on
+SQLite (keyword.filtered_papers). Every ranker returns `(ids, scores)`, best first.
+"""
+
+# Table names and weights are constants of this package; input only reaches parameters.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from django.db import DatabaseError, connection, transaction
+
+from paperwire.search.embeddings import MODEL_KEY
+from paperwire.search.fusion import Ranked
+from paperwire.search.keyword import filtered_papers
+from paperwire.search.pg_sql import DOC_TABLE, TS_CONFIG, VECTOR_TABLE
+from paperwire.search.query import STOPWORDS, ParsedQuery
+
+# ts_rank_cd weights of {D, C, B, A}: authors (C) 1, abstract (B) 3, title (A) 10,
+# the ratios of the bm25() weights on SQLite.
+RANK_WEIGHTS = "{0.0, 0.1, 0.3, 1.0}"
+# 1: divide by 1 + log(document length), so long abstracts do not win by length alone.
+RANK_NORMALIZATION = 1
+# Candidates the HNSW search visits (pgvector's default is 40; recall needs more).
+EF_SEARCH = 100
+# A filtered dense search over at most this many papers is exact (no index).
+EXACT_FILTERED_MAX = 20_000
+
+
+def _word(text: str) -> tuple[str, list[Any]]:
+    return f"plainto_tsquery('{TS_CONFIG}', %s)", [text]
+
+
+def _phrase(text: str) -> tuple[str, list[Any]]:
+    return f"phraseto_tsquery('{TS_CONFIG}', %s)", [text]
+
+
+def _combine(parts: list[tuple[str, list[Any]]], op: str) -> tuple[str, list[Any]]:
+    sql = f" {op} ".join(p for p, _ in parts)
+    return f"({sql})", [v for _, ps in parts for v in ps]
+
+
+def tsquery(q: ParsedQuery, mode: str = "or") -> tuple[str, list[Any]] | None:
+    """SQL for the query's tsquery and its parameters; None when there is no text.
+
+    As fts_match on SQLite: phrases are required, words are alternatives in "or"
+    mode (ranking rewards papers with more of them) and all required in "and"
+    mode, exclusions are removed.
+    """
+    terms = [t for t in q.terms if t.lower() not in STOPWORDS] or q.terms
+    optional = [_word(t) for t in dict.fromkeys(t.lower() for t in terms)]
+    required = [_phrase(p) for p in q.phrases]
+    if mode == "and":
+        required += optional
+        optional = []
+    if not required and not optional:
+        return None
+    parts = list(required)
+    if optional:
+        parts.append(_combine(optional, "||"))
+    expr = _combine(parts, "&&")
+    if q.excluded:
+        gone = _combine([_phrase(e) for e in q.excluded], "||")
+        expr = _combine([expr, (f"!!{gone[0]}", gone[1])], "&&")
+    return expr
+
+
+def _filter_sql(q: ParsedQuery, column: str) -> tuple[str, list[Any]]:
+    qs = filtered_papers(q)
+    if qs is None:
+        return "", []
+    sql, params = qs.values("id").query.sql_with_params()
+    return f" AND {column} IN ({sql})", list(params)
+
+
+def keyword_search(q: ParsedQuery, limit: int, mode: str = "or") -> tuple[Ranked, int]:
+    """((ids, scores), number of matches), ranked by weighted ts_rank_cd."""
+    built = tsquery(q, mode)
+    if built is None:
+        return ([], []), 0
+    tsq, tsq_params = built
+    where, where_params = _filter_sql(q, "d.paper_id")
+    rank = f"ts_rank_cd('{RANK_WEIGHTS}', d.document, {tsq}, {RANK_NORMALIZATION})"
+    sql = (
+        f"SELECT d.paper_id, {rank} AS score FROM {DOC_TABLE} d "
+        f"WHERE d.document @@ {tsq}{where} ORDER BY score DESC, d.paper_id DESC LIMIT %s"
+    )
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(sql, [*tsq_params, *tsq_params, *where_params, limit])
+            rows = cur.fetchall()
+            if len(rows) < limit:
+                total = len(rows)
+            else:
+                cur.execute(
+                    f"SELECT count(*) FROM {DOC_TABLE} d WHERE d.document @@ {tsq}{where}",
+                    [*tsq_params, *where_params],
+                )
+                total = int(cur.fetchone()[0])
+    except DatabaseError:
+        # Every piece of input is a parameter, so this is not expected; a search box
+        # must still never fail (and the atomic block keeps the transaction usable).
+        return ([], []), 0
+    return ([int(r[0]) for r in rows], [float(r[1]) for r in rows]), total
+
+
+def excluded_ids_sql(q: ParsedQuery) -> tuple[str, list[Any]]:
+    """SQL for the papers an exclusion removes (when there is no text to match)."""
+    if not q.excluded:
+        return "", []
+    gone, params = _combine([_phrase(e) for e in q.excluded], "||")
+    return f"SELECT paper_id FROM {DOC_TABLE} WHERE document @@ {gone}", params
+
+
+def reindex() -> int:
+    """Re-create the search schema where missing and refill the documents and embeddings."""
+    from paperwire.search import pg_sql
+
+    with transaction.atomic(), connection.cursor() as cur:
+        pg_sql.install(cur)
+        cur.execute(f"SELECT count(*) FROM {DOC_TABLE}")
+        return int(cur.fetchone()[0])
+
+
+# Dense retrieval: the vectors and their HNSW index are in the database, shared by
+# every process; nothing is cached here.
+
+
+def vector_literal(vec: np.ndarray) -> str:
+    """pgvector's text form; float32 values printed exactly."""
+    return "[" + ",".join(repr(float(x)) for x in np.asarray(vec, dtype=np.float32)) + "]"
+
+
+def vector_search(
+    query: np.ndarray, k: int, allowed: set[int] | None = None, exclude: int | None = None
+) -> Ranked:
+    """(ids, cosine similarities) of the k nearest papers, best first.
+
+    Unfiltered: the HNSW index (`ORDER BY embedding <=> q LIMIT k`). Filtered to a
+    few papers: exact, over just those rows. Filtered to many: the index with
+    pgvector's iterative scan, which keeps walking the graph until k rows pass.
+    """
+    if k <= 0 or (allowed is not None and not allowed):
+        return [], []
+    lit = vector_literal(query)
+    conds = ["v.model = %s", "v.embedding IS NOT NULL"]
+    params: list[Any] = [MODEL_KEY]
+    if exclude is not None:
+        conds.append("v.paper_id <> %s")
+        params.append(exclude)
+    exact = allowed is not None and len(allowed) <= EXACT_FILTERED_MAX
+    if allowed is not None:
+        conds.append("v.paper_id = ANY(%s)")
+        params.append(sorted(allowed))
+    # "+ 0" hides the distance from the planner, so the exact path reads only the rows
+    # the filter allows instead of walking the HNSW graph.
+    order = "(v.embedding <=> %s::vector) + 0" if exact else "v.embedding <=> %s::vector"
+    sql = (
+        f"SELECT v.paper_id, 1 - (v.embedding <=> %s::vector) FROM {VECTOR_TABLE} v "
+        f"WHERE {' AND '.join(conds)} ORDER BY {order} LIMIT %s"
+    )
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, min(k, 1000))}")
+        if allowed is not None and not exact:
+            _iterative_scan(cur)
+        cur.execute(sql, [lit, *params, lit, k])
+        rows = cur.fetchall()
+    # relaxed_order may return neighbours slightly out of order.
+    rows.sort(key=lambda r: -r[1])
+    return [int(r[0]) for r in rows], [float(r[1]) for r in rows]
+
+
+def _iterative_scan(cur: Any) -> None:
+    """Keep walking the graph until enough rows pass the filter (pgvector >= 0.8).
+
+    Older versions stop after ef_search candidates: a very selective filter over a
+    large index may then return fewer than k papers.
+    """
+    try:
+        with transaction.atomic():
+            cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+    except DatabaseError:
+        pass
+
+
+def vector_of(paper_id: int) -> np.ndarray | None:
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT vector FROM {VECTOR_TABLE} WHERE paper_id = %s AND model = %s "
+            "AND embedding IS NOT NULL",
+            [paper_id, MODEL_KEY],
+        )
+        row = cur.fetchone()
+    return None if row is None else np.frombuffer(bytes(row[0]), dtype="<f4")
+
+
+def cosines(query: np.ndarray, paper_ids: list[int]) -> dict[int, float]:
+    """Exact cosine of the query with each given paper that has a vector."""
+    if not paper_ids:
+        return {}
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT paper_id, 1 - (embedding <=> %s::vector) FROM {VECTOR_TABLE} "
+            "WHERE paper_id = ANY(%s) AND model = %s AND embedding IS NOT NULL",
+            [vector_literal(query), list(paper_ids), MODEL_KEY],
+        )
+        return {int(pid): float(s) for pid, s in cur.fetchall()}
+
+
+def vector_count() -> int:
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT count(*) FROM {VECTOR_TABLE} WHERE model = %s AND embedding IS NOT NULL",
+            [MODEL_KEY],
+        )
+        return int(cur.fetchone()[0])

@@ -1,0 +1,262 @@
+"""The PostgreSQL search schema: a weighted tsvector per paper and pgvector embeddings.
+
+As with SQLite's FTS5 table (fts_sql.py), triggers keep everything current in
+the same transaction as the write, whichever code path makes it: the papers
+app never calls search.
+
+- `search_paper_doc(paper_id, document)`: title (weight A), abstract (B) and
+  author names (C) as one `tsvector`, with a GIN index.
+- `search_papervector.embedding vector(384)`: filled by a trigger from the
+  `vector` bytes that `PaperVector` stores on every backend, with an HNSW
+  index (cosine distance). The vectors and their index live in the database,
+  so every web and worker process searches the same, current index.
+"""
+
+# Every statement here is built from constants of this module, never from input.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from typing import Any
+
+from paperwire.search.embeddings import DIM
+
+DOC_TABLE = "search_paper_doc"
+VECTOR_TABLE = "search_papervector"
+HNSW_INDEX = "search_papervector_embedding_hnsw"
+# The text search configuration of documents and queries (stemming, stop words).
+TS_CONFIG = "english"
+PGVECTOR_MIN = (0, 5)  # HNSW indexes arrived in pgvector 0.5.0
+
+MISSING_PGVECTOR = (
+    "the pgvector extension is not installed on this server; install pgvector ≥ 0.5 "
+    "(e.g. the postgresql-NN-pgvector package of your distribution, or build it from "
+    "source) and run `paperwire migrate` again"
+)
+
+
+class PgvectorUnavailable(RuntimeError):
+    """PostgreSQL without a usable pgvector: search cannot be set up."""
+
+
+def ensure_pgvector(cursor: Any, extension: str = "vector") -> str:
+    """Create the extension if needed; its installed version, or a clear error."""
+    cursor.execute(
+        "SELECT default_version, installed_version FROM pg_available_extensions WHERE name = %s",
+        [extension],
+    )
+    row = cursor.fetchone()
+    if row is None:
+        raise PgvectorUnavailable(MISSING_PGVECTOR)
+    if row[1] is None:
+        try:
+            # The name is a constant of this module or of a test, never input.
+            cursor.execute(f'CREATE EXTENSION IF NOT EXISTS "{extension}"')
+        except Exception as exc:
+            raise PgvectorUnavailable(
+                f"the pgvector extension is available but could not be created ({exc}); "
+                f'ask a superuser to run CREATE EXTENSION "{extension}" in this database, '
+                "then run `paperwire migrate` again"
+            ) from exc
+        cursor.execute("SELECT extversion FROM pg_extension WHERE extname = %s", [extension])
+        version = str(cursor.fetchone()[0])
+    else:
+        version = str(row[1])
+    if _version(version) < PGVECTOR_MIN:
+        raise PgvectorUnavailable(
+            f"pgvector {version} is too old: HNSW indexes need pgvector ≥ 0.5; "
+            f'run ALTER EXTENSION "{extension}" UPDATE after upgrading it'
+        )
+    return version
+
+
+def _version(text: str) -> tuple[int, ...]:
+    out = []
+    for part in text.split("."):
+        digits = "".join(ch for ch in part if ch.isdigit())
+        out.append(int(digits or 0))
+    return tuple(out)
+
+
+_WEIGHTED_DOCUMENT = f"""
+CREATE OR REPLACE FUNCTION search_paper_document(title text, abstract text, authors text)
+RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT setweight(to_tsvector('{TS_CONFIG}', coalesce(title, '')), 'A')
+        || setweight(to_tsvector('{TS_CONFIG}', coalesce(abstract, '')), 'B')
+        || setweight(to_tsvector('{TS_CONFIG}', coalesce(authors, '')), 'C')
+$$"""
+
+_AUTHORS_OF = """
+CREATE OR REPLACE FUNCTION search_paper_authors(pid bigint)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT coalesce(string_agg(a.name, ', ' ORDER BY pa.position), '')
+    FROM papers_paperauthor pa JOIN papers_author a ON a.id = pa.author_id
+    WHERE pa.paper_id = pid
+$$"""
+
+_REFRESH = f"""
+CREATE OR REPLACE FUNCTION search_doc_refresh(pid bigint)
+RETURNS void LANGUAGE sql AS $$
+    INSERT INTO {DOC_TABLE} (paper_id, document)
+    SELECT p.id, search_paper_document(p.title, p.abstract, search_paper_authors(p.id))
+    FROM papers_paper p WHERE p.id = pid
+    ON CONFLICT (paper_id) DO UPDATE SET document = EXCLUDED.document
+$$"""
+
+_ON_PAPER = f"""
+CREATE OR REPLACE FUNCTION search_doc_on_paper() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        DELETE FROM {DOC_TABLE} WHERE paper_id = OLD.id;
+    ELSE
+        PERFORM search_doc_refresh(NEW.id);
+    END IF;
+    RETURN NULL;
+END $$"""
+
+_ON_PAPERAUTHOR = """
+CREATE OR REPLACE FUNCTION search_doc_on_paperauthor() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM search_doc_refresh(OLD.paper_id);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND (TG_OP = 'INSERT' OR NEW.paper_id <> OLD.paper_id) THEN
+        PERFORM search_doc_refresh(NEW.paper_id);
+    END IF;
+    RETURN NULL;
+END $$"""
+
+_ON_AUTHOR = """
+CREATE OR REPLACE FUNCTION search_doc_on_author() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM search_doc_refresh(pa.paper_id)
+    FROM papers_paperauthor pa WHERE pa.author_id = NEW.id;
+    RETURN NULL;
+END $$"""
+
+_ON_TRUNCATE = f"""
+CREATE OR REPLACE FUNCTION search_doc_on_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM {DOC_TABLE};
+    RETURN NULL;
+END $$"""
+
+# float32 little-endian bytes (what PaperVector.vector holds) to a pgvector value:
+# sign, exponent and mantissa decoded exactly; NaN and infinities (never written) become 0.
+_BLOB_TO_VECTOR = f"""
+CREATE OR REPLACE FUNCTION search_blob_to_vector(b bytea)
+RETURNS vector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE WHEN length(b) = {4 * DIM} THEN (
+        SELECT array_agg(
+            CASE
+                WHEN (w >> 23) & 255 = 255 THEN 0
+                WHEN (w >> 23) & 255 = 0 THEN (w & 8388607) * 2.0::float8 ^ (-149)
+                ELSE ((w & 8388607) + 8388608) * 2.0::float8 ^ (((w >> 23) & 255) - 150)
+            END * CASE WHEN (w >> 31) = 1 THEN -1 ELSE 1 END
+            ORDER BY i
+        )::real[]::vector({DIM})
+        FROM (
+            SELECT i, get_byte(b, 4 * i)::bigint | (get_byte(b, 4 * i + 1)::bigint << 8)
+                | (get_byte(b, 4 * i + 2)::bigint << 16) | (get_byte(b, 4 * i + 3)::bigint << 24)
+                AS w
+            FROM generate_series(0, {DIM - 1}) AS i
+        ) AS words
+    ) END
+$$"""
+
+_ON_VECTOR = f"""
+CREATE OR REPLACE FUNCTION search_vector_on_write() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.embedding := CASE WHEN NEW.dim = {DIM} THEN search_blob_to_vector(NEW.vector) END;
+    RETURN NEW;
+END $$"""
+
+TRIGGER_NAMES = {
+    "search_doc_paper_ai": "papers_paper",
+    "search_doc_paper_au": "papers_paper",
+    "search_doc_paper_ad": "papers_paper",
+    "search_doc_paper_truncate": "papers_paper",
+    "search_doc_paperauthor_aiud": "papers_paperauthor",
+    "search_doc_author_au": "papers_author",
+    "search_vector_biu": VECTOR_TABLE,
+}
+
+_TRIGGERS = [
+    """CREATE TRIGGER search_doc_paper_ai AFTER INSERT ON papers_paper
+        FOR EACH ROW EXECUTE FUNCTION search_doc_on_paper()""",
+    """CREATE TRIGGER search_doc_paper_au AFTER UPDATE OF title, abstract ON papers_paper
+        FOR EACH ROW WHEN (OLD.title IS DISTINCT FROM NEW.title
+                           OR OLD.abstract IS DISTINCT FROM NEW.abstract)
+        EXECUTE FUNCTION search_doc_on_paper()""",
+    """CREATE TRIGGER search_doc_paper_ad AFTER DELETE ON papers_paper
+        FOR EACH ROW EXECUTE FUNCTION search_doc_on_paper()""",
+    """CREATE TRIGGER search_doc_paper_truncate AFTER TRUNCATE ON papers_paper
+        FOR EACH STATEMENT EXECUTE FUNCTION search_doc_on_truncate()""",
+    """CREATE TRIGGER search_doc_paperauthor_aiud
+        AFTER INSERT OR UPDATE OF paper_id, author_id, "position" OR DELETE ON papers_paperauthor
+        FOR EACH ROW EXECUTE FUNCTION search_doc_on_paperauthor()""",
+    """CREATE TRIGGER search_doc_author_au AFTER UPDATE OF name ON papers_author
+        FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name)
+        EXECUTE FUNCTION search_doc_on_author()""",
+    f"""CREATE TRIGGER search_vector_biu BEFORE INSERT OR UPDATE OF vector, dim ON {VECTOR_TABLE}
+        FOR EACH ROW EXECUTE FUNCTION search_vector_on_write()""",
+]
+
+# Idempotent: the migration, and `reindex` after a restore that lost any of it.
+CREATE = [
+    f"""CREATE TABLE IF NOT EXISTS {DOC_TABLE} (
+        paper_id bigint PRIMARY KEY,
+        document tsvector NOT NULL
+    )""",
+    f"CREATE INDEX IF NOT EXISTS search_paper_doc_gin ON {DOC_TABLE} USING gin (document)",
+    f"ALTER TABLE {VECTOR_TABLE} ADD COLUMN IF NOT EXISTS embedding vector({DIM})",
+    _WEIGHTED_DOCUMENT,
+    _AUTHORS_OF,
+    _REFRESH,
+    _ON_PAPER,
+    _ON_PAPERAUTHOR,
+    _ON_AUTHOR,
+    _ON_TRUNCATE,
+    _BLOB_TO_VECTOR,
+    _ON_VECTOR,
+    *(f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, table in TRIGGER_NAMES.items()),
+    *_TRIGGERS,
+]
+
+# Fills both from the stored rows: the migration on existing data, and `reindex`.
+REBUILD_DOCS = [
+    f"TRUNCATE {DOC_TABLE}",
+    f"""INSERT INTO {DOC_TABLE} (paper_id, document)
+        SELECT p.id, search_paper_document(p.title, p.abstract, search_paper_authors(p.id))
+        FROM papers_paper p""",
+]
+REBUILD_VECTORS = [
+    f"""UPDATE {VECTOR_TABLE} SET embedding = search_blob_to_vector(vector)
+        WHERE dim = {DIM} AND embedding IS DISTINCT FROM search_blob_to_vector(vector)""",
+    # After the backfill: one build is much faster than as many inserts.
+    f"""CREATE INDEX IF NOT EXISTS {HNSW_INDEX} ON {VECTOR_TABLE}
+        USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)""",
+]
+
+DROP = [
+    *(f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, table in TRIGGER_NAMES.items()),
+    f"DROP INDEX IF EXISTS {HNSW_INDEX}",
+    f"ALTER TABLE {VECTOR_TABLE} DROP COLUMN IF EXISTS embedding",
+    f"DROP TABLE IF EXISTS {DOC_TABLE}",
+    "DROP FUNCTION IF EXISTS search_vector_on_write()",
+    "DROP FUNCTION IF EXISTS search_blob_to_vector(bytea)",
+    "DROP FUNCTION IF EXISTS search_doc_on_truncate()",
+    "DROP FUNCTION IF EXISTS search_doc_on_author()",
+    "DROP FUNCTION IF EXISTS search_doc_on_paperauthor()",
+    "DROP FUNCTION IF EXISTS search_doc_on_paper()",
+    "DROP FUNCTION IF EXISTS search_doc_refresh(bigint)",
+    "DROP FUNCTION IF EXISTS search_paper_authors(bigint)",
+    "DROP FUNCTION IF EXISTS search_paper_document(text, text, text)",
+]
+
+
+def install(cursor: Any) -> None:
+    """pgvector, the document table, the embedding column, triggers and indexes, filled."""
+    ensure_pgvector(cursor)
+    for sql in [*CREATE, *REBUILD_DOCS, *REBUILD_VECTORS]:
+        cursor.execute(sql)
