@@ -213,3 +213,9 @@ def community_site(
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def _on_both_backends(backend: str) -> str:
+    """Every database test here runs on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return backend

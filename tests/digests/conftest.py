@@ -69,3 +69,9 @@ def inbox(settings: Any) -> Iterator[Inbox]:
         yield box
     finally:
         controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def _on_both_backends(backend: str) -> str:
+    """Every database test here runs on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return backend

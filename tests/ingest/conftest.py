@@ -38,3 +38,9 @@ def client(clock: FakeClock) -> Iterator[PoliteClient]:
         delay=3.0, retries=3, timeout=5.0, clock=clock.monotonic, sleep=clock.sleep
     ) as polite:
         yield polite
+
+
+@pytest.fixture(autouse=True)
+def _on_both_backends(backend: str) -> str:
+    """Every database test here runs on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return backend
