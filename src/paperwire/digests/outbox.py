@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.mail import get_connection
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from paperwire.digests.compose import PeriodPapers, compose, email_for, message_id_for
@@ -146,16 +146,20 @@ def claim_due(limit: int) -> list[int]:
     """Ids of rows due now, claimed for this process (conditional UPDATE, no double claim)."""
     now = timezone.now()
     release_dead_claims()
-    candidates = list(
-        DigestMessage.objects.filter(status=DigestMessage.QUEUED, next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+    due = DigestMessage.objects.filter(
+        status=DigestMessage.QUEUED, next_attempt_at__lte=now
+    ).order_by("next_attempt_at", "pk")
     me = _this_process()
-    # One conditional UPDATE: a row another sender claimed meanwhile is no longer QUEUED.
-    DigestMessage.objects.filter(pk__in=candidates, status=DigestMessage.QUEUED).update(
-        status=DigestMessage.SENDING, claimed_at=now, claimed_by=me
-    )
+    with transaction.atomic():
+        if connections[due.db].features.has_select_for_update_skip_locked:
+            # PostgreSQL: senders running at once take different rows instead of queueing
+            # behind each other's locks (SQLite has one writer; the UPDATE below suffices).
+            due = due.select_for_update(skip_locked=True)
+        candidates = list(due.values_list("pk", flat=True)[:limit])
+        # One conditional UPDATE: a row another sender claimed meanwhile is no longer QUEUED.
+        DigestMessage.objects.filter(pk__in=candidates, status=DigestMessage.QUEUED).update(
+            status=DigestMessage.SENDING, claimed_at=now, claimed_by=me
+        )
     mine = DigestMessage.objects.filter(
         pk__in=candidates, status=DigestMessage.SENDING, claimed_by=me, claimed_at=now
     )

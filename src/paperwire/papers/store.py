@@ -165,7 +165,11 @@ def bump_data_version() -> int:
     now = timezone.now()
     updated = DataVersion.objects.filter(pk=1).update(version=F("version") + 1, changed_at=now)
     if not updated:
-        DataVersion.objects.get_or_create(pk=1, defaults={"version": 1, "changed_at": now})
+        _, created = DataVersion.objects.get_or_create(
+            pk=1, defaults={"version": 1, "changed_at": now}
+        )
+        if not created:  # another process made the row first: still count this change
+            DataVersion.objects.filter(pk=1).update(version=F("version") + 1, changed_at=now)
     return current_data_version()[0]
 
 
