@@ -156,6 +156,17 @@ class PgServer:
     def drop(self, name: str) -> None:
         self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+    def require_password(self, role: str, password: str) -> None:
+        """A login role that must give its password (the server trusts everyone else)."""
+        hba = self.data_dir / "pg_hba.conf"
+        rule = f"local all {role} scram-sha-256\n"
+        if rule not in hba.read_text():
+            hba.write_text(rule + hba.read_text())
+        self.execute(
+            f"DO $$ BEGIN CREATE ROLE {role} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; "
+            f"END $$; ALTER ROLE {role} PASSWORD '{password}'; SELECT pg_reload_conf()"
+        )
+
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:

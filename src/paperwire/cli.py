@@ -17,7 +17,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "createsuperuser": ("createsuperuser", "create a staff account for /admin/"),
     "check": ("check", "check the configuration for problems"),
     "ingest": ("ingest", "harvest arXiv (ingest arxiv --categories … --since …) or show status"),
+    "web": ("web", "serve the site only (no migrate, demo or worker): one of many web processes"),
     "worker": ("worker", "run scheduled jobs (the daily arXiv ingest) until stopped"),
+    "db": ("db", "db check: database health; db copy --from SQLITE --to postgresql://…"),
     "search": ("search", 'search papers: paperwire search "query" [--json]'),
     "embed": ("embed", "compute missing paper embeddings for semantic search (resumable)"),
 }
@@ -59,11 +61,18 @@ def main(argv: list[str] | None = None) -> None:
         from django.core.management import execute_from_command_line
     except ImportError:  # pragma: no cover - a broken install
         sys.exit("paperwire: Django is not installed here; run `make install` first")
+    from django.db import OperationalError
+
     try:
         execute_from_command_line(["paperwire", *args])
     except ValueError as exc:
         # Bad settings from the environment (e.g. PAPERWIRE_DATABASE_URL): say so, no traceback.
         sys.exit(f"paperwire: {exc}")
+    except OperationalError as exc:
+        # The database is unreachable, refuses us, or is missing: one line, no traceback.
+        from paperwire.papers.dbtools import explain
+
+        sys.exit(f"paperwire: {explain(exc)}")
 
 
 if __name__ == "__main__":

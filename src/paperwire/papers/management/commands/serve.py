@@ -51,7 +51,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        port = _port_from_env() if options["port"] is None else _checked_port(options["port"])
+        port = port_from_env() if options["port"] is None else checked_port(options["port"])
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
             if not options["no_demo"]:
@@ -62,27 +62,31 @@ class Command(BaseCommand):
         url = f"http://{options['host']}:{port}/"
         self.stdout.write(f"paperwire serving {url} (data in {settings.DATA_DIR})")
         self.stdout.flush()
-        argv = [
-            sys.executable, "-m", "granian",
-            "--interface", "wsgi",
-            "--host", options["host"],
-            "--port", str(port),
-            "--workers", str(max(1, options["workers"])),
-            "--blocking-threads", str(max(1, options["threads"])),
-            "--respawn-failed-workers",
-            "--no-access-log",
-            "--log-level", "warning",
-            "paperwire.wsgi:application",
-        ]  # fmt: skip
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paperwire.settings")
-        children = [subprocess.Popen(argv)]
+        children = [subprocess.Popen(granian_argv(options["host"], port, options))]
         if not options["no_worker"]:
             worker = [sys.executable, "-m", "paperwire.cli", "worker"]
             children.append(subprocess.Popen(worker, stdout=subprocess.DEVNULL))
-        sys.exit(_supervise(children))
+        sys.exit(supervise(children))
 
 
-def _supervise(children: list[subprocess.Popen[bytes]]) -> int:
+def granian_argv(host: str, port: int, options: dict[str, Any]) -> list[str]:
+    """The production server's command line (granian, WSGI, several processes)."""
+    return [
+        sys.executable, "-m", "granian",
+        "--interface", "wsgi",
+        "--host", host,
+        "--port", str(port),
+        "--workers", str(max(1, options["workers"])),
+        "--blocking-threads", str(max(1, options["threads"])),
+        "--respawn-failed-workers",
+        "--no-access-log",
+        "--log-level", "warning",
+        "paperwire.wsgi:application",
+    ]  # fmt: skip
+
+
+def supervise(children: list[subprocess.Popen[bytes]]) -> int:
     """Wait for the web server; pass SIGTERM/SIGINT on to every child; stop the worker
     when the web server ends. Returns the web server's exit status."""
 
@@ -130,7 +134,7 @@ def _static_is_current() -> bool:
     return True
 
 
-def _port_from_env() -> int:
+def port_from_env() -> int:
     raw = os.environ.get("PORT", "8000")
     try:
         port = int(raw)
@@ -141,7 +145,7 @@ def _port_from_env() -> int:
     return port
 
 
-def _checked_port(port: int) -> int:
+def checked_port(port: int) -> int:
     if not 0 < port < 65536:
         raise CommandError(f"--port {port} is out of range: use 1-65535")
     return port

@@ -1,0 +1,61 @@
+"""`paperwire web`: the web server alone, for running many of them against one database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
+
+from paperwire.papers.dbtools import DatabaseProblem, connect, pending_migrations, where
+from paperwire.papers.management.commands.serve import (
+    checked_port,
+    collect_static,
+    granian_argv,
+    port_from_env,
+    supervise,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve the site only: no migrations, no demo data, no background worker. Run any "
+        "number of these (on any machines) against one PostgreSQL database behind a "
+        "reverse proxy, and `paperwire worker` beside them; run `paperwire migrate` once "
+        "before starting them after an upgrade (docs/deployment.md)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("PAPERWIRE_WEB_WORKERS", "2")),
+            help="web worker processes (default 2, or $PAPERWIRE_WEB_WORKERS)",
+        )
+        parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        port = port_from_env() if options["port"] is None else checked_port(options["port"])
+        try:
+            connect()
+        except DatabaseProblem as exc:
+            raise CommandError(str(exc)) from None
+        pending = pending_migrations()
+        if pending:
+            # Serving a schema older than the code would fail on the first page instead.
+            raise CommandError(
+                f"{where()} has {len(pending)} migration(s) to apply: run `paperwire migrate` "
+                "once (not from every web process), then start `paperwire web` again"
+            )
+        collect_static()  # static files live on each machine (PAPERWIRE_DATA_DIR/static)
+        url = f"http://{options['host']}:{port}/"
+        self.stdout.write(f"paperwire web serving {url} (database: {where()})")
+        self.stdout.flush()
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paperwire.settings")
+        connections.close_all()  # the server's processes open their own
+        sys.exit(supervise([subprocess.Popen(granian_argv(options["host"], port, options))]))
