@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import filecmp
 import os
 import signal
@@ -110,12 +111,19 @@ def supervise(children: list[subprocess.Popen[bytes]]) -> int:
 
 def collect_static() -> None:
     """Collect with hashed, compressed names whatever the current storage setting is,
-    so the web workers (whose settings see the manifest) serve them cached forever."""
-    if _static_is_current():
-        return
-    collect = CollectStatic()
-    collect.storage = CompressedManifestStaticFilesStorage()
-    call_command(collect, interactive=False, verbosity=0)
+    so the web workers (whose settings see the manifest) serve them cached forever.
+
+    Several `paperwire web` processes on one machine share the directory: one collects
+    while the others wait for it (a file lock), instead of writing the same files at once."""
+    root = Path(settings.STATIC_ROOT)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with open(root.parent / ".collectstatic.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _static_is_current():
+            return
+        collect = CollectStatic()
+        collect.storage = CompressedManifestStaticFilesStorage()
+        call_command(collect, interactive=False, verbosity=0)
 
 
 def _static_is_current() -> bool:
