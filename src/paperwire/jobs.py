@@ -1,7 +1,9 @@
 """Background jobs and their schedule. `paperwire worker` runs whatever is due.
 
 A daily job runs once per day (UTC) at or after its hour. Any number of workers may
-run: each claims a day with one conditional UPDATE, which only one of them wins.
+run: each claims a day with one conditional UPDATE, which only one of them wins, and
+puts the run on the task queue (Django's Tasks API, stored in the database by
+django-tasks-db); workers take queued tasks with row locks, so each runs once.
 """
 
 from __future__ import annotations
@@ -9,21 +11,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import smtplib
 import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import OperationalError, close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks import TaskResult, TaskResultStatus, task
+from django_tasks.signals import task_finished
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from paperwire.digests.outbox import RunSummary, compose_period, send_due
 from paperwire.digests.periods import default_period
 from paperwire.ingest.categories import parse_categories
-from paperwire.ingest.errors import IngestError
 from paperwire.ingest.http import PoliteClient
 from paperwire.ingest.models import ScheduledRun
 from paperwire.ingest.pipeline import IngestRequest, run_ingest
@@ -134,38 +140,110 @@ def claim(job: DailyJob, now: dt.datetime) -> bool:
             finished_at=None,
             status="running",
             message="",
-            claimed_by=f"{socket.gethostname()}:{os.getpid()}",
+            claimed_by=WORKER_ID,
         )
     )
     return won == 1
 
 
-def run_due(now: dt.datetime | None = None, jobs: list[DailyJob] | None = None) -> list[str]:
-    """Run every job that is due and not claimed; returns one line per job run."""
-    now = now or timezone.now()
-    lines = []
-    for job in schedule() if jobs is None else jobs:
-        if now.hour < job.hour or not claim(job, now):
-            continue
-        try:
-            message = job.run()
-        except (IngestError, OSError, ValueError, smtplib.SMTPException) as exc:
-            # Let a later poll retry today, not at once (the service may be down).
-            ScheduledRun.objects.filter(name=job.name).update(
-                status="failed",
-                message=str(exc)[:2000],
-                finished_at=timezone.now(),
-                last_date=now.date() - dt.timedelta(days=1),
-                retry_at=timezone.now() + RETRY_AFTER_FAILURE,
-            )
-            lines.append(f"{job.name}: failed: {exc}")
-            log.error("%s failed: %s", job.name, exc)
-            continue
-        ScheduledRun.objects.filter(name=job.name).update(
-            status="ok", message=message[:2000], finished_at=timezone.now(), retry_at=None
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+# Jobs handed to run_due() that are not in schedule() (an embedding program's own
+# jobs, the tests'), so the task that runs them in this process can find them.
+_GIVEN: dict[str, DailyJob] = {}
+
+
+def _job(name: str) -> DailyJob | None:
+    return {job.name: job for job in schedule()}.get(name) or _GIVEN.get(name)
+
+
+@task()
+def run_daily_job(name: str, day: str) -> str:
+    """The queued task of one claimed daily run; records its outcome on the ScheduledRun
+    row. A failure lets a later poll retry today (after RETRY_AFTER_FAILURE), not at once:
+    the service it needs may be down."""
+    job = _job(name)
+    if job is None:
+        raise LookupError(f"no scheduled job is called {name!r}")
+    try:
+        message = job.run()
+    except Exception as exc:  # every failure is recorded and retried later
+        ScheduledRun.objects.filter(name=name).update(
+            status="failed",
+            message=str(exc)[:2000],
+            finished_at=timezone.now(),
+            last_date=dt.date.fromisoformat(day) - dt.timedelta(days=1),
+            retry_at=timezone.now() + RETRY_AFTER_FAILURE,
         )
-        lines.append(f"{job.name}: {message}")
+        log.error("%s failed: %s", name, exc)
+        return f"{name}: failed: {exc}"
+    ScheduledRun.objects.filter(name=name).update(
+        status="ok", message=message[:2000], finished_at=timezone.now(), retry_at=None
+    )
+    return f"{name}: {message}"
+
+
+def enqueue_due(now: dt.datetime | None = None, jobs: list[DailyJob] | None = None) -> int:
+    """Claim each job that is due and put its run on the task queue, in one transaction
+    (a worker killed in between leaves neither). Returns how many were queued."""
+    now = now or timezone.now()
+    queued = 0
+    for job in schedule() if jobs is None else jobs:
+        if jobs is not None:
+            _GIVEN[job.name] = job
+        if now.hour < job.hour:
+            continue
+        with transaction.atomic():
+            if claim(job, now):
+                run_daily_job.enqueue(job.name, now.date().isoformat())
+                queued += 1
+    return queued
+
+
+def run_queued() -> list[str]:
+    """Run every task that is ready on the queue, whichever process queued it; each is
+    taken with a row lock (SKIP LOCKED on PostgreSQL), so no two workers run one task.
+    Returns one line per task run here."""
+    lines: list[str] = []
+
+    def finished(sender: object, task_result: TaskResult[Any], **kwargs: object) -> None:
+        if task_result.status == TaskResultStatus.SUCCESSFUL:
+            lines.append(str(task_result.return_value))
+        else:
+            error = task_result.errors[-1].exception_class_path if task_result.errors else "?"
+            lines.append(f"{task_result.task.name}: failed ({error}); see the task's result")
+
+    uid = f"paperwire-run-queued-{id(lines)}"
+    task_finished.connect(finished, weak=False, dispatch_uid=uid)
+    # django-tasks-db's own worker loop, less its connection closing and sleeping (the
+    # poll loop in run_worker does those): take one ready task under a row lock, mark it
+    # running, commit, run it.
+    worker = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default",
+                    startup_delay=False, max_tasks=None, worker_id=WORKER_ID[:64],
+                    excluded_queue_names=[])  # fmt: skip
+    try:
+        while True:
+            try:
+                with exclusive_transaction():
+                    queued = DBTaskResult.objects.ready().filter(backend_name="default")
+                    taken = queued.get_locked()
+                    if taken is None:
+                        break
+                    taken.claim(worker.worker_id)
+            except OperationalError as exc:
+                if is_locked_database_exception(exc):
+                    break  # another process is writing: the next poll tries again
+                raise
+            worker.run_task(taken)
+    finally:
+        task_finished.disconnect(dispatch_uid=uid)
     return lines
+
+
+def run_due(now: dt.datetime | None = None, jobs: list[DailyJob] | None = None) -> list[str]:
+    """Queue every job that is due and not claimed, then run what the queue holds; returns
+    one line per task run."""
+    enqueue_due(now, jobs)
+    return run_queued()
 
 
 def run_worker(

@@ -136,6 +136,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "paperwire.papers",
     "paperwire.ingest",
     "paperwire.search",
@@ -193,6 +195,12 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 5000},
     }
 }
+
+# Background work goes through Django's Tasks API (django-tasks) into a queue in the
+# database (django-tasks-db): any number of `paperwire worker` processes take tasks
+# with row locks (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL, an exclusive
+# transaction on SQLite), so each task runs once.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -27,6 +27,7 @@ from paperwire.ingest.sqlwrite import (
     new_paper,
 )
 from paperwire.papers.ids import title_key
+from paperwire.papers.indexing import NewPaperText, deferred_indexing
 from paperwire.papers.models import FeedEntry, Paper, PaperAuthor
 
 CHUNK = 500
@@ -107,11 +108,22 @@ def store_entries(entries: Iterable[ArxivEntry]) -> StoreStats:
         if entry.feed_date is not None and (created or paper.pk not in with_feed):
             feed_for.append((paper, entry))
 
-    with_ids = allocate_paper_ids(to_create)
-    if with_ids:
-        _store_bylines([b for b in new_bylines if b[2]])
+    if allocate_paper_ids(to_create):
+        # New papers with their ids known: bylines first (the foreign key is checked at
+        # commit), and the search index gets each new paper's text once, in one batch.
+        created_bylines = {id(b[0]): b[1] for b in new_bylines if b[2]}
         new_bylines = [b for b in new_bylines if not b[2]]
-    insert_papers(to_create, with_ids=with_ids)
+        with deferred_indexing() as index:
+            _store_bylines([(p, created_bylines.get(id(p), []), True) for p in to_create])
+            insert_papers(to_create, with_ids=True)
+            index.papers = [
+                NewPaperText(
+                    p.pk, p.title, p.abstract, [n for n, _ in created_bylines.get(id(p), [])]
+                )
+                for p in to_create
+            ]
+    else:
+        insert_papers(to_create)
     if to_update:
         Paper.objects.bulk_update(to_update, [*PAPER_FIELDS, "modified"], batch_size=100)
     _store_bylines(new_bylines)

@@ -33,8 +33,11 @@ def parse_arxiv_id(value: str) -> tuple[str, int | None] | None:
 
 def title_key(title: str) -> str:
     """Normalize a title for matching: case, accents, punctuation and spacing ignored."""
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    if title.isascii():
+        text = title.lower()  # NFKD and casefold change nothing else in ASCII
+    else:
+        text = unicodedata.normalize("NFKD", title)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     return " ".join(re.findall(r"\w+", text))
 
 

@@ -114,7 +114,11 @@ class Paper(models.Model):
 class PaperAuthor(models.Model):
     """An author's place on one paper's byline."""
 
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="paper_authors")
+    # No index of its own: the unique (paper, position) index starts with it, and one
+    # index fewer is one B-tree insert fewer per byline row on the ingest's hot path.
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="paper_authors", db_index=False
+    )
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="paper_authors")
     position = models.PositiveIntegerField()
     affiliation = models.CharField(max_length=500, blank=True)

@@ -10,6 +10,10 @@ class SearchConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_fts_triggers, sender=self)
+        from paperwire.papers.indexing import register
+        from paperwire.search.bulk import FtsBulkIndex
+
+        register(FtsBulkIndex())
 
 
 def ensure_fts_triggers(using: str = "default", **kwargs: Any) -> None:

@@ -11,6 +11,9 @@ import, raw SQL), updates the index in the same transaction.
 from __future__ import annotations
 
 FTS_TABLE = "search_paper_fts"
+# Non-empty only inside a bulk writer's transaction (search/bulk.py): the insert
+# triggers then leave the new rows to that writer.
+SUSPEND_TABLE = "search_fts_suspend"
 
 # Column order is the bm25() weight order: title, abstract, authors.
 CREATE = [
@@ -18,7 +21,10 @@ CREATE = [
         title, abstract, authors,
         tokenize = 'porter unicode61 remove_diacritics 2'
     )""",
+    f"CREATE TABLE IF NOT EXISTS {SUSPEND_TABLE} (id INTEGER PRIMARY KEY)",
 ]
+
+_FOLLOWING = f"WHEN NOT EXISTS (SELECT 1 FROM {SUSPEND_TABLE})"
 
 _AUTHORS_OF = (
     "(SELECT coalesce(group_concat(name, ', '), '') FROM "
@@ -27,7 +33,8 @@ _AUTHORS_OF = (
 )
 
 TRIGGERS = [
-    f"""CREATE TRIGGER IF NOT EXISTS search_fts_paper_ai AFTER INSERT ON papers_paper BEGIN
+    f"""CREATE TRIGGER IF NOT EXISTS search_fts_paper_ai AFTER INSERT ON papers_paper
+        {_FOLLOWING} BEGIN
         INSERT INTO {FTS_TABLE}(rowid, title, abstract, authors)
         VALUES (new.id, new.title, new.abstract, {_AUTHORS_OF.format(pid="new.id")});
     END""",
@@ -40,7 +47,7 @@ TRIGGERS = [
         DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
     END""",
     f"""CREATE TRIGGER IF NOT EXISTS search_fts_author_ai
-        AFTER INSERT ON papers_paperauthor BEGIN
+        AFTER INSERT ON papers_paperauthor {_FOLLOWING} BEGIN
         UPDATE {FTS_TABLE} SET authors = {_AUTHORS_OF.format(pid="new.paper_id")}
         WHERE rowid = new.paper_id;
     END""",
@@ -76,4 +83,5 @@ TRIGGER_NAMES = (
 DROP = [
     *(f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGER_NAMES),
     f"DROP TABLE IF EXISTS {FTS_TABLE}",
+    f"DROP TABLE IF EXISTS {SUSPEND_TABLE}",
 ]
