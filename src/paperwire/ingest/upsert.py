@@ -108,22 +108,23 @@ def store_entries(entries: Iterable[ArxivEntry]) -> StoreStats:
         if entry.feed_date is not None and (created or paper.pk not in with_feed):
             feed_for.append((paper, entry))
 
-    if allocate_paper_ids(to_create):
-        # New papers with their ids known: bylines first (the foreign key is checked at
-        # commit), and the search index gets each new paper's text once, in one batch.
-        created_bylines = {id(b[0]): b[1] for b in new_bylines if b[2]}
-        new_bylines = [b for b in new_bylines if not b[2]]
-        with deferred_indexing() as index:
-            _store_bylines([(p, created_bylines.get(id(p), []), True) for p in to_create])
+    # New papers: the search index gets each one's text once, in one batch, instead of
+    # through per-row triggers. On SQLite their ids are known before they are written,
+    # so bylines go first (the foreign key is checked at commit).
+    created_bylines = {id(b[0]): b[1] for b in new_bylines if b[2]}
+    new_bylines = [b for b in new_bylines if not b[2]]
+    bylines = [(p, created_bylines.get(id(p), []), True) for p in to_create]
+    with deferred_indexing() as index:
+        if allocate_paper_ids(to_create):
+            _store_bylines(bylines)
             insert_papers(to_create, with_ids=True)
-            index.papers = [
-                NewPaperText(
-                    p.pk, p.title, p.abstract, [n for n, _ in created_bylines.get(id(p), [])]
-                )
-                for p in to_create
-            ]
-    else:
-        insert_papers(to_create)
+        else:
+            insert_papers(to_create)
+            _store_bylines(bylines)
+        index.papers = [
+            NewPaperText(p.pk, p.title, p.abstract, [n for n, _ in byline])
+            for p, byline, _ in bylines
+        ]
     if to_update:
         Paper.objects.bulk_update(to_update, [*PAPER_FIELDS, "modified"], batch_size=100)
     _store_bylines(new_bylines)

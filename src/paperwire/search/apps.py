@@ -11,9 +11,10 @@ class SearchConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(ensure_fts_triggers, sender=self)
         from paperwire.papers.indexing import register
-        from paperwire.search.bulk import FtsBulkIndex
+        from paperwire.search.bulk import FtsBulkIndex, PgBulkIndex
 
         register(FtsBulkIndex())
+        register(PgBulkIndex())
 
 
 def ensure_fts_triggers(using: str = "default", **kwargs: Any) -> None:

@@ -1,11 +1,15 @@
-"""The FTS5 index's side of papers.indexing: bulk inserts of new papers write their index
-rows in one executemany instead of through the per-row triggers (which rebuild the
-byline with a join for every paper and fire once per author row).
+"""The keyword index's side of papers.indexing: a bulk insert of new papers writes their
+index rows in one statement instead of through the per-row triggers (which rebuild a
+paper's byline with a join for every paper, and again for every author row).
 
-The triggers on inserts are conditioned on the table `search_fts_suspend` being empty.
-A row is put there inside the writer's transaction and deleted before it commits:
-SQLite has a single writer, so no other connection ever writes while it is there, and
-readers never see it (it is never committed).
+SQLite: the insert triggers are conditioned on the table `search_fts_suspend` being
+empty. A row is put there inside the writer's transaction and deleted before it
+commits: SQLite has a single writer, so no other connection writes while it is there,
+and readers never see it (it is never committed).
+
+PostgreSQL: the trigger functions skip inserts while the setting
+`paperwire.defer_search_index` is on, which the writer sets with SET LOCAL: it holds
+for its own transaction in its own session only.
 """
 
 # Every statement here is built from constants, never from input.
@@ -17,9 +21,12 @@ from django.db import connection
 
 from paperwire.papers.indexing import NewPaperText
 from paperwire.search.fts_sql import FTS_TABLE, SUSPEND_TABLE
+from paperwire.search.pg_sql import DEFER_SETTING, DOC_TABLE
 
 
 class FtsBulkIndex:
+    """SQLite's FTS5 table."""
+
     def suspend(self) -> bool:
         if connection.vendor != "sqlite":
             return False
@@ -43,3 +50,39 @@ class FtsBulkIndex:
     def resume(self) -> None:
         with connection.cursor() as cur:
             cur.execute(f"DELETE FROM {SUSPEND_TABLE}")
+
+
+class PgBulkIndex:
+    """PostgreSQL's weighted tsvector documents."""
+
+    def suspend(self) -> bool:
+        if connection.vendor != "postgresql":
+            return False
+        with connection.cursor() as cur:
+            cur.execute("SELECT to_regclass(%s) IS NOT NULL", [DOC_TABLE])
+            if not cur.fetchone()[0]:
+                return False
+            cur.execute(f"SET LOCAL {DEFER_SETTING} = 'on'")
+        return True
+
+    def add(self, papers: list[NewPaperText]) -> None:
+        if not papers:
+            return
+        with connection.cursor() as cur:
+            cur.execute(
+                f"""INSERT INTO {DOC_TABLE} (paper_id, document)
+                SELECT id, search_paper_document(title, abstract, authors)
+                FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[])
+                    AS new(id, title, abstract, authors)
+                ON CONFLICT (paper_id) DO UPDATE SET document = EXCLUDED.document""",
+                [
+                    [p.pk for p in papers],
+                    [p.title for p in papers],
+                    [p.abstract for p in papers],
+                    [", ".join(p.authors) for p in papers],
+                ],
+            )
+
+    def resume(self) -> None:
+        with connection.cursor() as cur:
+            cur.execute(f"SET LOCAL {DEFER_SETTING} = 'off'")

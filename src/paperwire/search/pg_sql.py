@@ -78,6 +78,11 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(out)
 
 
+# Set (SET LOCAL, so for one transaction of one session) by a bulk writer that indexes
+# the papers it inserts itself, in one statement (search/bulk.py).
+DEFER_SETTING = "paperwire.defer_search_index"
+_DEFERRED = f"current_setting('{DEFER_SETTING}', true) = 'on'"
+
 _WEIGHTED_DOCUMENT = f"""
 CREATE OR REPLACE FUNCTION search_paper_document(title text, abstract text, authors text)
 RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -106,6 +111,9 @@ $$"""
 _ON_PAPER = f"""
 CREATE OR REPLACE FUNCTION search_doc_on_paper() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'INSERT' AND {_DEFERRED} THEN
+        RETURN NULL;  -- a bulk writer indexes its new papers itself (search/bulk.py)
+    END IF;
     IF TG_OP = 'DELETE' THEN
         DELETE FROM {DOC_TABLE} WHERE paper_id = OLD.id;
     ELSE
@@ -114,9 +122,12 @@ BEGIN
     RETURN NULL;
 END $$"""
 
-_ON_PAPERAUTHOR = """
+_ON_PAPERAUTHOR = f"""
 CREATE OR REPLACE FUNCTION search_doc_on_paperauthor() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'INSERT' AND {_DEFERRED} THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         PERFORM search_doc_refresh(OLD.paper_id);
     END IF;

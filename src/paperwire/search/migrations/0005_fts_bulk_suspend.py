@@ -15,6 +15,6 @@ def recreate(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("search", "0003_papervector_model_at_idx")]
+    dependencies = [("search", "0004_postgres")]
 
     operations = [migrations.RunPython(recreate, migrations.RunPython.noop)]
