@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PgServer, bin_path, cli_env, free_port, run_cli, write_jsonl
+from support import PgServer, bin_path, cli_env, free_port, run_cli, write_jsonl
 
 pytestmark = pytest.mark.slow
 
