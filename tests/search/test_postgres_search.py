@@ -282,3 +282,18 @@ def test_another_process_searches_the_same_current_index(
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)[0]["paper"]["title"].startswith("SpikeGPT")
+
+
+def test_hyphenated_words_match_as_on_sqlite(import_rows: Callable[[list[Any]], Any]) -> None:
+    import_rows(
+        [
+            {"title": "Hunyuan", "summary": "A large mixture-of-experts model.", "num_authors": 1},
+            {"title": "Evaluating GPT-4 on state-space tasks", "summary": "x", "num_authors": 1},
+        ]
+    )
+    hunyuan = Paper.objects.get(title="Hunyuan").pk
+    gpt = Paper.objects.get(title__startswith="Evaluating").pk
+    assert kw_ids('"large mixture"') == [hunyuan]
+    assert kw_ids('"mixture of experts"') == [hunyuan]
+    assert kw_ids("gpt-4") == [gpt]
+    assert kw_ids('"state space"') == [gpt]

@@ -38,11 +38,12 @@ EXACT_FILTERED_MAX = 20_000
 
 
 def _word(text: str) -> tuple[str, list[Any]]:
-    return f"plainto_tsquery('{TS_CONFIG}', %s)", [text]
+    # Hyphens are spaces in the documents too (pg_sql.py): "gpt-4" is 'gpt' & '4'.
+    return f"plainto_tsquery('{TS_CONFIG}', %s)", [text.replace("-", " ")]
 
 
 def _phrase(text: str) -> tuple[str, list[Any]]:
-    return f"phraseto_tsquery('{TS_CONFIG}', %s)", [text]
+    return f"phraseto_tsquery('{TS_CONFIG}', %s)", [text.replace("-", " ")]
 
 
 def _combine(parts: list[tuple[str, list[Any]]], op: str) -> tuple[str, list[Any]]:

@@ -78,12 +78,15 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(out)
 
 
+# Hyphens become spaces, in documents and queries alike (pg_search.py): PostgreSQL's
+# parser gives "mixture-of-experts" a position of its own before its parts, so the
+# phrase "large mixture" would not match "large mixture-of-experts" (FTS5 splits there).
 _WEIGHTED_DOCUMENT = f"""
 CREATE OR REPLACE FUNCTION search_paper_document(title text, abstract text, authors text)
 RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT setweight(to_tsvector('{TS_CONFIG}', coalesce(title, '')), 'A')
-        || setweight(to_tsvector('{TS_CONFIG}', coalesce(abstract, '')), 'B')
-        || setweight(to_tsvector('{TS_CONFIG}', coalesce(authors, '')), 'C')
+    SELECT setweight(to_tsvector('{TS_CONFIG}', translate(coalesce(title, ''), '-', ' ')), 'A')
+        || setweight(to_tsvector('{TS_CONFIG}', translate(coalesce(abstract, ''), '-', ' ')), 'B')
+        || setweight(to_tsvector('{TS_CONFIG}', translate(coalesce(authors, ''), '-', ' ')), 'C')
 $$"""
 
 _AUTHORS_OF = """
