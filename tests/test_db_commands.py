@@ -160,6 +160,28 @@ def test_copy_errors_are_one_clear_line(
     assert_clean_failure(same, "--from and --to are the same database")
 
 
+def test_a_target_where_pgvector_cannot_be_enabled_is_one_clear_line(
+    source: Path, pg_server: PgServer
+) -> None:
+    # A database owned by an ordinary role: pgvector is on the server, but only a superuser
+    # may CREATE EXTENSION vector (it is not a trusted extension).
+    name = f"paperwire_plain{next(pg_server.clones)}"
+    pg_server.execute(
+        "DO $$ BEGIN CREATE ROLE plain_owner LOGIN; "
+        "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )
+    pg_server.execute(f'CREATE DATABASE "{name}" OWNER plain_owner')
+    try:
+        url = pg_server.url(name).replace("postgres@", "plain_owner@", 1)
+
+        done = copy(source, url)
+
+        assert_clean_failure(done, "could not create the schema in PostgreSQL plain_owner@")
+        assert "CREATE EXTENSION" in done.stderr
+    finally:
+        pg_server.drop(name)
+
+
 def test_wrong_password_is_named(pg_server: PgServer, tmp_path: Path) -> None:
     pg_server.require_password("pw_user", "right-password")
     url = pg_server.url("postgres").replace("postgres@", "pw_user:wrong-password@", 1)
