@@ -242,7 +242,9 @@ def backend(
 
 @pytest.fixture
 def backend_database_url(backend: str) -> str:
-    """PAPERWIRE_DATABASE_URL of the database the test runs on (for `paperwire` subprocesses)."""
+    """PAPERWIRE_DATABASE_URL of the database the test runs on, for `paperwire`
+    subprocesses. They see committed rows only: use it in transactional tests
+    (@pytest.mark.django_db(transaction=True)), which on PostgreSQL get their own clone."""
     from django.db import connection
 
     params = connection.settings_dict
