@@ -297,3 +297,23 @@ def test_hyphenated_words_match_as_on_sqlite(import_rows: Callable[[list[Any]], 
     assert kw_ids('"mixture of experts"') == [hunyuan]
     assert kw_ids("gpt-4") == [gpt]
     assert kw_ids('"state space"') == [gpt]
+
+
+def test_common_words_are_pruned_in_large_indexes(
+    small_feed: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paperwire.search import keyword
+
+    # Pretend the index is large and "a word in 2 papers" is common.
+    monkeypatch.setattr(keyword, "COMMON_DOCS", 2)
+    monkeypatch.setitem(pg_search._size_cache, "n", 1e6)
+    monkeypatch.setitem(pg_search._size_cache, "at", 1e12)
+    q = parse_query("state replays")  # "state" is in 2 titles, "replays" in 1
+    pruned, mode = pg_search._without_common_terms(q)
+    assert pruned.terms == ["replays"] and mode == "or"
+    (ids, _), _ = keyword_search(q)
+    assert [Paper.objects.get(pk=i).title for i in ids] == ["Esports Replays at Scale"]
+    # Every word common: all are required, ranked among the newest matches.
+    (ids, _), total = keyword_search(parse_query("state spaces"))
+    assert total >= 1
+    assert all("Spaces" in Paper.objects.get(pk=i).title for i in ids)

@@ -12,14 +12,16 @@ SQLite (keyword.filtered_papers). Every ranker returns `(ids, scores)`, best fir
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from django.db import DatabaseError, connection, transaction
 
+from paperwire.search import keyword
 from paperwire.search.embeddings import MODEL_KEY
 from paperwire.search.fusion import Ranked
-from paperwire.search.keyword import filtered_papers
 from paperwire.search.pg_sql import DOC_TABLE, TS_CONFIG, VECTOR_TABLE
 from paperwire.search.query import STOPWORDS, ParsedQuery
 
@@ -77,7 +79,7 @@ def tsquery(q: ParsedQuery, mode: str = "or") -> tuple[str, list[Any]] | None:
 
 
 def _filter_sql(q: ParsedQuery, column: str) -> tuple[str, list[Any]]:
-    qs = filtered_papers(q)
+    qs = keyword.filtered_papers(q)
     if qs is None:
         return "", []
     sql, params = qs.values("id").query.sql_with_params()
@@ -97,10 +99,16 @@ def keyword_sql(q: ParsedQuery, mode: str = "or") -> tuple[str, str, list[Any]] 
 
 def keyword_search(q: ParsedQuery, limit: int, mode: str = "or") -> tuple[Ranked, int]:
     """((ids, scores), number of matches), ranked by weighted ts_rank."""
+    newest_only = False
+    if mode == "or":
+        q, mode = _without_common_terms(q)
+        newest_only = mode == "and"
     built = keyword_sql(q, mode)
     if built is None:
         return ([], []), 0
     rank, where, params = built
+    if newest_only:
+        return _rank_newest(rank, where, params, limit)
     sql = (
         f"SELECT d.paper_id, {rank} AS score FROM {DOC_TABLE} d "
         f"WHERE {where} ORDER BY score DESC, d.paper_id DESC LIMIT %s"
@@ -121,6 +129,62 @@ def keyword_search(q: ParsedQuery, limit: int, mode: str = "or") -> tuple[Ranked
         # must still never fail (and the atomic block keeps the transaction usable).
         return ([], []), 0
     return ([int(r[0]) for r in rows], [float(r[1]) for r in rows]), total
+
+
+_size_cache: dict[str, float] = {"n": 0.0, "at": -1e9}
+
+
+def _index_size() -> int:
+    now = time.monotonic()
+    if now - _size_cache["at"] > 60:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT max(paper_id) FROM {DOC_TABLE}")
+            row = cur.fetchone()
+        _size_cache.update(n=float(row[0] or 0), at=now)
+    return int(_size_cache["n"])
+
+
+def _without_common_terms(q: ParsedQuery) -> tuple[ParsedQuery, str]:
+    """As on SQLite (keyword._without_common_terms): ranking every paper that has one
+    very common word reads all their documents, so in a large index words found in
+    more than COMMON_DOCS papers are dropped when rarer words remain, and all are
+    required when none does. Each probe reads at most COMMON_DOCS rows."""
+    common = keyword.COMMON_DOCS
+    terms = [t for t in dict.fromkeys(t.lower() for t in q.terms) if t not in STOPWORDS]
+    if len(terms) < 2 or _index_size() <= 4 * common:
+        return q, "or"
+    rare = []
+    with connection.cursor() as cur:
+        for term in terms:
+            sql, params = _word(term)
+            cur.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {DOC_TABLE} WHERE document @@ {sql} "
+                "LIMIT %s) AS m",
+                [*params, common],
+            )
+            if cur.fetchone()[0] < common:
+                rare.append(term)
+    if len(rare) == len(terms):
+        return q, "or"
+    if rare:
+        return replace(q, terms=rare), "or"
+    return q, "and"
+
+
+def _rank_newest(rank: str, where: str, params: list[Any], limit: int) -> tuple[Ranked, int]:
+    """Every word common: ts_rank over the COMMON_DOCS most recently added matches."""
+    sql = (
+        f"SELECT d.paper_id, {rank} FROM {DOC_TABLE} d WHERE {where} "
+        "ORDER BY d.paper_id DESC LIMIT %s"
+    )
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(sql, [*params, keyword.COMMON_DOCS])
+            rows = sorted(cur.fetchall(), key=lambda r: (-r[1], -r[0]))
+    except DatabaseError:
+        return ([], []), 0
+    top = rows[:limit]
+    return ([int(r[0]) for r in top], [float(r[1]) for r in top]), len(rows)
 
 
 def excluded_ids_sql(q: ParsedQuery) -> tuple[str, list[Any]]:
