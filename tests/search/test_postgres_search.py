@@ -317,3 +317,16 @@ def test_common_words_are_pruned_in_large_indexes(
     (ids, _), total = keyword_search(parse_query("state spaces"))
     assert total >= 1
     assert all("Spaces" in Paper.objects.get(pk=i).title for i in ids)
+
+
+def test_papers_columns_can_still_change_type(import_rows: Callable[[list[Any]], Any]) -> None:
+    """The triggers name no columns, so a later migration may widen them."""
+    with connection.cursor() as cur:
+        cur.execute("ALTER TABLE papers_paper ALTER COLUMN title TYPE varchar(2000)")
+        cur.execute("ALTER TABLE papers_author ALTER COLUMN name TYPE varchar(400)")
+        cur.execute("ALTER TABLE papers_paperauthor ALTER COLUMN position TYPE bigint")
+    import_rows([{"title": "Gazpacho soup", "summary": "x", "authors": [{"name": "Ada"}]}])
+    paper = Paper.objects.get()
+    assert kw_ids("gazpacho") == [paper.pk] and kw_ids("ada") == [paper.pk]
+    Paper.objects.filter(pk=paper.pk).update(hidden=True)  # no text changed
+    assert document(paper.pk)["gazpacho"] == "A"
