@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.management.base import CommandError
+
 from paperwire.search.embeddings import DIM
 
 DOC_TABLE = "search_paper_doc"
@@ -35,8 +37,11 @@ MISSING_PGVECTOR = (
 )
 
 
-class PgvectorUnavailable(RuntimeError):
-    """PostgreSQL without a usable pgvector: search cannot be set up."""
+class PgvectorUnavailable(CommandError):
+    """PostgreSQL without a usable pgvector: search cannot be set up.
+
+    A CommandError, so `paperwire migrate` prints the message alone, without a traceback.
+    """
 
 
 def ensure_pgvector(cursor: Any, extension: str = "vector") -> str:
