@@ -330,3 +330,26 @@ def test_papers_columns_can_still_change_type(import_rows: Callable[[list[Any]],
     assert kw_ids("gazpacho") == [paper.pk] and kw_ids("ada") == [paper.pk]
     Paper.objects.filter(pk=paper.pk).update(hidden=True)  # no text changed
     assert document(paper.pk)["gazpacho"] == "A"
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_cli_embed_and_search_on_postgresql(
+    cli: Callable[..., Any], backend_database_url: str, tmp_path: Any
+) -> None:
+    def run(*args: str) -> Any:
+        done = cli(
+            *args, data_dir=tmp_path, timeout=180, PAPERWIRE_DATABASE_URL=backend_database_url
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done
+
+    run("load-demo")
+    out = run("search", "temporal reasoning")
+    assert "keyword search" in out.stdout and "embedding" in out.stderr
+    assert "Embedded 137" in run("embed", "--quiet").stdout
+    assert pg_search.vector_count() == 137
+    out = run("search", "brain-inspired energy efficient text generator")
+    assert "hybrid search" in out.stdout
+    assert "SpikeGPT" in out.stdout.splitlines()[1]
+    run("search", '"NEAR(* ^ & | !')
