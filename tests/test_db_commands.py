@@ -178,6 +178,9 @@ def test_a_target_where_pgvector_cannot_be_enabled_is_one_clear_line(
 
         assert_clean_failure(done, "could not create the schema in PostgreSQL plain_owner@")
         assert "CREATE EXTENSION" in done.stderr
+        # `paperwire migrate` there says the same in one line.
+        migrate = run_cli("migrate", data_dir=source / "m", PAPERWIRE_DATABASE_URL=url)
+        assert_clean_failure(migrate, "CREATE EXTENSION")
     finally:
         pg_server.drop(name)
 
