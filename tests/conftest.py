@@ -1,8 +1,11 @@
 """Real-service fixtures shared by the whole suite.
 
 Everything runs on this machine and talks only to 127.0.0.1: a real SQLite
-file for pytest-django, and one real `paperwire serve` (granian, demo data)
-per session for the HTTP, Hugging Face client and browser tests.
+file for pytest-django, a real PostgreSQL with pgvector (pgserver) behind the
+parametrized `backend` fixture ("sqlite" / "postgresql", see below), and one
+real `paperwire serve` (granian, demo data) per session for the HTTP, Hugging
+Face client and browser tests. Test modules import helpers from tests/support.py
+(`from support import run_cli, PgServer, …`), never from a conftest.
 
 pytest-django loads the settings module before any conftest is imported, so
 the PAPERWIRE_* variables below only reach subprocesses and code that reads
@@ -14,13 +17,10 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
-import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -32,6 +32,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from support import (  # noqa: F401 - re-exported for fixtures and older imports
+    BIN_DIR,
+    PG_SHARED,
+    PG_TEMPLATE,
+    PgServer,
+    bin_path,
+    cli_env,
+    free_port,
+    run_cli,
+    write_jsonl,
+)
 
 _TMP_ROOT = Path(tempfile.mkdtemp(prefix="paperwire-tests-"))
 atexit.register(shutil.rmtree, _TMP_ROOT, ignore_errors=True)
@@ -59,17 +71,8 @@ def _point_settings_at_test_data_dir() -> None:
 
 _point_settings_at_test_data_dir()
 
-# The console scripts of the environment running the tests (.venv/bin).
-BIN_DIR = Path(sys.executable).parent
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_FILE = REPO_ROOT / "src" / "paperwire" / "data" / "demo_papers.jsonl"
-
-
-def bin_path(name: str) -> str:
-    path = BIN_DIR / name
-    if not path.exists():
-        pytest.fail(f"{path} is missing: run `make install-test`")
-    return str(path)
 
 
 @pytest.fixture(scope="session")
@@ -99,8 +102,6 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 # PAPERWIRE_TEST_BACKENDS=sqlite (comma list) runs only those backends.
 
 BACKENDS = ("sqlite", "postgresql")
-PG_TEMPLATE = "paperwire_template"
-PG_SHARED = "paperwire_tests"
 
 
 def _wanted_backends() -> list[str]:
@@ -128,44 +129,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if "backend" in str(marker.args[0]).replace(" ", "").split(","):
             return  # the test chose its backends: @pytest.mark.parametrize("backend", …)
     metafunc.parametrize("backend", _wanted_backends(), indirect=True)
-
-
-@dataclass
-class PgServer:
-    """The session's PostgreSQL: superuser `postgres`, reached through a Unix socket."""
-
-    socket_dir: str
-    data_dir: Path
-    clones: Iterator[int]
-
-    def url(self, database: str = "postgres") -> str:
-        """A PAPERWIRE_DATABASE_URL for one of its databases."""
-        return f"postgresql://postgres@/{database}?host={self.socket_dir}"
-
-    def execute(self, sql: str, database: str = "postgres") -> list[tuple[Any, ...]]:
-        import psycopg
-
-        with psycopg.connect(self.url(database), autocommit=True) as conn:
-            cursor = conn.execute(sql.encode())
-            return cursor.fetchall() if cursor.description else []
-
-    def clone(self, name: str, template: str = PG_TEMPLATE) -> str:
-        self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        return name
-
-    def drop(self, name: str) -> None:
-        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    def require_password(self, role: str, password: str) -> None:
-        """A login role that must give its password (the server trusts everyone else)."""
-        hba = self.data_dir / "pg_hba.conf"
-        rule = f"local all {role} scram-sha-256\n"
-        if rule not in hba.read_text():
-            hba.write_text(rule + hba.read_text())
-        self.execute(
-            f"DO $$ BEGIN CREATE ROLE {role} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; "
-            f"END $$; ALTER ROLE {role} PASSWORD '{password}'; SELECT pg_reload_conf()"
-        )
 
 
 @pytest.fixture(scope="session")
@@ -279,7 +242,9 @@ def backend(
 
 @pytest.fixture
 def backend_database_url(backend: str) -> str:
-    """PAPERWIRE_DATABASE_URL of the database the test runs on (for `paperwire` subprocesses)."""
+    """PAPERWIRE_DATABASE_URL of the database the test runs on, for `paperwire`
+    subprocesses. They see committed rows only: use it in transactional tests
+    (@pytest.mark.django_db(transaction=True)), which on PostgreSQL get their own clone."""
     from django.db import connection
 
     params = connection.settings_dict
@@ -298,37 +263,6 @@ def _backend_before_database(request: pytest.FixtureRequest, django_db_setup: No
 def _django_db_helper(_backend_before_database: None, _django_db_helper: None) -> None:
     """pytest-django's database set-up, after `backend` has chosen the database: its
     transaction (or flush) then wraps the connection the test really uses."""
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    """Environment for a `paperwire` subprocess with its own data directory."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env["PAPERWIRE_DATA_DIR"] = str(data_dir)
-    env["PAPERWIRE_SECRET_KEY"] = "paperwire-tests-not-a-secret"
-    env.update(extra)
-    return env
-
-
-def run_cli(
-    *args: str, data_dir: Path, stdin: bytes | None = None, timeout: float = 60, **env: str
-) -> subprocess.CompletedProcess[str]:
-    """Run `paperwire ARGS` for real and capture what it prints."""
-    return subprocess.run(
-        [bin_path("paperwire"), *args],
-        env=cli_env(data_dir, **env),
-        input=stdin.decode() if stdin is not None else None,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 @pytest.fixture
@@ -492,11 +426,6 @@ def demo_home() -> tuple[dt.date, str, int]:
     """(day, heading, paper count) of `/` on a site holding the demo papers."""
     day = home_day(DEMO_DAY_COUNTS)
     return day, long_date(day), DEMO_DAY_COUNTS[day.isoformat()]
-
-
-def write_jsonl(path: Path, rows: list[Any]) -> Path:
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    return path
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PgServer, bin_path, cli_env, free_port, run_cli, write_jsonl
+from support import PgServer, bin_path, cli_env, free_port, run_cli, write_jsonl
 
 pytestmark = pytest.mark.slow
 
@@ -158,6 +158,31 @@ def test_copy_errors_are_one_clear_line(
     same = run_cli("db", "copy", "--from", str(source), "--to", "sqlite:///paperwire.sqlite3",
                    data_dir=source)  # fmt: skip
     assert_clean_failure(same, "--from and --to are the same database")
+
+
+def test_a_target_where_pgvector_cannot_be_enabled_is_one_clear_line(
+    source: Path, pg_server: PgServer
+) -> None:
+    # A database owned by an ordinary role: pgvector is on the server, but only a superuser
+    # may CREATE EXTENSION vector (it is not a trusted extension).
+    name = f"paperwire_plain{next(pg_server.clones)}"
+    pg_server.execute(
+        "DO $$ BEGIN CREATE ROLE plain_owner LOGIN; "
+        "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )
+    pg_server.execute(f'CREATE DATABASE "{name}" OWNER plain_owner')
+    try:
+        url = pg_server.url(name).replace("postgres@", "plain_owner@", 1)
+
+        done = copy(source, url)
+
+        assert_clean_failure(done, "could not create the schema in PostgreSQL plain_owner@")
+        assert "CREATE EXTENSION" in done.stderr
+        # `paperwire migrate` there says the same in one line.
+        migrate = run_cli("migrate", data_dir=source / "m", PAPERWIRE_DATABASE_URL=url)
+        assert_clean_failure(migrate, "CREATE EXTENSION")
+    finally:
+        pg_server.drop(name)
 
 
 def test_wrong_password_is_named(pg_server: PgServer, tmp_path: Path) -> None:

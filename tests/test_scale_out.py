@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import PgServer, bin_path, cli_env, free_port, run_cli
+from support import PgServer, bin_path, cli_env, free_port, run_cli
 
 sys.path.insert(0, str(Path(__file__).parent / "ingest"))
 from arxiv_fake import FakeArxiv, Reply, raw_page

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import PgServer, bin_path, cli_env, free_port
+from support import PgServer, bin_path, cli_env, free_port
 
 pytestmark = pytest.mark.slow
 

@@ -232,23 +232,7 @@ def test_worker_poll_retries_due_mail(inbox: Inbox, settings):
     assert len(inbox.messages) == 1
 
 
-@pytest.mark.parametrize(
-    "backend",
-    [
-        "sqlite",
-        pytest.param(
-            "postgresql",
-            marks=pytest.mark.xfail(
-                reason="keyword search on PostgreSQL (tsvector) is being built in search/",
-                strict=False,
-            ),
-        ),
-    ],
-    indirect=True,
-)
-def test_keyword_topics_are_saved_searches(
-    backend: str, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
-):
+def test_keyword_topics_are_saved_searches(inbox: Inbox, monkeypatch: pytest.MonkeyPatch):
     import paperwire.digests.compose as compose
 
     add_papers()

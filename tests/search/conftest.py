@@ -1,4 +1,7 @@
-"""Search fixtures: the demo papers with real MiniLM vectors.
+"""Search fixtures: the demo papers with real MiniLM vectors, on both backends.
+
+Every database test here runs on SQLite (FTS5, in-memory vector index) and on
+PostgreSQL (tsvector, pgvector HNSW): the `backend` fixture of tests/conftest.py.
 
 Vectors are computed once per session (by the real model) and remembered by
 text, so each test can import the demo and embed it inside its own rolled-back
@@ -32,6 +35,11 @@ class CachingEmbedder(Embedder):
             for t, v in zip(todo, super().encode(todo, batch_size), strict=True):
                 self.cache[t] = v
         return np.stack([self.cache[t] for t in texts]) if texts else np.zeros((0, 384))
+
+
+@pytest.fixture(autouse=True)
+def _on_both_backends(backend: str) -> str:
+    return backend
 
 
 @pytest.fixture(scope="session")

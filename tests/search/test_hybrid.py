@@ -106,6 +106,8 @@ def test_both_fusions_run(embedded: None, method: str) -> None:
     assert res.mode == "hybrid" and res.ids
 
 
+# The in-memory index of SQLite mode; PostgreSQL searches its own HNSW index.
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_approximate_index_above_the_exact_limit(
     embedded: None, monkeypatch: pytest.MonkeyPatch, caching_embedder: Embedder
 ) -> None:

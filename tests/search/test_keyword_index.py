@@ -16,6 +16,9 @@ from paperwire.search.query import parse_query
 
 pytestmark = pytest.mark.django_db
 
+# The FTS5 table itself (PostgreSQL's document table: test_postgres_search.py).
+sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
 
 def fts_row(pk: int) -> tuple[str, str, str] | None:
     with connection.cursor() as cur:
@@ -27,6 +30,7 @@ def kw_ids(raw: str) -> list[int]:
     return keyword_search(parse_query(raw))[0][0]
 
 
+@sqlite_only
 def test_insert_update_delete_and_authors_reach_the_index(
     small_feed: Any, import_rows: Callable[[list[Any]], Any]
 ) -> None:
@@ -59,6 +63,7 @@ def test_insert_update_delete_and_authors_reach_the_index(
     assert kw_ids("gazpacho") == []
 
 
+@sqlite_only
 def test_reindex_rebuilds_everything(small_feed: Any) -> None:
     with connection.cursor() as cur:
         cur.execute(f"DELETE FROM {FTS_TABLE}")
@@ -155,6 +160,7 @@ def test_bad_input_never_fails(small_feed: Any, raw: str) -> None:
     assert res.mode in {"keyword", "filter", "empty", "hybrid", "semantic"}
 
 
+@sqlite_only
 def test_common_words_are_pruned_in_large_indexes(
     small_feed: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

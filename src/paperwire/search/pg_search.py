@@ -1,4 +1,4 @@
-"""Search on PostgreSQL: the weighted tsvector ranked by ts_rank_cd, and pgvector HNSW.
+"""Search on PostgreSQL: the weighted tsvector ranked by ts_rank, and pgvector HNSW.
 
 The same parsed query as on SQLite (query.py), turned into a tsquery without
 ever parsing user text as tsquery syntax: every word, phrase and exclusion is a
@@ -12,20 +12,25 @@ SQLite (keyword.filtered_papers). Every ranker returns `(ids, scores)`, best fir
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from django.db import DatabaseError, connection, transaction
 
+from paperwire.search import keyword
 from paperwire.search.embeddings import MODEL_KEY
 from paperwire.search.fusion import Ranked
-from paperwire.search.keyword import filtered_papers
 from paperwire.search.pg_sql import DOC_TABLE, TS_CONFIG, VECTOR_TABLE
 from paperwire.search.query import STOPWORDS, ParsedQuery
 
-# ts_rank_cd weights of {D, C, B, A}: authors (C) 1, abstract (B) 3, title (A) 10,
-# the ratios of the bm25() weights on SQLite.
-RANK_WEIGHTS = "{0.0, 0.1, 0.3, 1.0}"
+# ts_rank weights of {D, C, B, A}: authors (C) 0.1, abstract (B) 0.5, title (A) 1.
+# ts_rank, not ts_rank_cd: cover density scores a paper with some of an OR query's
+# words far below one with all of them, which lost known-item queries; on
+# bench/eval_queries.jsonl ts_rank scored MRR@10 0.96 against ts_rank_cd's 0.86
+# (docs/search.md, "PostgreSQL").
+RANK_WEIGHTS = "{0.0, 0.1, 0.5, 1.0}"
 # 1: divide by 1 + log(document length), so long abstracts do not win by length alone.
 RANK_NORMALIZATION = 1
 # Candidates the HNSW search visits (pgvector's default is 40; recall needs more).
@@ -35,11 +40,12 @@ EXACT_FILTERED_MAX = 20_000
 
 
 def _word(text: str) -> tuple[str, list[Any]]:
-    return f"plainto_tsquery('{TS_CONFIG}', %s)", [text]
+    # Hyphens are spaces in the documents too (pg_sql.py): "gpt-4" is 'gpt' & '4'.
+    return f"plainto_tsquery('{TS_CONFIG}', %s)", [text.replace("-", " ")]
 
 
 def _phrase(text: str) -> tuple[str, list[Any]]:
-    return f"phraseto_tsquery('{TS_CONFIG}', %s)", [text]
+    return f"phraseto_tsquery('{TS_CONFIG}', %s)", [text.replace("-", " ")]
 
 
 def _combine(parts: list[tuple[str, list[Any]]], op: str) -> tuple[str, list[Any]]:
@@ -73,42 +79,112 @@ def tsquery(q: ParsedQuery, mode: str = "or") -> tuple[str, list[Any]] | None:
 
 
 def _filter_sql(q: ParsedQuery, column: str) -> tuple[str, list[Any]]:
-    qs = filtered_papers(q)
+    qs = keyword.filtered_papers(q)
     if qs is None:
         return "", []
     sql, params = qs.values("id").query.sql_with_params()
     return f" AND {column} IN ({sql})", list(params)
 
 
-def keyword_search(q: ParsedQuery, limit: int, mode: str = "or") -> tuple[Ranked, int]:
-    """((ids, scores), number of matches), ranked by weighted ts_rank_cd."""
+def keyword_sql(q: ParsedQuery, mode: str = "or") -> tuple[str, str, list[Any]] | None:
+    """(rank SQL, WHERE SQL, parameters of both) for the query; None without text."""
     built = tsquery(q, mode)
     if built is None:
-        return ([], []), 0
+        return None
     tsq, tsq_params = built
     where, where_params = _filter_sql(q, "d.paper_id")
-    rank = f"ts_rank_cd('{RANK_WEIGHTS}', d.document, {tsq}, {RANK_NORMALIZATION})"
+    rank = f"ts_rank('{RANK_WEIGHTS}', d.document, {tsq}, {RANK_NORMALIZATION})"
+    return rank, f"d.document @@ {tsq}{where}", [*tsq_params, *tsq_params, *where_params]
+
+
+def keyword_search(q: ParsedQuery, limit: int, mode: str = "or") -> tuple[Ranked, int]:
+    """((ids, scores), number of matches), ranked by weighted ts_rank."""
+    newest_only = False
+    if mode == "or":
+        q, mode = _without_common_terms(q)
+        newest_only = mode == "and"
+    built = keyword_sql(q, mode)
+    if built is None:
+        return ([], []), 0
+    rank, where, params = built
+    if newest_only:
+        return _rank_newest(rank, where, params, limit)
     sql = (
         f"SELECT d.paper_id, {rank} AS score FROM {DOC_TABLE} d "
-        f"WHERE d.document @@ {tsq}{where} ORDER BY score DESC, d.paper_id DESC LIMIT %s"
+        f"WHERE {where} ORDER BY score DESC, d.paper_id DESC LIMIT %s"
     )
     try:
         with transaction.atomic(), connection.cursor() as cur:
-            cur.execute(sql, [*tsq_params, *tsq_params, *where_params, limit])
+            cur.execute(sql, [*params, limit])
             rows = cur.fetchall()
             if len(rows) < limit:
                 total = len(rows)
             else:
-                cur.execute(
-                    f"SELECT count(*) FROM {DOC_TABLE} d WHERE d.document @@ {tsq}{where}",
-                    [*tsq_params, *where_params],
-                )
+                # The rank's parameters come first: the WHERE clause has the rest.
+                n_rank = rank.count("%s")
+                cur.execute(f"SELECT count(*) FROM {DOC_TABLE} d WHERE {where}", params[n_rank:])
                 total = int(cur.fetchone()[0])
     except DatabaseError:
         # Every piece of input is a parameter, so this is not expected; a search box
         # must still never fail (and the atomic block keeps the transaction usable).
         return ([], []), 0
     return ([int(r[0]) for r in rows], [float(r[1]) for r in rows]), total
+
+
+_size_cache: dict[str, float] = {"n": 0.0, "at": -1e9}
+
+
+def _index_size() -> int:
+    now = time.monotonic()
+    if now - _size_cache["at"] > 60:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT max(paper_id) FROM {DOC_TABLE}")
+            row = cur.fetchone()
+        _size_cache.update(n=float(row[0] or 0), at=now)
+    return int(_size_cache["n"])
+
+
+def _without_common_terms(q: ParsedQuery) -> tuple[ParsedQuery, str]:
+    """As on SQLite (keyword._without_common_terms): ranking every paper that has one
+    very common word reads all their documents, so in a large index words found in
+    more than COMMON_DOCS papers are dropped when rarer words remain, and all are
+    required when none does. Each probe reads at most COMMON_DOCS rows."""
+    common = keyword.COMMON_DOCS
+    terms = [t for t in dict.fromkeys(t.lower() for t in q.terms) if t not in STOPWORDS]
+    if len(terms) < 2 or _index_size() <= 4 * common:
+        return q, "or"
+    rare = []
+    with connection.cursor() as cur:
+        for term in terms:
+            sql, params = _word(term)
+            cur.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {DOC_TABLE} WHERE document @@ {sql} "
+                "LIMIT %s) AS m",
+                [*params, common],
+            )
+            if cur.fetchone()[0] < common:
+                rare.append(term)
+    if len(rare) == len(terms):
+        return q, "or"
+    if rare:
+        return replace(q, terms=rare), "or"
+    return q, "and"
+
+
+def _rank_newest(rank: str, where: str, params: list[Any], limit: int) -> tuple[Ranked, int]:
+    """Every word common: ts_rank over the COMMON_DOCS most recently added matches."""
+    sql = (
+        f"SELECT d.paper_id, {rank} FROM {DOC_TABLE} d WHERE {where} "
+        "ORDER BY d.paper_id DESC LIMIT %s"
+    )
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(sql, [*params, keyword.COMMON_DOCS])
+            rows = sorted(cur.fetchall(), key=lambda r: (-r[1], -r[0]))
+    except DatabaseError:
+        return ([], []), 0
+    top = rows[:limit]
+    return ([int(r[0]) for r in top], [float(r[1]) for r in top]), len(rows)
 
 
 def excluded_ids_sql(q: ParsedQuery) -> tuple[str, list[Any]]:
@@ -138,17 +214,10 @@ def vector_literal(vec: np.ndarray) -> str:
     return "[" + ",".join(repr(float(x)) for x in np.asarray(vec, dtype=np.float32)) + "]"
 
 
-def vector_search(
+def vector_sql(
     query: np.ndarray, k: int, allowed: set[int] | None = None, exclude: int | None = None
-) -> Ranked:
-    """(ids, cosine similarities) of the k nearest papers, best first.
-
-    Unfiltered: the HNSW index (`ORDER BY embedding <=> q LIMIT k`). Filtered to a
-    few papers: exact, over just those rows. Filtered to many: the index with
-    pgvector's iterative scan, which keeps walking the graph until k rows pass.
-    """
-    if k <= 0 or (allowed is not None and not allowed):
-        return [], []
+) -> tuple[str, list[Any], bool]:
+    """(SQL, parameters, whether it filters the HNSW scan) of the k nearest papers."""
     lit = vector_literal(query)
     conds = ["v.model = %s", "v.embedding IS NOT NULL"]
     params: list[Any] = [MODEL_KEY]
@@ -166,11 +235,26 @@ def vector_search(
         f"SELECT v.paper_id, 1 - (v.embedding <=> %s::vector) FROM {VECTOR_TABLE} v "
         f"WHERE {' AND '.join(conds)} ORDER BY {order} LIMIT %s"
     )
+    return sql, [lit, *params, lit, k], allowed is not None and not exact
+
+
+def vector_search(
+    query: np.ndarray, k: int, allowed: set[int] | None = None, exclude: int | None = None
+) -> Ranked:
+    """(ids, cosine similarities) of the k nearest papers, best first.
+
+    Unfiltered: the HNSW index (`ORDER BY embedding <=> q LIMIT k`). Filtered to a
+    few papers: exact, over just those rows. Filtered to many: the index with
+    pgvector's iterative scan, which keeps walking the graph until k rows pass.
+    """
+    if k <= 0 or (allowed is not None and not allowed):
+        return [], []
+    sql, params, filtered_scan = vector_sql(query, k, allowed, exclude)
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, min(k, 1000))}")
-        if allowed is not None and not exact:
+        if filtered_scan:
             _iterative_scan(cur)
-        cur.execute(sql, [lit, *params, lit, k])
+        cur.execute(sql, params)
         rows = cur.fetchall()
     # relaxed_order may return neighbours slightly out of order.
     rows.sort(key=lambda r: -r[1])

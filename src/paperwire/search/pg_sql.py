@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.management.base import CommandError
+
 from paperwire.search.embeddings import DIM
 
 DOC_TABLE = "search_paper_doc"
@@ -35,8 +37,11 @@ MISSING_PGVECTOR = (
 )
 
 
-class PgvectorUnavailable(RuntimeError):
-    """PostgreSQL without a usable pgvector: search cannot be set up."""
+class PgvectorUnavailable(CommandError):
+    """PostgreSQL without a usable pgvector: search cannot be set up.
+
+    A CommandError, so `paperwire migrate` prints the message alone, without a traceback.
+    """
 
 
 def ensure_pgvector(cursor: Any, extension: str = "vector") -> str:
@@ -83,12 +88,15 @@ def _version(text: str) -> tuple[int, ...]:
 DEFER_SETTING = "paperwire.defer_search_index"
 _DEFERRED = f"current_setting('{DEFER_SETTING}', true) = 'on'"
 
+# Hyphens become spaces, in documents and queries alike (pg_search.py): PostgreSQL's
+# parser gives "mixture-of-experts" a position of its own before its parts, so the
+# phrase "large mixture" would not match "large mixture-of-experts" (FTS5 splits there).
 _WEIGHTED_DOCUMENT = f"""
 CREATE OR REPLACE FUNCTION search_paper_document(title text, abstract text, authors text)
 RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT setweight(to_tsvector('{TS_CONFIG}', coalesce(title, '')), 'A')
-        || setweight(to_tsvector('{TS_CONFIG}', coalesce(abstract, '')), 'B')
-        || setweight(to_tsvector('{TS_CONFIG}', coalesce(authors, '')), 'C')
+    SELECT setweight(to_tsvector('{TS_CONFIG}', translate(coalesce(title, ''), '-', ' ')), 'A')
+        || setweight(to_tsvector('{TS_CONFIG}', translate(coalesce(abstract, ''), '-', ' ')), 'B')
+        || setweight(to_tsvector('{TS_CONFIG}', translate(coalesce(authors, ''), '-', ' ')), 'C')
 $$"""
 
 _AUTHORS_OF = """
@@ -108,6 +116,9 @@ RETURNS void LANGUAGE sql AS $$
     ON CONFLICT (paper_id) DO UPDATE SET document = EXCLUDED.document
 $$"""
 
+# The triggers name no columns (no UPDATE OF, no WHEN): PostgreSQL refuses to change
+# the type of a column a trigger names, which would block later migrations of the
+# papers app (a longer title). The functions compare OLD and NEW instead.
 _ON_PAPER = f"""
 CREATE OR REPLACE FUNCTION search_doc_on_paper() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -116,7 +127,8 @@ BEGIN
     END IF;
     IF TG_OP = 'DELETE' THEN
         DELETE FROM {DOC_TABLE} WHERE paper_id = OLD.id;
-    ELSE
+    ELSIF TG_OP = 'INSERT' OR OLD.title IS DISTINCT FROM NEW.title
+            OR OLD.abstract IS DISTINCT FROM NEW.abstract THEN
         PERFORM search_doc_refresh(NEW.id);
     END IF;
     RETURN NULL;
@@ -126,12 +138,16 @@ _ON_PAPERAUTHOR = f"""
 CREATE OR REPLACE FUNCTION search_doc_on_paperauthor() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' AND {_DEFERRED} THEN
+        RETURN NULL;  -- a bulk writer indexes its new papers itself (search/bulk.py)
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.paper_id = NEW.paper_id AND OLD.author_id = NEW.author_id
+            AND OLD.position = NEW.position THEN
         RETURN NULL;
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         PERFORM search_doc_refresh(OLD.paper_id);
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND (TG_OP = 'INSERT' OR NEW.paper_id <> OLD.paper_id) THEN
+    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.paper_id <> OLD.paper_id) THEN
         PERFORM search_doc_refresh(NEW.paper_id);
     END IF;
     RETURN NULL;
@@ -140,8 +156,10 @@ END $$"""
 _ON_AUTHOR = """
 CREATE OR REPLACE FUNCTION search_doc_on_author() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM search_doc_refresh(pa.paper_id)
-    FROM papers_paperauthor pa WHERE pa.author_id = NEW.id;
+    IF OLD.name IS DISTINCT FROM NEW.name THEN
+        PERFORM search_doc_refresh(pa.paper_id)
+        FROM papers_paperauthor pa WHERE pa.author_id = NEW.id;
+    END IF;
     RETURN NULL;
 END $$"""
 
@@ -178,7 +196,10 @@ $$"""
 _ON_VECTOR = f"""
 CREATE OR REPLACE FUNCTION search_vector_on_write() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.embedding := CASE WHEN NEW.dim = {DIM} THEN search_blob_to_vector(NEW.vector) END;
+    IF TG_OP = 'INSERT' OR OLD.vector IS DISTINCT FROM NEW.vector OR OLD.dim <> NEW.dim
+            OR OLD.embedding IS DISTINCT FROM NEW.embedding THEN
+        NEW.embedding := CASE WHEN NEW.dim = {DIM} THEN search_blob_to_vector(NEW.vector) END;
+    END IF;
     RETURN NEW;
 END $$"""
 
@@ -195,21 +216,18 @@ TRIGGER_NAMES = {
 _TRIGGERS = [
     """CREATE TRIGGER search_doc_paper_ai AFTER INSERT ON papers_paper
         FOR EACH ROW EXECUTE FUNCTION search_doc_on_paper()""",
-    """CREATE TRIGGER search_doc_paper_au AFTER UPDATE OF title, abstract ON papers_paper
-        FOR EACH ROW WHEN (OLD.title IS DISTINCT FROM NEW.title
-                           OR OLD.abstract IS DISTINCT FROM NEW.abstract)
-        EXECUTE FUNCTION search_doc_on_paper()""",
+    """CREATE TRIGGER search_doc_paper_au AFTER UPDATE ON papers_paper
+        FOR EACH ROW EXECUTE FUNCTION search_doc_on_paper()""",
     """CREATE TRIGGER search_doc_paper_ad AFTER DELETE ON papers_paper
         FOR EACH ROW EXECUTE FUNCTION search_doc_on_paper()""",
     """CREATE TRIGGER search_doc_paper_truncate AFTER TRUNCATE ON papers_paper
         FOR EACH STATEMENT EXECUTE FUNCTION search_doc_on_truncate()""",
     """CREATE TRIGGER search_doc_paperauthor_aiud
-        AFTER INSERT OR UPDATE OF paper_id, author_id, "position" OR DELETE ON papers_paperauthor
+        AFTER INSERT OR UPDATE OR DELETE ON papers_paperauthor
         FOR EACH ROW EXECUTE FUNCTION search_doc_on_paperauthor()""",
-    """CREATE TRIGGER search_doc_author_au AFTER UPDATE OF name ON papers_author
-        FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name)
-        EXECUTE FUNCTION search_doc_on_author()""",
-    f"""CREATE TRIGGER search_vector_biu BEFORE INSERT OR UPDATE OF vector, dim ON {VECTOR_TABLE}
+    """CREATE TRIGGER search_doc_author_au AFTER UPDATE ON papers_author
+        FOR EACH ROW EXECUTE FUNCTION search_doc_on_author()""",
+    f"""CREATE TRIGGER search_vector_biu BEFORE INSERT OR UPDATE ON {VECTOR_TABLE}
         FOR EACH ROW EXECUTE FUNCTION search_vector_on_write()""",
 ]
 

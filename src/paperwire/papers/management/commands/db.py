@@ -190,3 +190,7 @@ class Command(BaseCommand):
             raise DatabaseProblem(
                 f"could not create the schema in {where(TARGET)}: {explain(exc, TARGET, TO_URL)}"
             ) from None
+        except (CommandError, RuntimeError) as exc:  # a migration's own explanation (pgvector)
+            raise DatabaseProblem(
+                f"could not create the schema in {where(TARGET)}: {exc}"
+            ) from None

@@ -1,0 +1,355 @@
+"""Search on PostgreSQL: the weighted tsvector and the pgvector column follow every write,
+the GIN and HNSW indexes serve the queries, and every process sees the same vectors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from paperwire.papers.models import Author, Paper
+from paperwire.search import engine, pg_search, pg_sql
+from paperwire.search.embeddings import DIM, MODEL_KEY, Embedder
+from paperwire.search.keyword import keyword_search, reindex
+from paperwire.search.models import PaperVector
+from paperwire.search.query import parse_query
+from paperwire.search.related import related_ids
+from paperwire.search.vectors import embed_missing, from_blob, to_blob
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.parametrize("backend", ["postgresql"], indirect=True),
+]
+
+
+def document(pk: int) -> dict[str, str]:
+    """The paper's search document as {lexeme: weights}, e.g. {"quark": "A"}."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT lexeme, array_to_string(weights, '') FROM search_paper_doc, "
+            "unnest(document) WHERE paper_id = %s",
+            [pk],
+        )
+        return dict(cur.fetchall())
+
+
+def kw_ids(raw: str) -> list[int]:
+    return keyword_search(parse_query(raw))[0][0]
+
+
+def plan(sql: str, params: list[Any]) -> str:
+    """The planner's choice for a query, after what autovacuum does to new rows: fresh
+    statistics, and the GIN index's pending list of new entries merged."""
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE search_papervector, search_paper_doc, papers_paper")
+        cur.execute("SELECT gin_clean_pending_list('search_paper_doc_gin'::regclass)")
+        cur.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cur.fetchall())
+
+
+@pytest.fixture
+def more_papers(embedded: None) -> None:
+    """3,000 filler papers with random unit vectors beside the demo: on 137 rows a
+    sequential scan is cheapest, at a few thousand the indexes win (as in production)."""
+    rng = np.random.default_rng(7)
+    papers = Paper.objects.bulk_create(
+        Paper(
+            public_id=f"filler-{i}",
+            title=f"Filler paper number {i}",
+            title_key=f"filler paper number {i}",
+            abstract="Text about nothing in particular, only here to make the tables larger.",
+        )
+        for i in range(3000)
+    )
+    vecs = rng.standard_normal((len(papers), DIM)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    now = timezone.now()
+    PaperVector.objects.bulk_create(
+        PaperVector(
+            paper=p, model=MODEL_KEY, dim=DIM, vector=to_blob(v), text_hash="-", embedded_at=now
+        )
+        for p, v in zip(papers, vecs, strict=True)
+    )
+
+
+def test_document_weights_title_abstract_authors(import_rows: Callable[[list[Any]], Any]) -> None:
+    import_rows(
+        [
+            {
+                "title": "Quark matter",
+                "summary": "Gluon plasma.",
+                "authors": [{"name": "Zeta Boson"}],
+            }
+        ]
+    )
+    paper = Paper.objects.get(title="Quark matter")
+    assert document(paper.pk) == {
+        "quark": "A",
+        "matter": "A",
+        "gluon": "B",
+        "plasma": "B",
+        "zeta": "C",
+        "boson": "C",
+    }
+
+
+def test_document_follows_papers_authors_and_renames(
+    small_feed: Any, import_rows: Callable[[list[Any]], Any]
+) -> None:
+    paper = Paper.objects.get(arxiv_id="2401.01234")
+    assert {"lovelac", "ture"} <= set(document(paper.pk))
+    import_rows(
+        [
+            {
+                "id": "2401.01234",
+                "title": "Structured State Spaces, Revisited Again",
+                "summary": "Now about gazpacho.",
+                "authors": [{"name": "Grace Hopper"}],
+            }
+        ]
+    )
+    assert kw_ids("gazpacho") == [paper.pk]
+    assert kw_ids("hopper") == [paper.pk]
+    assert kw_ids("lovelace") == []
+    assert document(paper.pk)["gazpacho"] == "B"
+    # Renaming an author re-indexes every paper of theirs.
+    Author.objects.filter(name="Grace Hopper").update(name="Grace Brewster Murray")
+    assert kw_ids("hopper") == []
+    assert kw_ids("brewster") == [paper.pk]
+    assert document(paper.pk)["brewster"] == "C"
+    # Editing the abstract alone (the ORM's save) reaches the index too.
+    paper.abstract = "A study of tapenade."
+    paper.save()
+    assert kw_ids("gazpacho") == [] and kw_ids("tapenade") == [paper.pk]
+    paper.delete()
+    assert document(paper.pk) == {}
+    assert kw_ids("tapenade") == []
+
+
+def test_title_match_outranks_abstract_match_outranks_author(
+    import_rows: Callable[[list[Any]], Any],
+) -> None:
+    import_rows(
+        [
+            {"title": "Unrelated words", "summary": "nothing", "authors": [{"name": "Zeta Quark"}]},
+            {"title": "Other things", "summary": "a quark appears here", "num_authors": 1},
+            {"title": "Quark matter at scale", "summary": "nothing else", "num_authors": 1},
+        ]
+    )
+    (ids, scores), total = keyword_search(parse_query("quark"))
+    titles = [Paper.objects.get(pk=i).title for i in ids]
+    assert titles == ["Quark matter at scale", "Other things", "Unrelated words"]
+    assert total == 3 and scores[0] > scores[1] > scores[2] > 0
+
+
+def test_reindex_rebuilds_documents_and_triggers(small_feed: Any) -> None:
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM search_paper_doc")
+        cur.execute("DROP TRIGGER search_doc_paper_ai ON papers_paper")
+    assert kw_ids("replays") == []
+    assert reindex() == len(small_feed)
+    assert len(kw_ids("replays")) == 1
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM pg_trigger WHERE tgname = ANY(%s)", [list(pg_sql.TRIGGER_NAMES)]
+        )
+        assert cur.fetchone()[0] == len(pg_sql.TRIGGER_NAMES)
+
+
+def test_query_language_becomes_a_tsquery_of_parameters(demo: None) -> None:
+    built = pg_search.tsquery(parse_query('"state space" models -diagonal -"neural ode"'))
+    assert built is not None
+    sql, params = built
+    assert params == ["state space", "models", "diagonal", "neural ode"]
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT ({sql})::text", params)
+        assert cur.fetchone()[0] == (
+            "'state' <-> 'space' & 'model' & !( 'diagon' | 'neural' <-> 'ode' )"
+        )
+    ids = kw_ids('"state space" -diagonal')
+    assert ids
+    for pk in ids:
+        words = document(pk)
+        assert "diagon" not in words and {"state", "space"} <= set(words)
+
+
+def test_keyword_query_uses_the_gin_index(more_papers: None) -> None:
+    built = pg_search.keyword_sql(parse_query("spiking -recurrent"))
+    assert built is not None
+    rank, where, params = built
+    explained = plan(f"SELECT d.paper_id, {rank} FROM search_paper_doc d WHERE {where}", params)
+    assert "search_paper_doc_gin" in explained, explained
+
+
+def test_embeddings_are_the_stored_vectors_exactly(embedded: None) -> None:
+    with connection.cursor() as cur:
+        cur.execute("SELECT vector, embedding::text FROM search_papervector")
+        rows = cur.fetchall()
+    assert len(rows) == 137
+    for blob, text in rows:
+        assert np.array_equal(from_blob(blob), np.array(json.loads(text), dtype=np.float32))
+
+
+def test_vector_search_uses_the_hnsw_index(more_papers: None) -> None:
+    vec = from_blob(PaperVector.objects.order_by("pk").first().vector)  # type: ignore[union-attr]
+    sql, params, _ = pg_search.vector_sql(vec, 10)
+    explained = plan(sql, params)
+    assert "Index Scan using search_papervector_embedding_hnsw" in explained, explained
+    # Filtered to a few papers: exact over just those rows, no graph walk.
+    few = set(Paper.objects.values_list("pk", flat=True)[:5])
+    sql, params, filtered_scan = pg_search.vector_sql(vec, 10, allowed=few)
+    assert not filtered_scan
+    assert "hnsw" not in plan(sql, params)
+
+
+def test_hnsw_results_match_exact_cosines(
+    embedded: None, caching_embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids, blobs = zip(*PaperVector.objects.values_list("paper_id", "vector"), strict=True)
+    matrix = np.stack([from_blob(b) for b in blobs])
+    year_2023 = set(Paper.objects.filter(published_at__year=2023).values_list("pk", flat=True))
+    for text in ("state space models", "video generation", "reinforcement learning"):
+        vec = caching_embedder.encode_query(text)
+        sims = matrix @ vec
+        exact = [ids[i] for i in np.argsort(-sims)[:10]]
+        got, scores = pg_search.vector_search(vec, 10)
+        assert got == exact
+        assert np.allclose(scores, np.sort(sims)[::-1][:10], atol=1e-5)
+        # Filtered, both ways: exact over the allowed rows, and the iterative HNSW scan.
+        allowed = [i for i in exact if i in year_2023] or exact[:1]
+        expected = [i for i in (ids[j] for j in np.argsort(-sims)) if i in year_2023][:5]
+        assert pg_search.vector_search(vec, 5, allowed=year_2023)[0] == expected
+        monkeypatch.setattr(pg_search, "EXACT_FILTERED_MAX", 0)
+        assert pg_search.vector_search(vec, 5, allowed=year_2023)[0] == expected
+        monkeypatch.undo()
+        assert allowed
+
+
+def test_related_papers_come_from_the_database_index(embedded: None) -> None:
+    paper = Paper.objects.get(title__startswith="Efficiently Modeling Long Sequences")
+    (ids, scores), method = related_ids(paper, 5)
+    assert method == "embedding" and len(ids) == 5 and paper.pk not in ids
+    assert scores == sorted(scores, reverse=True)
+    # Nothing was loaded into this process: the in-memory index stays empty.
+    assert engine.INDEX._state is None
+
+
+def test_missing_extension_is_a_clear_error() -> None:
+    with connection.cursor() as cur, pytest.raises(pg_sql.PgvectorUnavailable) as err:
+        pg_sql.ensure_pgvector(cur, extension="vector_not_on_this_server")
+    assert str(err.value).startswith(
+        "the pgvector extension is not installed on this server; install pgvector ≥ 0.5"
+    )
+    with connection.cursor() as cur:
+        assert pg_sql.ensure_pgvector(cur) >= "0.5"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["'", "a & b | !c", "state:* <-> space", "(((", "\\", "x" * 10_000, '"state space'],
+)
+def test_tsquery_syntax_in_the_box_is_just_words(demo: None, raw: str) -> None:
+    res = engine.search(raw, semantic=False)
+    assert res.mode in {"keyword", "filter", "empty"}
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_another_process_searches_the_same_current_index(
+    embedded: None,
+    caching_embedder: Embedder,
+    cli: Callable[..., Any],
+    backend_database_url: str,
+    tmp_path: Any,
+) -> None:
+    paper = Paper.objects.get(title__startswith="SpikeGPT")
+    paper.abstract = "Gazpacho, a cold soup of tomatoes, cucumbers and peppers."
+    paper.save()
+    assert embed_missing(embedder=caching_embedder) == 1
+    done = cli(
+        "search",
+        "cold tomato soup",
+        "--json",
+        "--limit",
+        "3",
+        data_dir=tmp_path,
+        PAPERWIRE_DATABASE_URL=backend_database_url,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["paper"]["title"].startswith("SpikeGPT")
+
+
+def test_hyphenated_words_match_as_on_sqlite(import_rows: Callable[[list[Any]], Any]) -> None:
+    import_rows(
+        [
+            {"title": "Hunyuan", "summary": "A large mixture-of-experts model.", "num_authors": 1},
+            {"title": "Evaluating GPT-4 on state-space tasks", "summary": "x", "num_authors": 1},
+        ]
+    )
+    hunyuan = Paper.objects.get(title="Hunyuan").pk
+    gpt = Paper.objects.get(title__startswith="Evaluating").pk
+    assert kw_ids('"large mixture"') == [hunyuan]
+    assert kw_ids('"mixture of experts"') == [hunyuan]
+    assert kw_ids("gpt-4") == [gpt]
+    assert kw_ids('"state space"') == [gpt]
+
+
+def test_common_words_are_pruned_in_large_indexes(
+    small_feed: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paperwire.search import keyword
+
+    # Pretend the index is large and "a word in 2 papers" is common.
+    monkeypatch.setattr(keyword, "COMMON_DOCS", 2)
+    monkeypatch.setitem(pg_search._size_cache, "n", 1e6)
+    monkeypatch.setitem(pg_search._size_cache, "at", 1e12)
+    q = parse_query("state replays")  # "state" is in 2 titles, "replays" in 1
+    pruned, mode = pg_search._without_common_terms(q)
+    assert pruned.terms == ["replays"] and mode == "or"
+    (ids, _), _ = keyword_search(q)
+    assert [Paper.objects.get(pk=i).title for i in ids] == ["Esports Replays at Scale"]
+    # Every word common: all are required, ranked among the newest matches.
+    (ids, _), total = keyword_search(parse_query("state spaces"))
+    assert total >= 1
+    assert all("Spaces" in Paper.objects.get(pk=i).title for i in ids)
+
+
+def test_papers_columns_can_still_change_type(import_rows: Callable[[list[Any]], Any]) -> None:
+    """The triggers name no columns, so a later migration may widen them."""
+    with connection.cursor() as cur:
+        cur.execute("ALTER TABLE papers_paper ALTER COLUMN title TYPE varchar(2000)")
+        cur.execute("ALTER TABLE papers_author ALTER COLUMN name TYPE varchar(400)")
+        cur.execute("ALTER TABLE papers_paperauthor ALTER COLUMN position TYPE bigint")
+    import_rows([{"title": "Gazpacho soup", "summary": "x", "authors": [{"name": "Ada"}]}])
+    paper = Paper.objects.get()
+    assert kw_ids("gazpacho") == [paper.pk] and kw_ids("ada") == [paper.pk]
+    Paper.objects.filter(pk=paper.pk).update(hidden=True)  # no text changed
+    assert document(paper.pk)["gazpacho"] == "A"
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_cli_embed_and_search_on_postgresql(
+    cli: Callable[..., Any], backend_database_url: str, tmp_path: Any
+) -> None:
+    def run(*args: str) -> Any:
+        done = cli(
+            *args, data_dir=tmp_path, timeout=180, PAPERWIRE_DATABASE_URL=backend_database_url
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done
+
+    run("load-demo")
+    out = run("search", "temporal reasoning")
+    assert "keyword search" in out.stdout and "embedding" in out.stderr
+    assert "Embedded 137" in run("embed", "--quiet").stdout
+    assert pg_search.vector_count() == 137
+    out = run("search", "brain-inspired energy efficient text generator")
+    assert "hybrid search" in out.stdout
+    assert "SpikeGPT" in out.stdout.splitlines()[1]
+    run("search", '"NEAR(* ^ & | !')

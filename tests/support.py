@@ -1,0 +1,108 @@
+"""Helpers the test modules import (`from support import run_cli, …`).
+
+Never `from conftest import …`: every test directory without __init__.py has its own
+module named `conftest`, and whichever was imported last answers to that name.
+tests/conftest.py re-exports these for its fixtures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# The session's PostgreSQL databases (see the `backend` fixture in tests/conftest.py).
+PG_TEMPLATE = "paperwire_template"
+PG_SHARED = "paperwire_tests"
+
+# The console scripts of the environment running the tests (.venv/bin).
+BIN_DIR = Path(sys.executable).parent
+
+
+def bin_path(name: str) -> str:
+    path = BIN_DIR / name
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run `make install-test`")
+    return str(path)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment for a `paperwire` subprocess with its own data directory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env["PAPERWIRE_DATA_DIR"] = str(data_dir)
+    env["PAPERWIRE_SECRET_KEY"] = "paperwire-tests-not-a-secret"
+    env.update(extra)
+    return env
+
+
+def run_cli(
+    *args: str, data_dir: Path, stdin: bytes | None = None, timeout: float = 60, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run `paperwire ARGS` for real and capture what it prints."""
+    return subprocess.run(
+        [bin_path("paperwire"), *args],
+        env=cli_env(data_dir, **env),
+        input=stdin.decode() if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def write_jsonl(path: Path, rows: list[Any]) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+@dataclass
+class PgServer:
+    """The session's PostgreSQL: superuser `postgres`, reached through a Unix socket."""
+
+    socket_dir: str
+    data_dir: Path
+    clones: Iterator[int]
+
+    def url(self, database: str = "postgres") -> str:
+        """A PAPERWIRE_DATABASE_URL for one of its databases."""
+        return f"postgresql://postgres@/{database}?host={self.socket_dir}"
+
+    def execute(self, sql: str, database: str = "postgres") -> list[tuple[Any, ...]]:
+        import psycopg
+
+        with psycopg.connect(self.url(database), autocommit=True) as conn:
+            cursor = conn.execute(sql.encode())
+            return cursor.fetchall() if cursor.description else []
+
+    def clone(self, name: str, template: str = PG_TEMPLATE) -> str:
+        self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return name
+
+    def drop(self, name: str) -> None:
+        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def require_password(self, role: str, password: str) -> None:
+        """A login role that must give its password (the server trusts everyone else)."""
+        hba = self.data_dir / "pg_hba.conf"
+        rule = f"local all {role} scram-sha-256\n"
+        if rule not in hba.read_text():
+            hba.write_text(rule + hba.read_text())
+        self.execute(
+            f"DO $$ BEGIN CREATE ROLE {role} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; "
+            f"END $$; ALTER ROLE {role} PASSWORD '{password}'; SELECT pg_reload_conf()"
+        )
