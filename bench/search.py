@@ -331,7 +331,7 @@ def fill_database(n: int) -> None:
     print(f"  ({time.perf_counter() - t:.0f} s)")
 
 
-def part_latency(n: int, n_queries: int = 100) -> None:
+def part_latency(n: int, n_queries: int = 100, fill: bool = True) -> None:
     from django.db import connection
 
     from paperwire.search import engine, keyword
@@ -339,7 +339,8 @@ def part_latency(n: int, n_queries: int = 100) -> None:
     from paperwire.search.query import fts_match, parse_query
     from paperwire.search.vectors import INDEX
 
-    fill_database(n)
+    if fill:
+        fill_database(n)
     engine.reset_caches()
     queries = [json.loads(line)["query"] for line in EVAL.read_text().splitlines() if line]
     queries = (queries * (n_queries // len(queries) + 1))[:n_queries]
@@ -415,12 +416,20 @@ def main() -> None:
     parser.add_argument("--only", choices=["eval", "throughput", "recall", "latency"])
     parser.add_argument("--recall-n", type=int, default=20_000)
     parser.add_argument("--latency-n", type=int, default=100_000)
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="keep the benchmark database here (latency: reused when it already holds "
+        "--latency-n papers, so a second run skips the fill)",
+    )
     args = parser.parse_args()
     load, py = os.getloadavg()[0], sys.version.split()[0]
     print(f"machine: {os.cpu_count()} cores, load average {load:.1f}, python {py}")
     parts = [args.only] if args.only else ["eval", "throughput", "recall", "latency"]
     with tempfile.TemporaryDirectory(prefix="paperwire-bench-") as tmp:
-        setup_django(Path(tmp))
+        data_dir = args.data_dir or Path(tmp)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        setup_django(data_dir)
         if "eval" in parts:
             part_eval()
         if "throughput" in parts:
@@ -430,8 +439,10 @@ def main() -> None:
         if "latency" in parts:
             from paperwire.papers.models import Paper
 
-            Paper.objects.all().delete()
-            part_latency(args.latency_n)
+            reuse = Paper.objects.count() == args.latency_n and args.data_dir is not None
+            if not reuse:
+                Paper.objects.all().delete()
+            part_latency(args.latency_n, fill=not reuse)
 
 
 if __name__ == "__main__":

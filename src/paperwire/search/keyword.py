@@ -138,21 +138,44 @@ def _without_common_terms(q: ParsedQuery) -> tuple[ParsedQuery, str]:
     terms = [t for t in dict.fromkeys(t.lower() for t in q.terms) if t not in STOPWORDS]
     if len(terms) < 2 or _index_size() <= 4 * COMMON_DOCS:
         return q, "or"
-    rare = []
-    with connection.cursor() as cur:
-        for term in terms:
-            cur.execute(
-                f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} "  # noqa: S608
-                f"WHERE {FTS_TABLE} MATCH %s LIMIT %s)",
-                ['"' + term.replace('"', '""') + '"', COMMON_DOCS],
-            )
-            if cur.fetchone()[0] < COMMON_DOCS:
-                rare.append(term)
+    rare = [t for t in terms if not _is_common(t)]
     if len(rare) == len(terms):
         return q, "or"
     if rare:
         return replace(q, terms=rare), "or"
     return q, "and"
+
+
+# term -> (is common, when probed). A word's document count moves slowly, so a
+# process trusts a probe for COMMON_TTL seconds; a stale answer only changes which
+# words the keyword query keeps, never correctness.
+_common_cache: dict[str, tuple[bool, float]] = {}
+COMMON_TTL = 600.0
+COMMON_CACHE_MAX = 50_000
+
+
+def reset_caches() -> None:
+    _common_cache.clear()
+    _size_cache["at"] = -1e9
+
+
+def _is_common(term: str) -> bool:
+    """Whether more than COMMON_DOCS papers hold the word (reads at most that many ids)."""
+    now = time.monotonic()
+    hit = _common_cache.get(term)
+    if hit is not None and now - hit[1] < COMMON_TTL:
+        return hit[0]
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} "  # noqa: S608
+            f"WHERE {FTS_TABLE} MATCH %s LIMIT %s)",
+            ['"' + term.replace('"', '""') + '"', COMMON_DOCS],
+        )
+        common = cur.fetchone()[0] >= COMMON_DOCS
+    if len(_common_cache) >= COMMON_CACHE_MAX:
+        _common_cache.clear()
+    _common_cache[term] = (common, now)
+    return common
 
 
 def _rank_newest(q: ParsedQuery, match: str, limit: int) -> tuple[Ranked, int]:
