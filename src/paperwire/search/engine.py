@@ -155,7 +155,8 @@ def _ranked(q: ParsedQuery, res: SearchResults, params: FusionParams, semantic: 
             return
     have, papers = vector_coverage() if semantic else (0, 0)
     embedding = _EMBEDDER_THREAD.submit(_embed, q.text) if semantic and have else None
-    kw, kw_total = keyword.keyword_search(q)
+    # With vectors the result count is the fused list's, so matches are not counted.
+    kw, kw_total = keyword.keyword_search(q, count=embedding is None)
     dense: Ranked = ([], [])
     vec = None
     if semantic and have:
