@@ -160,7 +160,9 @@ def test_common_words_are_pruned_in_large_indexes(
 ) -> None:
     from paperwire.search import keyword
 
-    # Pretend the index is large and "a word in 2 papers" is common.
+    # Pretend the index is large and "a word in 2 papers" is common; count words over
+    # the whole (small, really) index.
+    monkeypatch.setattr(keyword, "PROBE_WINDOW", 10**7)
     monkeypatch.setattr(keyword, "COMMON_DOCS", 2)
     monkeypatch.setitem(keyword._size_cache, "n", 1e6)
     monkeypatch.setitem(keyword._size_cache, "at", 1e12)

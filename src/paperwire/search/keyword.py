@@ -218,6 +218,8 @@ def _plan(q: ParsedQuery) -> tuple[ParsedQuery, str, int | None]:
 _doc_cache: dict[str, tuple[int, float]] = {}
 COMMON_TTL = 600.0
 COMMON_CACHE_MAX = 50_000
+# A word's paper count is estimated from this many of the newest papers.
+PROBE_WINDOW = 50_000
 
 
 def reset_caches() -> None:
@@ -226,18 +228,26 @@ def reset_caches() -> None:
 
 
 def _doc_count(term: str) -> int:
-    """Papers holding the word, up to COMMON_DOCS (reads at most that many ids)."""
+    """About how many papers hold the word, up to COMMON_DOCS.
+
+    Counted among the newest PROBE_WINDOW papers and scaled to the whole index, so
+    a probe reads at most about COMMON_DOCS x PROBE_WINDOW / size row ids.
+    """
     now = time.monotonic()
     hit = _doc_cache.get(term)
     if hit is not None and now - hit[1] < COMMON_TTL:
         return hit[0]
+    size = max(_index_size(), 1)
+    window = min(size, PROBE_WINDOW)
+    cap = -(-COMMON_DOCS * window // size)  # ceil
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} "  # noqa: S608
-            f"WHERE {FTS_TABLE} MATCH %s LIMIT %s)",
-            ['"' + term.replace('"', '""') + '"', COMMON_DOCS],
+            f"WHERE {FTS_TABLE} MATCH %s AND rowid > %s LIMIT %s)",
+            ['"' + term.replace('"', '""') + '"', size - window, cap],
         )
-        n = int(cur.fetchone()[0])
+        seen = int(cur.fetchone()[0])
+    n = COMMON_DOCS if seen >= cap else min(COMMON_DOCS - 1, seen * size // window)
     if len(_doc_cache) >= COMMON_CACHE_MAX:
         _doc_cache.clear()
     _doc_cache[term] = (n, now)

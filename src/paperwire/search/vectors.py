@@ -321,12 +321,24 @@ class VectorIndex:
 
     def cosines(self, query: np.ndarray, paper_ids: list[int]) -> dict[int, float]:
         """Exact cosine of the query with each given paper that has a vector."""
-        out = {}
+        st = self.state()
         q = np.asarray(query, dtype=np.float32)
+        out = {}
+        rest = []
         for pid in paper_ids:
-            vec = self.vector_of(pid)
-            if vec is not None:
-                out[pid] = float(vec @ q)
+            row = st.row_of.get(pid)
+            if row is not None:
+                out[pid] = float(st.matrix[row] @ q)
+            else:
+                rest.append(pid)
+        if rest and st.snap is not None:
+            wanted = np.array(rest, dtype=np.int64)
+            rows, hit = st.snap.rows(wanted)
+            if len(rows):
+                order = np.argsort(rows)
+                sims = np.asarray(st.snap.matrix[rows[order]]) @ q
+                for pid, sim in zip(wanted[hit][order].tolist(), sims.tolist(), strict=True):
+                    out[pid] = float(sim)
         return out
 
 
