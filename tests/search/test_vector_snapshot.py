@@ -30,34 +30,39 @@ def _top(n: int = 5) -> dict[str, list[int]]:
     return {q: engine.search(q).ids[:n] for q in QUERIES}
 
 
+@pytest.mark.parametrize("kind", ["hnsw", "ivf"])
 def test_built_and_reopened_from_files(
-    embedded: None, data_dir: Path, caching_embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+    embedded: None,
+    data_dir: Path,
+    caching_embedder: Embedder,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
 ) -> None:
+    monkeypatch.setenv("PAPERWIRE_VECTOR_INDEX", kind)
     exact = _top()
     assert snapshot.open_current() is None
     assert refresh_snapshot(force=True)
     name = snapshot.current_name()
     assert name is not None
     files = {p.name for p in (data_dir / "vector-index" / name).iterdir()}
-    assert files == {
-        "ids.npy",
-        "vectors.npy",
-        "centroids.npy",
-        "offsets.npy",
-        "sorted_ids.npy",
-        "order.npy",
-        "meta.json",
-    }
+    arrays = {"ids", "vectors", "centroids", "offsets", "sorted_ids", "order"}
+    expected = {f"{a}.npy" for a in arrays} | {"meta.json"}
+    assert files == (expected | {"hnsw.usearch"} if kind == "hnsw" else expected)
 
     # A fresh process state opens the saved files (the HNSW index memory-mapped).
     engine.reset_caches()
     st = INDEX.state()
-    # Above EXACT_MAX (50 here) the rows are stored as the lists of an inverted file.
-    assert st.snap is not None and len(st.snap.offsets) - 1 == 12
+    # Above EXACT_MAX (50 here): an HNSW graph, mapped from its file, over the rows;
+    # or the rows stored as the lists of an inverted file.
+    assert st.snap is not None
+    if kind == "hnsw":
+        assert st.snap.hnsw is not None and len(st.snap.offsets) - 1 == 1
+    else:
+        assert st.snap.hnsw is None and len(st.snap.offsets) - 1 == 12
     assert len(st.snap.ids) == 137 and INDEX.size() == 137
     assert len(st.ids) == 0 and delta_size() == 0  # everything is in the snapshot
     assert _top() == exact
-    # Probing few lists is approximate, but every score is the exact cosine of its paper.
+    # Approximate (few lists probed), but every score is the exact cosine of its paper.
     monkeypatch.setenv("PAPERWIRE_VECTOR_NPROBE", "2")
     query = caching_embedder.encode_query("state space models")
     ids, scores = INDEX.search(query, 10)

@@ -6,6 +6,7 @@ A snapshot is a directory under `<PAPERWIRE_DATA_DIR>/vector-index/`:
     ids.npy      the paper id of each row (int64)
     centroids.npy, offsets.npy   the lists: centroid, and where each list's rows start
     sorted_ids.npy, order.npy    paper ids ascending, and the row of each (lookups)
+    hnsw.usearch the HNSW graph over the rows, when ann.kind() is "hnsw"
     meta.json    model key, row count, and `since`: the newest embedded_at it holds
 
 `current` (a one-line file) names the snapshot in use. A build writes a new
@@ -27,6 +28,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -65,6 +67,7 @@ class Snapshot:
     since: str
     built_at: float = 0.0
     build_seconds: float = 0.0
+    hnsw: Any = None
 
     def due(self) -> bool:
         """Old enough to be replaced: at most a third of the time goes to building."""
@@ -86,7 +89,15 @@ class Snapshot:
         return np.asarray(self.order[i[hit]]), hit
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(paper ids, cosines) of the approximate top k (exact when one list)."""
+        """(paper ids, exact cosines) of the approximate top k (exact when one list)."""
+        if self.hnsw is not None:
+            found = ann.search_hnsw(self.hnsw, query, k)
+            rows, hit = self.rows(found)
+            order = np.argsort(rows)
+            rows, ids = rows[order], found[hit][order]
+            scores = np.asarray(self.matrix[rows]) @ query
+            best = np.argsort(-scores, kind="stable")
+            return ids[best], scores[best]
         pos, scores = ann.search(self.matrix, self.centroids, self.offsets, query, k)
         return np.asarray(self.ids[pos]), scores
 
@@ -112,8 +123,11 @@ def open_current() -> Snapshot | None:
             name: np.load(path / f"{name}.npy", mmap_mode="r")
             for name in ("ids", "vectors", "centroids", "offsets", "sorted_ids", "order")
         }
-    except (OSError, ValueError):
+        hnsw = ann.open_hnsw(path / "hnsw.usearch") if meta.get("hnsw") else None
+    except (OSError, ValueError, RuntimeError):
         return None
+    if meta.get("hnsw") and hnsw is None:
+        return None  # made with usearch, which this process lacks
     n = meta.get("count")
     shapes_ok = (
         len(arrays["ids"]) == n == len(arrays["sorted_ids"]) == len(arrays["order"])
@@ -134,6 +148,7 @@ def open_current() -> Snapshot | None:
         since=meta["since"],
         built_at=float(meta.get("built_at", 0.0)),
         build_seconds=float(meta.get("build_seconds", 0.0)),
+        hnsw=hnsw,
     )
 
 
@@ -196,7 +211,8 @@ def _write() -> Path:
     tmp.mkdir(parents=True)
     try:
         ids, n = _dump(tmp, count)
-        lists = ann.list_count(n)
+        hnsw = n > ann.exact_max() and ann.kind() == "hnsw"
+        lists = 1 if hnsw else ann.list_count(n)
         by_id = np.load(tmp / "by_id.npy", mmap_mode="r")
         if lists > 1:
             centroids = ann.train(by_id, lists)
@@ -217,6 +233,8 @@ def _write() -> Path:
             centroids = np.zeros((1, DIM), dtype=np.float32)
             perm = np.arange(n)
             offsets = np.array([0, n], dtype=np.int64)
+            if hnsw:
+                ann.build_hnsw(ids, by_id).save(str(tmp / "hnsw.usearch"))
             del by_id
             os.replace(tmp / "by_id.npy", tmp / "vectors.npy")
         order = np.empty(n, dtype=np.int64)
@@ -231,6 +249,7 @@ def _write() -> Path:
             "dim": DIM,
             "count": n,
             "lists": lists,
+            "hnsw": hnsw,
             "since": since,
             "built_at": time.time(),
             "build_seconds": round(time.time() - started, 3),
