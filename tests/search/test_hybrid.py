@@ -104,30 +104,3 @@ def test_both_fusions_run(embedded: None, method: str) -> None:
 
     res = engine.search("state space models", params=FusionParams(method=method))
     assert res.mode == "hybrid" and res.ids
-
-
-# The in-memory index of SQLite mode; PostgreSQL searches its own HNSW index.
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_approximate_index_above_the_exact_limit(
-    embedded: None, monkeypatch: pytest.MonkeyPatch, caching_embedder: Embedder
-) -> None:
-    from paperwire.search.vectors import INDEX
-
-    exact = {q: engine.search(q).ids[:5] for q in ("state space models", "video generation")}
-    monkeypatch.setenv("PAPERWIRE_VECTOR_EXACT_MAX", "50")
-    engine.reset_caches()
-    INDEX.state()  # starts the build in the background; search is exact meanwhile
-    assert INDEX.wait_for_ann(60)
-    assert INDEX.state().ann is not None
-    for q, ids in exact.items():
-        assert engine.search(q).ids[:5] == ids
-    # A changed paper is updated in the index in place, not rebuilt.
-    built = INDEX.state().ann
-    paper = Paper.objects.get(title__startswith="SpikeGPT")
-    paper.abstract = "Gazpacho, a cold soup of tomatoes, cucumbers and peppers."
-    paper.save()
-    assert embed_missing(embedder=caching_embedder) == 1
-    INDEX._checked = 0.0
-    assert INDEX.state().ann is built
-    res = engine.search("cold tomato soup recipe")
-    assert res.ids[0] == paper.pk

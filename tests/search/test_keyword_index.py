@@ -166,16 +166,34 @@ def test_common_words_are_pruned_in_large_indexes(
 ) -> None:
     from paperwire.search import keyword
 
-    # Pretend the index is large and "a word in 2 papers" is common.
+    # Pretend the index is large and "a word in 2 papers" is common; count words over
+    # the whole (small, really) index.
+    monkeypatch.setattr(keyword, "PROBE_WINDOW", 10**7)
     monkeypatch.setattr(keyword, "COMMON_DOCS", 2)
     monkeypatch.setitem(keyword._size_cache, "n", 1e6)
     monkeypatch.setitem(keyword._size_cache, "at", 1e12)
     q = parse_query("state replays")  # "state" is in 2 titles, "replays" in 1
-    pruned, mode = keyword._without_common_terms(q)
-    assert pruned.terms == ["replays"] and mode == "or"
+    pruned, mode, low = keyword._plan(q)
+    assert pruned.terms == ["replays"] and mode == "or" and low is None
     (ids, _), _ = keyword_search(q)
     assert [Paper.objects.get(pk=i).title for i in ids] == ["Esports Replays at Scale"]
-    # Every word common: all are required, ranked among the newest matches.
-    (ids, _), total = keyword_search(parse_query("state spaces"))
-    assert total >= 1
-    assert all("Spaces" in Paper.objects.get(pk=i).title for i in ids)
+    # More matches than the scoring budget: only a window of the newest papers is read.
+    monkeypatch.setattr(keyword, "COMMON_DOCS", 100)
+    monkeypatch.setattr(keyword, "SCORE_BUDGET", 1)
+    keyword.reset_caches()
+    monkeypatch.setitem(keyword._size_cache, "n", 1e6)
+    monkeypatch.setitem(keyword._size_cache, "at", 1e12)
+    _, mode, low = keyword._plan(parse_query("state"))
+    assert mode == "or" and low is not None and 0 < low < 1e6
+    # Every word common: all are required, among the newest RECENT_WINDOW papers.
+    monkeypatch.setattr(keyword, "COMMON_DOCS", 2)
+    monkeypatch.setattr(keyword, "RECENT_WINDOW", 10**6)
+    keyword.reset_caches()
+    monkeypatch.setitem(keyword._size_cache, "n", 1e6)
+    monkeypatch.setitem(keyword._size_cache, "at", 1e12)
+    assert keyword._plan(parse_query("state"))[1:] == ("and", 0)
+    (ids, scores), total = keyword_search(parse_query("state"))
+    assert total == len(ids) >= 2
+    # Not BM25 here: title matches first (score 2), then the rest.
+    assert scores == sorted(scores, reverse=True) and scores[0] == 2.0
+    assert "State" in Paper.objects.get(pk=ids[0]).title

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,15 +79,31 @@ def vector_coverage() -> tuple[int, int]:
 
 def reset_caches() -> None:
     _coverage.checked = -1e9
+    keyword.reset_caches()
     INDEX.reset()
 
 
+# One thread embeds the query while the calling thread runs the keyword query: both
+# release the GIL (ONNX Runtime, SQLite), so on two cores they overlap.
+_EMBEDDER_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperwire-query-embed")
+
+
+def _embed(text: str) -> np.ndarray:
+    return get_embedder().encode_query(text)
+
+
 def dense_search(
-    text: str, k: int, allowed: set[int] | None = None
+    text: str,
+    k: int,
+    allowed: set[int] | None = None,
+    embedding: Future[np.ndarray] | None = None,
 ) -> tuple[Ranked, np.ndarray | None, str | None]:
-    """(top-k by cosine, query vector, None), or empty results and why semantic is off."""
+    """(top-k by cosine, query vector, None), or empty results and why semantic is off.
+
+    `embedding` is the query's embedding already under way (see _ranked).
+    """
     try:
-        vec = get_embedder().encode_query(text)
+        vec = embedding.result() if embedding is not None else _embed(text)
     except EmbeddingUnavailable as exc:
         reason = f"Semantic search is unavailable ({exc}); showing keyword matches."
         return ([], []), None, reason
@@ -136,13 +153,15 @@ def _ranked(q: ParsedQuery, res: SearchResults, params: FusionParams, semantic: 
             res.scores = [0.0] * len(res.ids)
             res.total = kw_total
             return
-    kw, kw_total = keyword.keyword_search(q)
+    have, papers = vector_coverage() if semantic else (0, 0)
+    embedding = _EMBEDDER_THREAD.submit(_embed, q.text) if semantic and have else None
+    # With vectors the result count is the fused list's, so matches are not counted.
+    kw, kw_total = keyword.keyword_search(q, count=embedding is None)
     dense: Ranked = ([], [])
     vec = None
-    have, papers = vector_coverage() if semantic else (0, 0)
     if semantic and have:
         allowed = _allowed_ids(q) if (q.has_filters or q.excluded) else None
-        dense, vec, reason = dense_search(q.text, params.depth, allowed)
+        dense, vec, reason = dense_search(q.text, params.depth, allowed, embedding)
         if reason:
             res.notes.append(reason)
         if q.phrases:

@@ -69,11 +69,14 @@ def _filter_sql(q: ParsedQuery, column: str) -> tuple[str, list[Any]]:
 
 
 def keyword_search(
-    q: ParsedQuery, limit: int = MAX_MATCHES, mode: str = "or"
+    q: ParsedQuery, limit: int = MAX_MATCHES, mode: str = "or", count: bool = True
 ) -> tuple[Ranked, int]:
     """((ids, scores), number of matches). Scores are -bm25: higher is better.
 
     mode "or" ranks papers with any of the words; "and" requires all of them.
+    With count=False (hybrid search, which shows its own count) no second query
+    counts matches past `limit`. In a large index an OR query reads a bounded number
+    of matches (see _plan): the total is then what was read.
     """
     if connection.vendor == "postgresql":
         from paperwire.search import pg_search
@@ -81,16 +84,22 @@ def keyword_search(
         return pg_search.keyword_search(q, limit, mode)
     if not fts_available():
         return _fallback_search(q, limit) if fts_match(q) else (([], []), 0)
-    newest_only = False
+    low = None
+    common = False
     if mode == "or":
-        q, mode = _without_common_terms(q)
-        newest_only = mode == "and"
+        q, mode, low = _plan(q)
+        common = mode == "and"
     match = fts_match(q, mode)
     if match is None:
         return ([], []), 0
-    if newest_only:
-        return _rank_newest(q, match, limit)
     where, params = _filter_sql(q, "rowid")
+    if common and low is not None:
+        return _rank_common(q, match, low, limit, where, params)
+    if low is not None:
+        # Only the newest papers: FTS5 seeks its doclists to this rowid, so the work is
+        # bounded by the window, not by how common the words are.
+        where += " AND rowid > %s"
+        params.append(low)
     # Table and weights are constants; the match expression and filters are parameters.
     sql = (
         f"SELECT rowid, -{_BM25} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s{where} "  # noqa: S608
@@ -100,7 +109,7 @@ def keyword_search(
         with connection.cursor() as cur:
             cur.execute(sql, [match, *params, limit])
             rows = cur.fetchall()
-            if len(rows) < limit:
+            if len(rows) < limit or not count or low is not None:
                 total = len(rows)
             else:
                 cur.execute(
@@ -115,8 +124,41 @@ def keyword_search(
     return ([int(r[0]) for r in rows], [float(r[1]) for r in rows]), total
 
 
-# A word in more papers than this is "common" in a large index (see _without_common_terms).
+def _rank_common(
+    q: ParsedQuery, match: str, low: int, limit: int, where: str, params: list[Any]
+) -> tuple[Ranked, int]:
+    """Papers with the (common) words required, among the newest; title matches first.
+
+    Not BM25: bm25() counts the papers holding each word by reading the word's
+    whole doclist, hundreds of milliseconds for common words in a million papers,
+    and with every word common it would barely tell the matches apart. Scores are
+    2 (every word in the title) or 1, newest first within each.
+    """
+    terms = [t for t in dict.fromkeys(t.lower() for t in q.terms) if t not in STOPWORDS]
+    in_title = "title : (" + " AND ".join('"' + t.replace('"', '""') + '"' for t in terms) + ")"
+    base = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s{where} AND rowid > %s"  # noqa: S608
+    try:
+        with connection.cursor() as cur:
+            cur.execute(base + " ORDER BY rowid DESC LIMIT %s", [match, *params, low, limit])
+            ids = [int(r[0]) for r in cur.fetchall()]
+            titled: set[int] = set()
+            if ids and terms:
+                cur.execute(base, [in_title, *params, low])
+                titled = {int(r[0]) for r in cur.fetchall()}
+    except DatabaseError:
+        return ([], []), 0
+    ids.sort(key=lambda i: i not in titled)
+    return (ids, [2.0 if i in titled else 1.0 for i in ids]), len(ids)
+
+
+# A word in more papers than this is "common" in a large index (see _plan).
 COMMON_DOCS = 5000
+# BM25 scores at most about this many matches per query in a large index: scoring
+# reads every match's positions, a few microseconds each.
+SCORE_BUDGET = 1000
+# Papers (newest first) an AND of common words reads, and how many words it requires.
+RECENT_WINDOW = 20_000
+REQUIRED_MAX = 3
 _size_cache: dict[str, float] = {"n": 0.0, "at": -1e9}
 
 
@@ -130,54 +172,90 @@ def _index_size() -> int:
     return int(_size_cache["n"])
 
 
-def _without_common_terms(q: ParsedQuery) -> tuple[ParsedQuery, str]:
-    """Drop words found in very many papers from an OR query, when rarer words remain.
+def _plan(q: ParsedQuery) -> tuple[ParsedQuery, str, int | None]:
+    """(query, "or"/"and", lowest rowid to read or None) for an OR query.
 
-    BM25 must score every paper matching any word, so one common word ("models")
-    makes a query over a million papers slow while adding almost nothing to the
-    ranking (its IDF is near zero); the dense ranker still reads the whole query.
-    Each probe reads at most COMMON_DOCS row ids. When every word is common, all
-    are required instead. Small indexes are left alone.
+    BM25 must score every paper matching any word, so common words make a query
+    over a million papers slow while adding almost nothing to the ranking (their
+    IDF is near zero); the dense ranker still reads the whole query. In an index of
+    more than 4 x COMMON_DOCS papers:
+    - words in more than COMMON_DOCS papers are dropped when rarer words remain;
+    - when every word is that common, the REQUIRED_MAX longest are required, among
+      the newest RECENT_WINDOW papers (see _rank_common);
+    - when the words kept still match more than SCORE_BUDGET papers, only the
+      newest papers are read: a rowid window holding about SCORE_BUDGET matches.
+    Each word's paper count is probed once (reading at most COMMON_DOCS row ids)
+    and cached. Small indexes are left alone.
     """
     terms = [t for t in dict.fromkeys(t.lower() for t in q.terms) if t not in STOPWORDS]
-    if len(terms) < 2 or _index_size() <= 4 * COMMON_DOCS:
-        return q, "or"
-    rare = []
-    with connection.cursor() as cur:
-        for term in terms:
-            cur.execute(
-                f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} "  # noqa: S608
-                f"WHERE {FTS_TABLE} MATCH %s LIMIT %s)",
-                ['"' + term.replace('"', '""') + '"', COMMON_DOCS],
-            )
-            if cur.fetchone()[0] < COMMON_DOCS:
-                rare.append(term)
-    if len(rare) == len(terms):
-        return q, "or"
+    size = _index_size()
+    if not terms or size <= 4 * COMMON_DOCS:
+        return q, "or", None
+    docs = {t: _doc_count(t) for t in terms}
+    rare = [t for t in terms if docs[t] < COMMON_DOCS]
     if rare:
-        return replace(q, terms=rare), "or"
-    return q, "and"
+        mode = "or"
+        expected = sum(docs[t] for t in rare)
+        if len(rare) < len(terms):
+            q = replace(q, terms=rare)
+    elif q.phrases:
+        return q, "and", None
+    else:
+        # Every word common: their doclists are long, and intersecting them costs
+        # about as much per word as the whole window: the REQUIRED_MAX longest words
+        # (the likeliest to be rare) are required, among the newest RECENT_WINDOW papers.
+        longest = sorted(terms, key=lambda t: -len(t))[:REQUIRED_MAX]
+        return (
+            replace(q, terms=[t for t in terms if t in longest]),
+            "and",
+            max(0, size - RECENT_WINDOW),
+        )
+    if q.phrases or expected <= SCORE_BUDGET:
+        return q, mode, None
+    window = max(SCORE_BUDGET, int(size * SCORE_BUDGET / expected))
+    return q, mode, size - window
 
 
-def _rank_newest(q: ParsedQuery, match: str, limit: int) -> tuple[Ranked, int]:
-    """BM25 over the COMMON_DOCS most recently added matches only (every word common).
+# term -> (papers holding it, capped at COMMON_DOCS; when probed). A word's count
+# moves slowly, so a process trusts a probe for COMMON_TTL seconds; a stale count
+# only changes which words the keyword query keeps, never correctness.
+_doc_cache: dict[str, tuple[int, float]] = {}
+COMMON_TTL = 600.0
+COMMON_CACHE_MAX = 50_000
+# A word's paper count is estimated from this many of the newest papers.
+PROBE_WINDOW = 50_000
 
-    Reading matches in rowid order stops after COMMON_DOCS rows, where ORDER BY
-    bm25 would score all of them; the newest papers are the likeliest wanted.
+
+def reset_caches() -> None:
+    _doc_cache.clear()
+    _size_cache["at"] = -1e9
+
+
+def _doc_count(term: str) -> int:
+    """About how many papers hold the word, up to COMMON_DOCS.
+
+    Counted among the newest PROBE_WINDOW papers and scaled to the whole index, so
+    a probe reads at most about COMMON_DOCS x PROBE_WINDOW / size row ids.
     """
-    where, params = _filter_sql(q, "rowid")
-    sql = (
-        f"SELECT rowid, -{_BM25} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s{where} "  # noqa: S608
-        "ORDER BY rowid DESC LIMIT %s"
-    )
-    try:
-        with connection.cursor() as cur:
-            cur.execute(sql, [match, *params, COMMON_DOCS])
-            rows = sorted(cur.fetchall(), key=lambda r: -r[1])
-    except DatabaseError:
-        return ([], []), 0
-    top = rows[:limit]
-    return ([int(r[0]) for r in top], [float(r[1]) for r in top]), len(rows)
+    now = time.monotonic()
+    hit = _doc_cache.get(term)
+    if hit is not None and now - hit[1] < COMMON_TTL:
+        return hit[0]
+    size = max(_index_size(), 1)
+    window = min(size, PROBE_WINDOW)
+    cap = -(-COMMON_DOCS * window // size)  # ceil
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} "  # noqa: S608
+            f"WHERE {FTS_TABLE} MATCH %s AND rowid > %s LIMIT %s)",
+            ['"' + term.replace('"', '""') + '"', size - window, cap],
+        )
+        seen = int(cur.fetchone()[0])
+    n = COMMON_DOCS if seen >= cap else min(COMMON_DOCS - 1, seen * size // window)
+    if len(_doc_cache) >= COMMON_CACHE_MAX:
+        _doc_cache.clear()
+    _doc_cache[term] = (n, now)
+    return n
 
 
 def excluded_ids_sql(q: ParsedQuery) -> tuple[str, list[Any]]:

@@ -1,0 +1,137 @@
+"""The persisted vector snapshot: built once, reopened from files, a delta beside it, rebuilt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from paperwire.papers.models import Paper
+from paperwire.search import engine, snapshot
+from paperwire.search.embeddings import Embedder
+from paperwire.search.vectors import INDEX, delta_size, embed_missing, refresh_snapshot
+
+QUERIES = ("state space models", "video generation", "diffusion for images")
+
+
+@pytest.fixture
+def data_dir(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A data directory of this test's own; HNSW above 50 vectors; no automatic rebuild."""
+    settings.DATA_DIR = tmp_path
+    monkeypatch.setenv("PAPERWIRE_VECTOR_EXACT_MAX", "50")
+    monkeypatch.setenv("PAPERWIRE_VECTOR_DELTA_MAX", "100000")
+    engine.reset_caches()
+    return tmp_path
+
+
+def _top(n: int = 5) -> dict[str, list[int]]:
+    return {q: engine.search(q).ids[:n] for q in QUERIES}
+
+
+@pytest.mark.parametrize("kind", ["hnsw", "ivf"])
+def test_built_and_reopened_from_files(
+    embedded: None,
+    data_dir: Path,
+    caching_embedder: Embedder,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+) -> None:
+    monkeypatch.setenv("PAPERWIRE_VECTOR_INDEX", kind)
+    exact = _top()
+    assert snapshot.open_current() is None
+    assert refresh_snapshot(force=True)
+    name = snapshot.current_name()
+    assert name is not None
+    files = {p.name for p in (data_dir / "vector-index" / name).iterdir()}
+    arrays = {"ids", "vectors", "centroids", "offsets", "sorted_ids", "order"}
+    expected = {f"{a}.npy" for a in arrays} | {"meta.json"}
+    assert files == (expected | {"hnsw.usearch"} if kind == "hnsw" else expected)
+
+    # A fresh process state opens the saved files (the HNSW index memory-mapped).
+    engine.reset_caches()
+    st = INDEX.state()
+    # Above EXACT_MAX (50 here): an HNSW graph, mapped from its file, over the rows;
+    # or the rows stored as the lists of an inverted file.
+    assert st.snap is not None
+    if kind == "hnsw":
+        assert st.snap.hnsw is not None and len(st.snap.offsets) - 1 == 1
+    else:
+        assert st.snap.hnsw is None and len(st.snap.offsets) - 1 == 12
+    assert len(st.snap.ids) == 137 and INDEX.size() == 137
+    assert len(st.ids) == 0 and delta_size() == 0  # everything is in the snapshot
+    assert _top() == exact
+    # Approximate (few lists probed), but every score is the exact cosine of its paper.
+    monkeypatch.setenv("PAPERWIRE_VECTOR_NPROBE", "2")
+    query = caching_embedder.encode_query("state space models")
+    ids, scores = INDEX.search(query, 10)
+    assert 0 < len(ids) <= 10 and scores == sorted(scores, reverse=True)
+    for pid, score in zip(ids, scores, strict=True):
+        vec = INDEX.vector_of(pid)
+        assert vec is not None and abs(float(vec @ query) - score) < 1e-5
+    paper = Paper.objects.order_by("pk").first()
+    assert paper is not None
+    vec = INDEX.vector_of(paper.pk)
+    assert vec is not None and abs(float(np.linalg.norm(vec)) - 1.0) < 1e-3
+
+
+def test_changed_paper_is_searched_from_the_delta_then_rebuilt(
+    embedded: None, data_dir: Path, caching_embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert refresh_snapshot(force=True)
+    first = snapshot.current_name()
+    paper = Paper.objects.get(title__startswith="SpikeGPT")
+    before = INDEX.vector_of(paper.pk)
+    paper.abstract = "Gazpacho, a cold soup of tomatoes, cucumbers and peppers."
+    paper.save()
+    assert embed_missing(embedder=caching_embedder) == 1
+    engine.reset_caches()
+
+    # Not rebuilt (the delta is small): the new vector is found beside the old snapshot,
+    # and the snapshot's stale row for the same paper is not.
+    assert snapshot.current_name() == first
+    st = INDEX.state()
+    assert list(st.row_of) == [paper.pk] and st.shadowed.tolist() == [paper.pk]
+    res = engine.search("cold tomato soup recipe")
+    assert res.ids[0] == paper.pk
+    (ids, _) = INDEX.search(caching_embedder.encode_query("spiking neural network language"), 20)
+    assert ids.count(paper.pk) <= 1
+    after = INDEX.vector_of(paper.pk)
+    assert after is not None and before is not None and not np.allclose(after, before)
+    assert delta_size() == 1 and INDEX.size() == 137
+
+    # Past the delta limit the next embedding run folds it into a new snapshot.
+    monkeypatch.setenv("PAPERWIRE_VECTOR_DELTA_MAX", "0")
+    assert refresh_snapshot()
+    second = snapshot.current_name()
+    assert second != first
+    engine.reset_caches()
+    st = INDEX.state()
+    assert st.snap is not None and st.snap.path.name == second
+    row = st.snap.row(paper.pk)
+    assert row is not None and np.allclose(st.snap.matrix[row], after)
+    assert engine.search("cold tomato soup recipe").ids[0] == paper.pk
+    # Old snapshots are removed but the one before the current one.
+    left = sorted(p.name for p in (data_dir / "vector-index").iterdir() if p.is_dir())
+    assert first is not None and second is not None
+    assert left == sorted([first, second])
+
+
+def test_a_second_builder_skips_while_one_builds(embedded: None, data_dir: Path) -> None:
+    with snapshot._build_lock() as mine:
+        assert mine
+        assert snapshot.build() is None
+    assert snapshot.build() is not None
+
+
+def test_an_unreadable_snapshot_is_ignored(embedded: None, data_dir: Path) -> None:
+    exact = _top()
+    assert refresh_snapshot(force=True)
+    name = snapshot.current_name()
+    assert name is not None
+    (data_dir / "vector-index" / name / "vectors.npy").write_bytes(b"not a numpy file")
+    engine.reset_caches()
+    st = INDEX.state()
+    assert st.snap is None and len(st.ids) == 137
+    assert _top() == exact
