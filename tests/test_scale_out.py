@@ -246,6 +246,13 @@ def test_two_web_and_two_worker_processes_on_one_postgresql(
         worker_logs = logs["worker0"] + logs["worker1"]
         assert worker_logs.count("ingest-arxiv:") == 1, worker_logs
         assert worker_logs.count("send-digests:") == 1, worker_logs
+        # The runs went through the task queue: one task per job, taken by one worker.
+        tasks = pg_server.execute(
+            "SELECT args_kwargs->'args'->>0, status, jsonb_array_length(worker_ids) "
+            "FROM django_tasks_database_dbtaskresult ORDER BY 1",
+            scale_db,
+        )
+        assert tasks == [("ingest-arxiv", "SUCCESSFUL", 1), ("send-digests", "SUCCESSFUL", 1)]
         assert "Traceback" not in "".join(logs.values()), logs
     finally:
         for proc in procs:
