@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +137,14 @@ def test_an_unreadable_snapshot_is_ignored(embedded: None, data_dir: Path) -> No
     st = INDEX.state()
     assert st.snap is None and len(st.ids) == 137
     assert _top() == exact
+
+
+def test_loading_usearch_first_does_not_crash_the_model_runtime() -> None:
+    # onnxruntime segfaulted when imported after usearch; ann loads it first.
+    code = (
+        "from paperwire.search import ann; assert ann.hnsw_available(); "
+        "import onnxruntime; print('ok')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == b"ok"

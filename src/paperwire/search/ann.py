@@ -18,6 +18,7 @@ Below EXACT_MAX vectors the snapshot is one list: exact search.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from pathlib import Path
@@ -57,6 +58,10 @@ def kind() -> str:
 
 
 def hnsw_available() -> bool:
+    # onnxruntime crashes the process (SIGSEGV) when it is imported after usearch
+    # (onnxruntime 1.32.0, usearch 2.26.6): whoever loads usearch loads it first.
+    with contextlib.suppress(ImportError):
+        import onnxruntime  # noqa: F401
     try:
         import usearch.index  # noqa: F401
     except ImportError:
@@ -65,6 +70,7 @@ def hnsw_available() -> bool:
 
 
 def build_hnsw(ids: np.ndarray, matrix: np.ndarray) -> Any:
+    hnsw_available()  # import order, see there
     from usearch.index import Index
 
     index = Index(
