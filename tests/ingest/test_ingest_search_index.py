@@ -36,7 +36,7 @@ def entry(n: int, authors: list[str], title: str | None = None) -> ArxivEntry:
 
 def index_rows() -> list[tuple[int, str, str, str]]:
     with connection.cursor() as cur:
-        cur.execute(f"SELECT rowid, title, abstract, authors FROM {FTS_TABLE} ORDER BY rowid")  # noqa: S608
+        cur.execute(f"SELECT rowid, title, abstract, authors FROM {FTS_TABLE} ORDER BY rowid")
         return [tuple(r) for r in cur.fetchall()]
 
 
@@ -46,13 +46,13 @@ def rebuilt_rows() -> list[tuple[int, str, str, str]]:
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT p.id, p.title, p.abstract, {authors} FROM papers_paper p ORDER BY p.id"
-        )  # noqa: S608
+        )
         return [tuple(r) for r in cur.fetchall()]
 
 
 def suspended() -> int:
     with connection.cursor() as cur:
-        cur.execute(f"SELECT count(*) FROM {SUSPEND_TABLE}")  # noqa: S608
+        cur.execute(f"SELECT count(*) FROM {SUSPEND_TABLE}")
         return int(cur.fetchone()[0])
 
 
@@ -84,14 +84,14 @@ def test_a_failed_batch_leaves_the_triggers_following_writes() -> None:
     # A stray index row where the batch's first paper will go: the batch's own index
     # insert fails after the triggers were suspended.
     with connection.cursor() as cur:
-        cur.execute(f"INSERT INTO {FTS_TABLE}(rowid, title, abstract, authors) "  # noqa: S608
+        cur.execute(f"INSERT INTO {FTS_TABLE}(rowid, title, abstract, authors) "
                     "VALUES (%s, 'stray', '', '')", [next_id])  # fmt: skip
-    with pytest.raises(Exception, match="constraint"), transaction.atomic():  # noqa: PT011
+    with pytest.raises(Exception, match="constraint"), transaction.atomic():
         store_entries([entry(4, ["Alan Turing"]), entry(5, ["Ada Lovelace"])])
     assert Paper.objects.count() == 1
     assert suspended() == 0
     with connection.cursor() as cur:
-        cur.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [next_id])  # noqa: S608
+        cur.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [next_id])
     Paper.objects.create(public_id="pwnew", title="Written after the failure", abstract="A.")
     assert index_rows() == rebuilt_rows()
     assert len(index_rows()) == 2
