@@ -231,7 +231,12 @@ def serve_and_load(env: dict[str, str], qs: list[str], clients: int, requests: i
         return asyncio.run(http_load(url, qs, clients, requests))
     finally:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            print(f"  paperwire web did not stop within 30 s of SIGTERM: killed ({log})")
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
 
 
 def main() -> None:
@@ -270,6 +275,8 @@ def main() -> None:
         results[name]["load"] = load
         print(f"{name}: filled in {results[name]['fill_s']:.0f} s (load average {load:.1f})",
               flush=True)  # fmt: skip
+        for path, (p50, p99) in results[name]["paths"].items():
+            print(f"  {path}: p50 {p50:.1f} ms, p99 {p99:.1f} ms", flush=True)
     qs = queries(args.queries)
     for name, env in envs.items():
         load = os.getloadavg()[0]
