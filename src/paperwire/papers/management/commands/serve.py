@@ -23,6 +23,19 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
+def add_server_arguments(parser: CommandParser) -> None:
+    """Where and how wide the web server runs: shared by `serve` and `web`."""
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("PAPERWIRE_WEB_WORKERS", "2")),
+        help="web worker processes (default 2, or $PAPERWIRE_WEB_WORKERS)",
+    )
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+
+
 class Command(BaseCommand):
     help = (
         "Run the site with a production server (granian, several worker processes): "
@@ -32,15 +45,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
-        parser.add_argument(
-            "--workers",
-            type=int,
-            default=int(os.environ.get("PAPERWIRE_WEB_WORKERS", "2")),
-            help="web worker processes (default 2, or $PAPERWIRE_WEB_WORKERS)",
-        )
-        parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+        add_server_arguments(parser)
         parser.add_argument("--no-demo", action="store_true", help="never load the demo papers")
         parser.add_argument(
             "--no-migrate", action="store_true", help="skip migrate and collectstatic"

@@ -12,6 +12,7 @@ from django.db import connections
 
 from paperwire.papers.dbtools import DatabaseProblem, connect, pending_migrations, where
 from paperwire.papers.management.commands.serve import (
+    add_server_arguments,
     checked_port,
     collect_static,
     granian_argv,
@@ -29,15 +30,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
-        parser.add_argument(
-            "--workers",
-            type=int,
-            default=int(os.environ.get("PAPERWIRE_WEB_WORKERS", "2")),
-            help="web worker processes (default 2, or $PAPERWIRE_WEB_WORKERS)",
-        )
-        parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+        add_server_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         port = port_from_env() if options["port"] is None else checked_port(options["port"])
