@@ -108,28 +108,32 @@ def store_entries(entries: Iterable[ArxivEntry]) -> StoreStats:
         if entry.feed_date is not None and (created or paper.pk not in with_feed):
             feed_for.append((paper, entry))
 
-    # New papers: the search index gets each one's text once, in one batch, instead of
-    # through per-row triggers. On SQLite their ids are known before they are written,
-    # so bylines go first (the foreign key is checked at commit).
-    created_bylines = {id(b[0]): b[1] for b in new_bylines if b[2]}
+    if to_create:
+        _insert_new(to_create, {id(b[0]): b[1] for b in new_bylines if b[2]})
     new_bylines = [b for b in new_bylines if not b[2]]
-    bylines = [(p, created_bylines.get(id(p), []), True) for p in to_create]
-    with deferred_indexing() as index:
-        if allocate_paper_ids(to_create):
-            _store_bylines(bylines)
-            insert_papers(to_create, with_ids=True)
-        else:
-            insert_papers(to_create)
-            _store_bylines(bylines)
-        index.papers = [
-            NewPaperText(p.pk, p.title, p.abstract, [n for n, _ in byline])
-            for p, byline, _ in bylines
-        ]
     if to_update:
         Paper.objects.bulk_update(to_update, [*PAPER_FIELDS, "modified"], batch_size=100)
     _store_bylines(new_bylines)
     stats.feed_entries = _add_feed_entries(feed_for)
     return stats
+
+
+def _insert_new(papers: list[Any], bylines: dict[int, list[tuple[str, str]]]) -> None:
+    """Write new papers and their bylines (keyed by id() of the paper). The search index
+    gets each one's text once, in one batch, instead of through per-row triggers. On
+    SQLite their ids are known before they are written, so bylines go first (the
+    foreign key is checked at commit)."""
+    rows = [(p, bylines.get(id(p), []), True) for p in papers]
+    with deferred_indexing() as index:
+        if allocate_paper_ids(papers):
+            _store_bylines(rows)
+            insert_papers(papers, with_ids=True)
+        else:
+            insert_papers(papers)
+            _store_bylines(rows)
+        index.papers = [
+            NewPaperText(p.pk, p.title, p.abstract, [n for n, _ in byline]) for p, byline, _ in rows
+        ]
 
 
 def _find_papers(by_id: dict[str, ArxivEntry], keys: dict[str, str]) -> dict[str, Paper]:
