@@ -25,3 +25,12 @@ def env_list(name: str, *, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_int_or(name: str, default: int) -> int:
+    """An integer tuning knob read at run time: the default when unset or not a number
+    (a typo must not take search down)."""
+    try:
+        return int(os.environ.get(name, str(default)))
+    except ValueError:
+        return default

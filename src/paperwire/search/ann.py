@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from paperwire.envparse import env_int_or
+
 # Lists scanned per query; recall@10 against exact search is in docs/benchmarks.md.
 NPROBE = 32
 # k-means: rows sampled per list to train on, and rounds.
@@ -37,10 +39,7 @@ CHUNK = 65_536
 
 def exact_max() -> int:
     """Vectors up to which search stays exact (PAPERWIRE_VECTOR_EXACT_MAX)."""
-    try:
-        return int(os.environ.get("PAPERWIRE_VECTOR_EXACT_MAX", "50000"))
-    except ValueError:
-        return 50_000
+    return env_int_or("PAPERWIRE_VECTOR_EXACT_MAX", 50_000)
 
 
 # usearch HNSW parameters (the configuration whose recall bench/search.py measured).
@@ -111,10 +110,7 @@ def search_hnsw(index: Any, query: np.ndarray, k: int) -> np.ndarray:
 
 
 def nprobe() -> int:
-    try:
-        return max(1, int(os.environ.get("PAPERWIRE_VECTOR_NPROBE", str(NPROBE))))
-    except ValueError:
-        return NPROBE
+    return max(1, env_int_or("PAPERWIRE_VECTOR_NPROBE", NPROBE))
 
 
 def list_count(n: int) -> int:

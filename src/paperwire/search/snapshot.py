@@ -34,6 +34,7 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 
+from paperwire.envparse import env_int_or
 from paperwire.search import ann
 from paperwire.search.embeddings import DIM, MODEL_KEY
 
@@ -45,10 +46,7 @@ FETCH = 10_000
 
 def delta_max() -> int:
     """Vectors newer than the snapshot above which a new one is built."""
-    try:
-        return int(os.environ.get("PAPERWIRE_VECTOR_DELTA_MAX", "10000"))
-    except ValueError:
-        return 10_000
+    return env_int_or("PAPERWIRE_VECTOR_DELTA_MAX", 10_000)
 
 
 def root() -> Path:
