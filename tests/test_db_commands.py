@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable
@@ -269,6 +270,8 @@ def test_web_serves_postgresql_without_demo_or_worker(
 ) -> None:
     url = new_pg_database()
     assert run_cli("migrate", data_dir=tmp_path, PAPERWIRE_DATABASE_URL=url).returncode == 0
+    # A page cached by the release before (the cache is shared, in the database).
+    assert _shared_cache(tmp_path, url, "set") == "old page"
     port = free_port()
     log = tmp_path / "web.log"
     with log.open("wb") as out:
@@ -287,9 +290,25 @@ def test_web_serves_postgresql_without_demo_or_worker(
             ["ps", "-o", "args=", "--ppid", str(process.pid)], capture_output=True, text=True
         ).stdout
         assert "granian" in children and "worker" not in children
+        assert _shared_cache(tmp_path, url, "get") == "None"  # cleared on start
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+def _shared_cache(data_dir: Path, url: str, op: str) -> str:
+    code = (
+        "import django; django.setup(); from django.core.cache import cache; "
+        + ("cache.set('stale-page', 'old page', 3600); " if op == "set" else "")
+        + "print(cache.get('stale-page'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**cli_env(data_dir, PAPERWIRE_DATABASE_URL=url),
+             "DJANGO_SETTINGS_MODULE": "paperwire.settings"},
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    return done.stdout.strip()
 
 
 def _get_when_up(url: str, process: subprocess.Popen[bytes], log: Path) -> bytes:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from typing import Any
 
+from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
@@ -46,6 +47,9 @@ class Command(BaseCommand):
                 "once (not from every web process), then start `paperwire web` again"
             )
         collect_static()  # static files live on each machine (PAPERWIRE_DATA_DIR/static)
+        # Pages rendered by an older release of the templates must not outlive it (the
+        # cache is shared by every web process: each one starting clears it once).
+        cache.clear()
         url = f"http://{options['host']}:{port}/"
         self.stdout.write(f"paperwire web serving {url} (database: {where()})")
         self.stdout.flush()
