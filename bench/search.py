@@ -245,6 +245,23 @@ def _usearch(base: np.ndarray) -> tuple[Callable[..., np.ndarray], Callable[[], 
     return search, lambda: int(index.memory_usage), [32, 64, 128]
 
 
+def _paperwire_hnsw(
+    base: np.ndarray,
+) -> tuple[Callable[..., np.ndarray], Callable[[], int], list[int]]:
+    """paperwire's default (search/ann.py): usearch over 8-bit vectors, ann.CANDIDATES
+    candidates re-scored with the float32 rows, as Snapshot.search does."""
+    from paperwire.search import ann
+
+    index = ann.build_hnsw(np.arange(len(base)), base)
+
+    def search(q: np.ndarray, k: int, ef: int) -> np.ndarray:
+        index.expansion_search = ef
+        found = ann.search_hnsw(index, q, max(k, ann.CANDIDATES))
+        return found[np.argsort(-(base[found] @ q), kind="stable")[:k]]
+
+    return search, lambda: int(index.memory_usage), [64, 128]
+
+
 def _hnswlib(base: np.ndarray) -> tuple[Callable[..., np.ndarray], Callable[[], int], list[int]]:
     import hnswlib
 
@@ -300,6 +317,7 @@ def _ivf(base: np.ndarray) -> tuple[Callable[..., np.ndarray], Callable[[], int]
 
 INDEXES = {
     "paperwire IVF (nprobe)": _ivf,
+    "paperwire HNSW, i8 + re-score (ef)": _paperwire_hnsw,
     "usearch HNSW": _usearch,
     "hnswlib HNSW": _hnswlib,
     "faiss HNSWFlat": _faiss,
@@ -327,6 +345,7 @@ def fill_database(n: int) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from paperwire.papers.indexing import NewPaperText, deferred_indexing
     from paperwire.papers.models import Paper
     from paperwire.search.embeddings import DIM, MODEL_KEY
     from paperwire.search.models import PaperVector
@@ -337,7 +356,8 @@ def fill_database(n: int) -> None:
     t = time.perf_counter()
     chunk = 5000
     for start in range(0, n, chunk):
-        with transaction.atomic():
+        # As the ingest does: the keyword index is written in one batch per chunk.
+        with transaction.atomic(), deferred_indexing() as pending:
             made = Paper.objects.bulk_create(
                 Paper(
                     public_id=f"bench{start + i}",
@@ -348,6 +368,7 @@ def fill_database(n: int) -> None:
                 )
                 for i in range(min(chunk, n - start))
             )
+            pending.papers.extend(NewPaperText(p.pk, p.title, p.abstract, []) for p in made)
             vecs = rng.standard_normal((len(made), DIM)).astype(np.float32)
             vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
             PaperVector.objects.bulk_create(
@@ -366,7 +387,10 @@ def _dir_mib(path: Path) -> float:
     return sum(p.stat().st_size for p in path.iterdir()) / 2**20
 
 
-def part_latency(n: int, n_queries: int = 100, fill: bool = True) -> None:
+def part_latency(
+    n: int, n_queries: int = 100, fill: bool = True, prepare_only: bool = False
+) -> None:
+    from django.conf import settings
     from django.db import connection
 
     from paperwire.search import engine, keyword, snapshot
@@ -387,6 +411,9 @@ def part_latency(n: int, n_queries: int = 100, fill: bool = True) -> None:
         print(f"  vector snapshot built in {time.perf_counter() - t:.0f} s", flush=True)
         snap = snapshot.open_current()
     assert snap is not None
+    if prepare_only:
+        print(f"  prepared {n} papers and their snapshot in {settings.DATA_DIR}")
+        return
     meta = json.loads((snap.path / "meta.json").read_text())
     queries = [json.loads(line)["query"] for line in EVAL.read_text().splitlines() if line]
     queries = (queries * (n_queries // len(queries) + 1))[:n_queries]
@@ -476,6 +503,12 @@ def main() -> None:
         help="keep the benchmark database here (latency: reused when it already holds "
         "--latency-n papers, so a second run skips the fill)",
     )
+    parser.add_argument(
+        "--prepare-only",
+        action="store_true",
+        help="latency: fill the --data-dir database and build its vector snapshot, then "
+        "stop (run the timed part later on a quiet machine)",
+    )
     args = parser.parse_args()
     load, py = os.getloadavg()[0], sys.version.split()[0]
     print(f"machine: {os.cpu_count()} cores, load average {load:.1f}, python {py}")
@@ -496,7 +529,7 @@ def main() -> None:
             reuse = Paper.objects.count() == args.latency_n and args.data_dir is not None
             if not reuse:
                 Paper.objects.all().delete()
-            part_latency(args.latency_n, fill=not reuse)
+            part_latency(args.latency_n, fill=not reuse, prepare_only=args.prepare_only)
 
 
 if __name__ == "__main__":

@@ -148,3 +148,58 @@ def test_loading_usearch_first_does_not_crash_the_model_runtime() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == b"ok"
+
+
+def _graph_keys(snap: snapshot.Snapshot) -> set[int]:
+    assert snap.hnsw is not None
+    return {int(k) for k in snap.hnsw.keys}
+
+
+def _meta(snap: snapshot.Snapshot) -> dict[str, Any]:
+    import json
+
+    return dict(json.loads((snap.path / "meta.json").read_text()))
+
+
+def test_the_next_snapshot_extends_the_previous_graph(
+    embedded: None, data_dir: Path, caching_embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAPERWIRE_VECTOR_INDEX", "hnsw")
+    assert refresh_snapshot(force=True)
+    first = snapshot.open_current()
+    assert first is not None and _meta(first)["hnsw_removed"] == 0
+    changed = Paper.objects.get(title__startswith="SpikeGPT")
+    changed.abstract = "Gazpacho, a cold soup of tomatoes, cucumbers and peppers."
+    changed.save()
+    gone = Paper.objects.exclude(pk=changed.pk).order_by("pk").first()
+    assert gone is not None
+    gone_pk = gone.pk
+    gone.delete()
+    assert embed_missing(embedder=caching_embedder) == 1
+
+    assert refresh_snapshot(force=True)
+    engine.reset_caches()
+    second = snapshot.open_current()
+    assert second is not None and second.path != first.path
+    # Extended, not rebuilt: the deleted paper and the changed paper's old vector are
+    # tombstones of the old graph, the new vector is added.
+    assert _meta(second)["hnsw_removed"] == 2
+    assert _graph_keys(second) == {int(i) for i in second.ids}
+    assert gone_pk not in _graph_keys(second) and len(second.ids) == 136
+    # Every row is found as its own nearest neighbour, the changed one with its new vector.
+    for pid in second.ids:
+        row = second.row(int(pid))
+        assert row is not None
+        ids, _ = second.search(np.asarray(second.matrix[row]), 1)
+        assert int(ids[0]) == int(pid)
+    assert engine.search("cold tomato soup recipe").ids[0] == changed.pk
+
+    # Changes of more than a fifth of the rows build a new graph instead.
+    for paper in Paper.objects.filter(pk__in=[int(i) for i in second.ids[:40]]):
+        paper.abstract = f"Changed text {paper.pk}."
+        paper.save()
+    assert embed_missing(embedder=caching_embedder) == 40
+    assert refresh_snapshot(force=True)
+    third = snapshot.open_current()
+    assert third is not None and _meta(third)["hnsw_removed"] == 0
+    assert _graph_keys(third) == {int(i) for i in third.ids}
