@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,57 @@ def test_another_worker_process_runs_what_this_one_queued() -> None:
     assert {r.status for r in results} == {TaskResultStatus.SUCCESSFUL}
     assert all(r.worker_ids and not r.worker_ids[0].endswith(f":{os.getpid()}") for r in results)
     assert set(ScheduledRun.objects.values_list("status", flat=True)) == {"ok"}
+
+
+@pytest.mark.django_db
+def test_a_run_whose_worker_died_is_taken_over_after_the_lease() -> None:
+    ran: list[str] = []
+    job = jobs.DailyJob("lease", 0, lambda: ran.append("run") or "done")
+    assert jobs.enqueue_due(NOON, [job]) == 1
+    # A worker takes the task and dies in the middle: the task and the run stay "running".
+    task = DBTaskResult.objects.get()
+    task.claim("dead-host:1")
+    ScheduledRun.objects.filter(name="lease").update(
+        status="running", claimed_by="dead-host:1", heartbeat_at=NOON - dt.timedelta(minutes=2)
+    )
+    # Within the lease (its last beat is recent) nobody takes the run over.
+    assert jobs.enqueue_due(NOON, [job]) == 0
+    assert jobs.run_queued() == [] and ran == []
+    # Past the lease the next poll claims it again; the dead worker's task is marked failed.
+    later = NOON + jobs.LEASE
+    assert jobs.run_due(later, [job]) == ["lease: done"]
+    assert ran == ["run"]
+    dead = DBTaskResult.objects.get(pk=task.pk)
+    assert dead.status == TaskResultStatus.FAILED
+    assert dead.exception_class_path == "paperwire.jobs.WorkerLost"
+    row = ScheduledRun.objects.get(name="lease")
+    assert (row.status, row.claimed_by, row.last_date) == ("ok", jobs.WORKER_ID, NOON.date())
+    # Done for the day: no further claim.
+    assert jobs.enqueue_due(later + jobs.LEASE, [job]) == 0
+
+
+@pytest.mark.django_db(transaction=True)  # the heartbeat thread writes on its own connection
+def test_a_running_job_beats_and_a_late_finish_does_not_overwrite_a_takeover(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(jobs, "HEARTBEAT", dt.timedelta(milliseconds=20))
+    beats: list[object] = []
+
+    def slow() -> str:
+        # Runs until the heartbeat thread has stamped the run twice.
+        for _ in range(500):
+            stamp = ScheduledRun.objects.get(name="slow").heartbeat_at
+            if stamp not in beats:
+                beats.append(stamp)
+            if len(beats) >= 3:
+                break
+            threading.Event().wait(0.01)
+        # Meanwhile another worker took the run over (as if this one had stalled).
+        ScheduledRun.objects.filter(name="slow").update(claimed_by="other:2")
+        return "finished late"
+
+    job = jobs.DailyJob("slow", 0, slow)
+    assert jobs.run_due(NOON, [job]) == ["slow: finished late"]
+    assert len(beats) >= 3
+    row = ScheduledRun.objects.get(name="slow")
+    assert (row.status, row.claimed_by) == ("running", "other:2")

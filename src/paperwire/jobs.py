@@ -8,17 +8,24 @@ django-tasks-db); workers take queued tasks with row locks, so each runs once.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import OperationalError, close_old_connections, transaction
+from django.db import (
+    DatabaseError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import TaskResult, TaskResultStatus, task
@@ -39,6 +46,10 @@ from paperwire.search.vectors import embed_missing
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_FAILURE = dt.timedelta(minutes=30)
+# A running job stamps its heartbeat this often; a run not stamped for LEASE is taken over.
+HEARTBEAT = dt.timedelta(minutes=1)
+LEASE = dt.timedelta(minutes=15)
+TASK_PATH = "paperwire.jobs.run_daily_job"
 # Papers embedded per worker poll: about half a minute of CPU on two cores.
 EMBED_PER_POLL = 512
 
@@ -127,22 +138,36 @@ def schedule() -> list[DailyJob]:
 
 
 def claim(job: DailyJob, now: dt.datetime) -> bool:
-    """Take today's run of `job` if no worker has; True when this worker won it."""
+    """Take today's run of `job` if no worker has, or if the worker running it stopped
+    beating (died: its heartbeat is older than LEASE); True when this worker won it."""
     today = now.date()
     ScheduledRun.objects.get_or_create(name=job.name)
+    abandoned = Q(status="running") & Q(heartbeat_at__lt=now - LEASE)
     won = (
         ScheduledRun.objects.filter(name=job.name)
-        .filter(Q(last_date__isnull=True) | Q(last_date__lt=today))
+        .filter(Q(last_date__isnull=True) | Q(last_date__lt=today) | abandoned)
         .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now))
         .update(
             last_date=today,
             started_at=now,
             finished_at=None,
-            status="running",
+            status="queued",
             message="",
             claimed_by=WORKER_ID,
+            heartbeat_at=None,
         )
     )
+    if won:
+        # The dead worker's task would show as running for ever.
+        DBTaskResult.objects.filter(
+            status=TaskResultStatus.RUNNING, task_path=TASK_PATH, args_kwargs__args__0=job.name
+        ).update(
+            status=TaskResultStatus.FAILED,
+            finished_at=now,
+            exception_class_path="paperwire.jobs.WorkerLost",
+            traceback=f"its worker stopped beating for {LEASE}; the run was taken over by "
+            f"{WORKER_ID}",
+        )
     return won == 1
 
 
@@ -164,10 +189,15 @@ def run_daily_job(name: str, day: str) -> str:
     job = _job(name)
     if job is None:
         raise LookupError(f"no scheduled job is called {name!r}")
+    ScheduledRun.objects.filter(name=name).update(
+        status="running", claimed_by=WORKER_ID, heartbeat_at=timezone.now()
+    )
+    mine = ScheduledRun.objects.filter(name=name, status="running", claimed_by=WORKER_ID)
     try:
-        message = job.run()
+        with _heartbeat(name):
+            message = job.run()
     except Exception as exc:  # every failure is recorded and retried later
-        ScheduledRun.objects.filter(name=name).update(
+        mine.update(
             status="failed",
             message=str(exc)[:2000],
             finished_at=timezone.now(),
@@ -176,10 +206,38 @@ def run_daily_job(name: str, day: str) -> str:
         )
         log.error("%s failed: %s", name, exc)
         return f"{name}: failed: {exc}"
-    ScheduledRun.objects.filter(name=name).update(
+    if not mine.update(
         status="ok", message=message[:2000], finished_at=timezone.now(), retry_at=None
-    )
+    ):
+        log.warning("%s finished after another worker took the run over", name)
     return f"{name}: {message}"
+
+
+@contextlib.contextmanager
+def _heartbeat(name: str) -> Iterator[None]:
+    """Stamp the run's heartbeat_at every HEARTBEAT while the job runs (in a thread with
+    its own connection), so that a worker that dies mid-run is noticed (claim)."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(HEARTBEAT.total_seconds()):
+                try:
+                    ScheduledRun.objects.filter(
+                        name=name, status="running", claimed_by=WORKER_ID
+                    ).update(heartbeat_at=timezone.now())
+                except DatabaseError as exc:  # busy or gone for a moment: beat again later
+                    log.warning("heartbeat of %s not written: %s", name, exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"paperwire-heartbeat-{name}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def enqueue_due(now: dt.datetime | None = None, jobs: list[DailyJob] | None = None) -> int:

@@ -40,6 +40,9 @@ class ScheduledRun(models.Model):
     status = models.CharField(max_length=20, blank=True)
     message = models.TextField(blank=True)
     claimed_by = models.CharField(max_length=200, blank=True)
+    # Written every minute by the process running the job: a run whose heartbeat stopped
+    # (its worker died) is taken over by another worker (jobs.LEASE).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.last_date})"
