@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -148,3 +150,17 @@ def test_an_unmigrated_database_is_one_line(
 
     assert_clean_failure(done, "run `paperwire migrate` first")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_numpy_gets_one_blas_thread_in_paperwire_processes() -> None:
+    """OpenBLAS threads spin against each other on a busy machine (src/paperwire/__init__.py)."""
+    code = (
+        "import paperwire, numpy, ctypes, glob, os; "
+        "libs = os.path.dirname(numpy.__file__) + '.libs/libscipy_openblas*'; "
+        "lib = ctypes.CDLL(glob.glob(libs)[0]); "
+        "print(lib.scipy_openblas_get_num_threads64_())"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+    assert done.stdout.strip() == "1"
