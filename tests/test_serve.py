@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +85,41 @@ def test_concurrent_requests(live_paperwire) -> None:
         statuses = list(pool.map(lambda path: live_paperwire.get(path)[0], paths))
 
     assert statuses == [200] * len(paths)
+
+
+SUPERVISED = """
+import subprocess, sys
+import django
+django.setup()
+from paperwire.papers.management.commands import serve
+serve.STOP_TIMEOUT = 0
+stubborn = (
+    "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+    "print('armed', flush=True); time.sleep(600)"
+)
+child = subprocess.Popen([sys.executable, "-c", stubborn], stdout=subprocess.PIPE, text=True)
+assert child.stdout.readline().strip() == "armed"
+print("ready", child.pid, flush=True)
+sys.exit(0 if serve.supervise([child]) == -9 else 3)
+"""
+
+
+def test_a_server_that_ignores_sigterm_is_killed(tmp_path: Path) -> None:
+    """granian once stayed up after SIGTERM: supervise() kills it past the stop timeout."""
+    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(tmp_path),
+           "DJANGO_SETTINGS_MODULE": "paperwire.settings"}  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-c", SUPERVISED], env=env, stdout=subprocess.PIPE,
+                            text=True)  # fmt: skip
+    assert proc.stdout is not None
+    line = proc.stdout.readline().split()
+    try:
+        assert line[0] == "ready", line
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0  # the child was killed (-9) and supervise returned
+        with pytest.raises(ProcessLookupError):
+            os.kill(int(line[1]), 0)
+    finally:
+        proc.kill()
+        if len(line) > 1:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(line[1]), signal.SIGKILL)

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,10 @@ class Command(BaseCommand):
         sys.exit(supervise(children))
 
 
+# Seconds a stopping server gives its workers before killing them.
+STOP_TIMEOUT = 20
+
+
 def granian_argv(host: str, port: int, options: dict[str, Any]) -> list[str]:
     """The production server's command line (granian, WSGI, several processes)."""
     return [
@@ -86,6 +91,9 @@ def granian_argv(host: str, port: int, options: dict[str, Any]) -> list[str]:
         "--workers", str(max(1, options["workers"])),
         "--blocking-threads", str(max(1, options["threads"])),
         "--respawn-failed-workers",
+        # A worker that does not stop gracefully (a request stuck in the database) is
+        # killed after this long; granian's default is to wait for it for ever.
+        "--workers-kill-timeout", str(STOP_TIMEOUT),
         "--no-access-log",
         "--log-level", "warning",
         "paperwire.wsgi:application",
@@ -96,14 +104,24 @@ def supervise(children: list[subprocess.Popen[bytes]]) -> int:
     """Wait for the web server; pass SIGTERM/SIGINT on to every child; stop the worker
     when the web server ends. Returns the web server's exit status."""
 
+    stopping: list[float] = []
+
     def forward(signum: int, _frame: object) -> None:
+        stopping.append(time.monotonic())
         for child in children:
             if child.poll() is None:
                 child.send_signal(signum)
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
-    code = children[0].wait()
+    while True:
+        try:
+            code = children[0].wait(timeout=1)
+            break
+        except subprocess.TimeoutExpired:
+            # Asked to stop and the server is still up well past its own kill timeout.
+            if stopping and time.monotonic() - stopping[0] > STOP_TIMEOUT + 10:
+                children[0].kill()
     for child in children[1:]:
         if child.poll() is None:
             child.terminate()
