@@ -203,3 +203,17 @@ def test_the_next_snapshot_extends_the_previous_graph(
     third = snapshot.open_current()
     assert third is not None and _meta(third)["hnsw_removed"] == 0
     assert _graph_keys(third) == {int(i) for i in third.ids}
+
+
+def test_a_build_reports_its_progress(
+    embedded: None, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAPERWIRE_VECTOR_INDEX", "hnsw")
+    told: list[tuple[str, int, int]] = []
+    assert snapshot.build(lambda stage, done, total: told.append((stage, done, total)))
+    stages = [stage for stage, _, _ in told]
+    assert stages[0] == "reading vectors" and stages[-1] == "indexing"
+    assert told[-1] == ("indexing", 137, 137)
+    assert ("reading vectors", 137, 137) in told
+    done = [d for stage, d, _ in told if stage == "indexing"]
+    assert done == sorted(done)

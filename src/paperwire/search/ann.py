@@ -23,8 +23,10 @@ Below EXACT_MAX vectors the snapshot is one list: exact search.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +83,11 @@ def hnsw_available() -> bool:
     return True
 
 
-def build_hnsw(ids: np.ndarray, matrix: np.ndarray) -> Any:
+# Told (rows added so far, rows to add) while a graph is built.
+Progress = Callable[[int, int], None]
+
+
+def build_hnsw(ids: np.ndarray, matrix: np.ndarray, progress: Progress | None = None) -> Any:
     hnsw_available()  # import order, see there
     from usearch.index import Index
 
@@ -93,11 +99,17 @@ def build_hnsw(ids: np.ndarray, matrix: np.ndarray) -> Any:
         expansion_add=EXPANSION_ADD,
         expansion_search=EXPANSION_SEARCH,
     )
-    _add(index, ids, matrix)
+    _add(index, ids, matrix, progress)
     return index
 
 
-def extend_hnsw(path: Path, drop: np.ndarray, ids: np.ndarray, matrix: np.ndarray) -> Any:
+def extend_hnsw(
+    path: Path,
+    drop: np.ndarray,
+    ids: np.ndarray,
+    matrix: np.ndarray,
+    progress: Progress | None = None,
+) -> Any:
     """The saved graph at `path`, loaded into memory, without the paper ids `drop`
     (deleted or re-embedded) and with the rows `matrix` added under `ids`."""
     hnsw_available()  # import order, see there
@@ -110,17 +122,40 @@ def extend_hnsw(path: Path, drop: np.ndarray, ids: np.ndarray, matrix: np.ndarra
     index.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # has a setter
     if len(drop):
         index.remove(np.asarray(drop, dtype=np.uint64), compact=False)
-    _add(index, ids, matrix)
+    _add(index, ids, matrix, progress)
     return index
 
 
-def _add(index: Any, ids: np.ndarray, matrix: np.ndarray) -> None:
-    for s in range(0, len(ids), CHUNK):
+def _add(index: Any, ids: np.ndarray, matrix: np.ndarray, progress: Progress | None) -> None:
+    total = len(ids)
+    for s in range(0, total, CHUNK):
         index.add(
             np.asarray(ids[s : s + CHUNK], dtype=np.uint64),
             np.ascontiguousarray(matrix[s : s + CHUNK], dtype=np.float32),
             threads=os.cpu_count() or 1,
+            progress=None if progress is None else _told(progress, s, total),
         )
+    if progress is not None:
+        progress(total, total)
+
+
+def _told(progress: Progress, offset: int, total: int) -> Callable[[int, int], bool]:
+    """usearch's progress callback for one chunk: it must be (int, int) -> bool, which
+    usearch checks by the signature's real annotations (not the strings of this module)."""
+
+    def told(done: int, _of: int) -> bool:
+        progress(offset + done, total)
+        return True  # go on
+
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    told.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("done", kind, annotation=int),
+            inspect.Parameter("of", kind, annotation=int),
+        ],
+        return_annotation=bool,
+    )
+    return told
 
 
 def open_hnsw(path: Path) -> Any:

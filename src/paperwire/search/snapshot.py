@@ -26,8 +26,9 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -174,7 +175,11 @@ def _build_lock() -> Iterator[bool]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def build() -> Path | None:
+# Told (stage, done, total) while a snapshot is written: "reading vectors", "indexing".
+BuildProgress = Callable[[str, int, int], None]
+
+
+def build(progress: BuildProgress | None = None) -> Path | None:
     """Write a snapshot of every current vector and make it current.
 
     Returns its directory, or None when another process is building one right now.
@@ -184,7 +189,7 @@ def build() -> Path | None:
     with _build_lock() as mine:
         if not mine:
             return None
-        return _write()
+        return _write(progress)
 
 
 def _since() -> str:
@@ -199,7 +204,7 @@ def _since() -> str:
     return newest.isoformat() if newest else ""
 
 
-def _write() -> Path:
+def _write(progress: BuildProgress | None = None) -> Path:
     top = root()
     started = time.time()
     # Read first: rows stored while the snapshot is written are newer, so in the delta.
@@ -213,7 +218,7 @@ def _write() -> Path:
     tmp = top / f".tmp-{name}"
     tmp.mkdir(parents=True)
     try:
-        ids, n = _dump(tmp, count)
+        ids, n = _dump(tmp, count, progress)
         hnsw = n > ann.exact_max() and ann.kind() == "hnsw"
         lists = 1 if hnsw else ann.list_count(n)
         by_id = np.load(tmp / "by_id.npy", mmap_mode="r")
@@ -237,7 +242,8 @@ def _write() -> Path:
             perm = np.arange(n)
             offsets = np.array([0, n], dtype=np.int64)
             if hnsw:
-                graph, removed = _hnsw_graph(ids, by_id, previous)
+                indexing = None if progress is None else partial(progress, "indexing")
+                graph, removed = _hnsw_graph(ids, by_id, previous, indexing)
                 graph.save(str(tmp / "hnsw.usearch"))
                 del graph
             del by_id
@@ -274,7 +280,12 @@ def _write() -> Path:
     return final
 
 
-def _hnsw_graph(ids: np.ndarray, by_id: np.ndarray, previous: Snapshot | None) -> tuple[Any, int]:
+def _hnsw_graph(
+    ids: np.ndarray,
+    by_id: np.ndarray,
+    previous: Snapshot | None,
+    progress: ann.Progress | None = None,
+) -> tuple[Any, int]:
     """The HNSW graph over `ids` (ascending) and their rows, and how many removed entries
     it carries: the previous snapshot's graph extended when it can be, else a new one.
 
@@ -285,10 +296,10 @@ def _hnsw_graph(ids: np.ndarray, by_id: np.ndarray, previous: Snapshot | None) -
     """
     plan = _extension(ids, previous)
     if plan is None:
-        return ann.build_hnsw(ids, by_id), 0
+        return ann.build_hnsw(ids, by_id, progress), 0
     path, drop, add, carried = plan
     rows = np.nonzero(add)[0]
-    graph = ann.extend_hnsw(path, drop, ids[rows], np.asarray(by_id[rows]))
+    graph = ann.extend_hnsw(path, drop, ids[rows], np.asarray(by_id[rows]), progress)
     return graph, carried + len(drop)
 
 
@@ -324,7 +335,7 @@ def _extension(
     return previous.path / "hnsw.usearch", drop, add, carried
 
 
-def _dump(tmp: Path, count: int) -> tuple[np.ndarray, int]:
+def _dump(tmp: Path, count: int, progress: BuildProgress | None = None) -> tuple[np.ndarray, int]:
     """Every current vector into tmp/by_id.npy in paper id order: (ids, rows written)."""
     ids = np.zeros(count, dtype=np.int64)
     matrix = np.lib.format.open_memmap(
@@ -342,6 +353,8 @@ def _dump(tmp: Path, count: int) -> tuple[np.ndarray, int]:
             blob = b"".join(bytes(r[1]) for r in rows)
             matrix[n : n + len(rows)] = np.frombuffer(blob, dtype="<f4").reshape(-1, DIM)
             n += len(rows)
+            if progress is not None:
+                progress("reading vectors", n, count)
     matrix.flush()
     del matrix
     if n < count:  # rows deleted while reading: keep only what was read

@@ -60,6 +60,7 @@ def embed_missing(
     embedder: Embedder | None = None,
     progress: Callable[[int, int], None] | None = None,
     limit: int | None = None,
+    snapshot_progress: snapshot.BuildProgress | None = None,
 ) -> int:
     """Embed every paper without a current vector; returns how many were (re)embedded.
 
@@ -113,7 +114,7 @@ def embed_missing(
     bump_data_version()
     if limit is None or done < limit:
         # Caught up: fold what was embedded into the shared snapshot when it is many.
-        refresh_snapshot()
+        refresh_snapshot(progress=snapshot_progress)
     return done
 
 
@@ -351,7 +352,7 @@ def delta_size() -> int:
     return rows.count()
 
 
-def refresh_snapshot(force: bool = False) -> bool:
+def refresh_snapshot(force: bool = False, progress: snapshot.BuildProgress | None = None) -> bool:
     """Build a new vector snapshot when the delta outgrew DELTA_MAX (or when forced).
 
     Returns whether this call built one (False also when another process is building).
@@ -361,7 +362,7 @@ def refresh_snapshot(force: bool = False) -> bool:
     """
     if not force and delta_size() <= snapshot.delta_max():
         return False
-    built = snapshot.build() is not None
+    built = snapshot.build(progress) is not None
     INDEX.reset()
     return built
 

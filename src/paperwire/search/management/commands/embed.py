@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
 
 from paperwire.search.embeddings import MODEL_KEY, Embedder, EmbeddingUnavailable
 from paperwire.search.vectors import count_missing, embed_missing
@@ -50,10 +50,20 @@ class Command(BaseCommand):
                 TimeRemainingColumn(),
             ) as bar:
                 task = bar.add_task("embedding papers", total=todo)
+                snap: list[TaskID] = []
+
+                def snapshot_step(stage: str, done: int, total: int) -> None:
+                    # Folding the vectors into the shared snapshot (minutes at 1M).
+                    if not snap:
+                        snap.append(bar.add_task(f"vector snapshot: {stage}", total=total))
+                    bar.update(snap[0], description=f"vector snapshot: {stage}",
+                               completed=done, total=total)  # fmt: skip
+
                 done = embed_missing(
                     opts["batch_size"],
                     embedder=embedder,
                     limit=opts["limit"],
                     progress=lambda n, _total: bar.advance(task, n),
+                    snapshot_progress=snapshot_step,
                 )
         self.stdout.write(f"Embedded {done} paper(s) with {MODEL_KEY}.")
