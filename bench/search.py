@@ -483,17 +483,36 @@ def part_latency(
         "(random vectors have no clusters: a worst case; see --only recall for real ones)"
     )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    table(
-        "Vector snapshot",
-        ["what", "value"],
-        [
-            ["index", "usearch HNSW" if snap.hnsw is not None else f"IVF, {lists} lists"],
-            ["build s (read vectors, build index, write files)", float(meta["build_seconds"])],
-            ["files MiB (float32 rows + ids + index)", _dir_mib(snap.path)],
-            ["float32 rows MiB (memory-mapped, shared)", snap.matrix.nbytes / 2**20],
-            ["process max RSS MiB", rss],
-        ],
+    rows = [
+        ["index", "usearch HNSW (8-bit)" if snap.hnsw is not None else f"IVF, {lists} lists"],
+        ["build s (read vectors, build index, write files)", float(meta["build_seconds"])],
+        ["files MiB (float32 rows + ids + index)", _dir_mib(snap.path)],
+        ["float32 rows MiB (memory-mapped, shared)", snap.matrix.nbytes / 2**20],
+        ["process max RSS MiB", rss],
+    ]
+    if snap.hnsw is not None:
+        graph = snap.path / "hnsw.usearch"
+        rows.insert(3, ["HNSW graph file MiB", graph.stat().st_size / 2**20])
+        rows.append(["next snapshot's graph: old one extended by 10,000 vectors, s",
+                     _extend_seconds(graph, int(snap.sorted_ids[-1]) + 1)])  # fmt: skip
+    table("Vector snapshot", ["what", "value"], rows)
+
+
+def _extend_seconds(graph: Path, first_id: int, n: int = 10_000) -> float:
+    """What the next snapshot spends on its graph when the delta is n vectors: load the
+    previous graph into memory and add them (as snapshot._hnsw_graph does); not saved."""
+    from paperwire.search import ann
+    from paperwire.search.embeddings import DIM
+
+    vecs = np.random.default_rng(9).standard_normal((n, DIM)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    t = time.perf_counter()
+    extended = ann.extend_hnsw(
+        graph, np.zeros(0, dtype=np.int64), np.arange(first_id, first_id + n), vecs
     )
+    took = time.perf_counter() - t
+    assert len(extended) >= n
+    return took
 
 
 def ann_nprobe() -> int:
