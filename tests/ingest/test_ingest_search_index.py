@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
 
 from paperwire.ingest.normalize import ArxivEntry
 from paperwire.ingest.upsert import store_entries
@@ -123,3 +124,22 @@ def test_a_failed_batch_leaves_the_triggers_following_writes() -> None:
     Paper.objects.create(public_id="pwnew", title="Written after the failure", abstract="A.")
     assert index_rows() == rebuilt_rows()
     assert len(index_rows()) == 2
+
+
+def test_a_failed_batch_whose_error_is_swallowed_cannot_commit_the_suspension() -> None:
+    """The batch has no savepoint of its own: a caller that catches its error inside
+    the same transaction cannot go on (nor commit), so a suspended index is never
+    committed."""
+    bad = entry(5, ["Ada Lovelace"])
+    bad.doi = "x" * 5000
+    if connection.vendor == "sqlite":
+        bad.arxiv_id = bad.public_id = None  # type: ignore[assignment]  # NOT NULL public_id
+    with transaction.atomic():
+        with pytest.raises(Exception, match=r"NOT NULL|too long"):
+            store_entries([entry(4, ["Alan Turing"]), bad])
+        with pytest.raises(TransactionManagementError):
+            Paper.objects.count()
+    assert Paper.objects.count() == 0
+    assert not suspended()
+    Paper.objects.create(public_id="pwnew", title="Written after the failure", abstract="A.")
+    assert index_rows() == rebuilt_rows()

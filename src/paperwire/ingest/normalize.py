@@ -93,6 +93,8 @@ def tex_to_unicode(name: str) -> str:
 
 
 def clean_name(name: str) -> str:
+    if "\\" not in name:  # the common case: no TeX to convert or keep
+        return " ".join(name.split()).replace("{", "").replace("}", "")
     text = clean_line(tex_to_unicode(name))
     return text.replace("{", "").replace("}", "") if "\\" not in text else text
 
@@ -100,6 +102,7 @@ def clean_name(name: str) -> str:
 _PARENS = re.compile(r"\([^()]*(?:\([^()]*\)[^()]*)*\)")
 _SEPARATORS = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
 _TRAILING_AFFILIATION = re.compile(r"^(.*?)\s*\x00(\d+)\x00\s*$")
+_MASKED = re.compile(r"\x00(\d+)\x00")
 
 
 def split_author_string(text: str) -> list[AuthorRecord]:
@@ -117,14 +120,18 @@ def split_author_string(text: str) -> list[AuthorRecord]:
     authors = []
     for part in _SEPARATORS.split(flat):
         name, affiliation = part, ""
-        if groups:
+        # Both patterns need a masked group: skip them for parts without one.
+        if groups and "\x00" in part:
             found = _TRAILING_AFFILIATION.match(part)
             if found and found.group(1):
                 name, affiliation = found.group(1), groups[int(found.group(2))]
-            name = re.sub(r"\x00(\d+)\x00", lambda m: f"({groups[int(m.group(1))]})", name)
+            if "\x00" in name:
+                name = _MASKED.sub(lambda m: f"({groups[int(m.group(1))]})", name)
         name = clean_name(name)
         if name:
-            authors.append(AuthorRecord(name[:300], clean_name(affiliation)[:300]))
+            authors.append(
+                AuthorRecord(name[:300], clean_name(affiliation)[:300] if affiliation else "")
+            )
     return authors
 
 
@@ -172,7 +179,19 @@ def version_date(stamp: dt.datetime, *, date_only: bool = False) -> str:
         stamp = stamp.astimezone(dt.UTC)
     if date_only:
         return stamp.date().isoformat()
-    return stamp.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+    # "YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00": the first 19 characters, without the fraction.
+    return stamp.isoformat()[:19] + "Z"
+
+
+def raw_version_date(text: str | None) -> tuple[dt.datetime, str] | None:
+    """An arXivRaw version's <date>: (the moment in UTC, its version_date), or None when
+    empty."""
+    stamp = parse_rfc2822(text)
+    if stamp is None:
+        return None
+    if stamp.tzinfo is not dt.UTC:
+        stamp = stamp.astimezone(dt.UTC)
+    return stamp, stamp.isoformat()[:19] + "Z"
 
 
 _CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?$")

@@ -23,7 +23,7 @@ from paperwire.ingest.normalize import (
     clean_name,
     optional,
     parse_iso,
-    parse_rfc2822,
+    raw_version_date,
     split_author_string,
     split_id,
     version_date,
@@ -37,6 +37,9 @@ NS_RAW = "{http://arxiv.org/OAI/arXivRaw/}"
 PREFIXES = ("arXivRaw", "arXiv")
 # A datestamp this long after the first version is a metadata edit, not the announcement.
 ANNOUNCE_WINDOW = dt.timedelta(days=7)
+_RECORD, _HEADER, _METADATA = f"{OAI}record", f"{OAI}header", f"{OAI}metadata"
+_IDENTIFIER, _DATESTAMP = f"{OAI}identifier", f"{OAI}datestamp"
+_RAW_BODY, _RAW_VERSION, _RAW_DATE = f"{NS_RAW}arXivRaw", f"{NS_RAW}version", f"{NS_RAW}date"
 
 
 @dataclass
@@ -84,21 +87,37 @@ def parse_oai_page(data: bytes, *, where: str = "OAI-PMH response") -> OaiPage:
     listing = root.find(f"{OAI}ListRecords")
     if listing is None:
         raise FeedFormatError(f"{where}: no <ListRecords> and no <error>")
-    for record in listing.iterfind(f"{OAI}record"):
+    # Each record's elements are visited once, in document order, taking the first of a
+    # tag as find() would: find() and findtext() per field cost more than the XML parse.
+    for record in listing.iterchildren(_RECORD):
         page.records += 1
-        header = record.find(f"{OAI}header")
+        header = metadata = None
+        for part in record:
+            tag = part.tag
+            if tag == _HEADER:
+                if header is None:
+                    header = part
+            elif tag == _METADATA and metadata is None:
+                metadata = part
         if header is None:
             raise FeedFormatError(f"{where}: a <record> without a <header>")
-        identifier = header.findtext(f"{OAI}identifier") or ""
+        identifier = datestamp = None
+        for item in header:
+            tag = item.tag
+            if tag == _IDENTIFIER:
+                if identifier is None:
+                    identifier = item.text or ""
+            elif tag == _DATESTAMP and datestamp is None:
+                datestamp = item.text or ""
+        identifier = identifier or ""
         if header.get("status") == "deleted":
             page.deleted.append(split_id(identifier, where=where)[0])
             continue
-        stamp = parse_iso(header.findtext(f"{OAI}datestamp"))
-        metadata = record.find(f"{OAI}metadata")
+        stamp = parse_iso(datestamp)
         body = metadata[0] if metadata is not None and len(metadata) else None
         if body is None:
             raise FeedFormatError(f"{where}: record {identifier!r} has no metadata")
-        if body.tag == f"{NS_RAW}arXivRaw":
+        if body.tag == _RAW_BODY:
             entry = _from_raw(body, where)
         elif body.tag == f"{NS_ARXIV}arXiv":
             entry = _from_arxiv(body, where)
@@ -177,39 +196,51 @@ def _from_raw(body: etree._Element, where: str) -> ArxivEntry:
     # One pass over the children: find() per field costs more on 1,000-record pages.
     fields: dict[str, str] = {}
     versions: list[dict[str, object]] = []
-    stamps: list[dt.datetime] = []
+    first = last = None
+    latest = None
     width = len(NS_RAW)
     for child in body:
         tag = child.tag
         if not isinstance(tag, str) or not tag.startswith(NS_RAW):
             continue
-        name = tag[width:]
-        if name == "version":
+        if tag == _RAW_VERSION:
             label = (child.get("version") or "").lstrip("v")
-            stamp = parse_rfc2822(child.findtext(f"{NS_RAW}date"))
-            if not label.isdigit() or stamp is None:
+            text = None
+            for part in child:
+                if part.tag == _RAW_DATE:
+                    text = part.text or ""
+                    break
+            dated = raw_version_date(text)
+            if not label.isdigit() or dated is None:
                 raise FeedFormatError(f"{where}: a version without number or date")
-            versions.append({"version": int(label), "date": version_date(stamp)})
-            stamps.append(stamp.astimezone(dt.UTC))
+            number = int(label)
+            stamp, date = dated
+            versions.append({"version": number, "date": date})
+            if first is None:
+                first = stamp
+            last = stamp
+            if latest is None or number > latest:
+                latest = number
         elif len(child):
-            fields[name] = "".join(child.itertext())
+            fields[tag[width:]] = "".join(child.itertext())
         else:
-            fields[name] = child.text or ""
-    arxiv_id, _ = split_id(fields.get("id", ""), where=where)
-    categories = _categories(fields.get("categories"))
+            fields[tag[width:]] = child.text or ""
+    get = fields.get
+    arxiv_id, _ = split_id(get("id", ""), where=where)
+    categories = _categories(get("categories"))
     return ArxivEntry(
         arxiv_id=arxiv_id,
-        title=clean_line(fields.get("title"))[:1000],
-        abstract=clean_abstract(fields.get("abstract")),
-        authors=split_author_string(fields.get("authors", "")),
+        title=clean_line(get("title"))[:1000],
+        abstract=clean_abstract(get("abstract")),
+        authors=split_author_string(get("authors", "")),
         categories=categories,
         primary_category=categories[0] if categories else "",
         versions=versions,
-        latest_version=max((int(str(v["version"])) for v in versions), default=None),
-        published=stamps[0] if stamps else None,
-        updated=stamps[-1] if stamps else None,
-        comments=optional(fields.get("comments"), 5000),
-        journal_ref=optional(fields.get("journal-ref"), 500),
-        doi=optional(fields.get("doi"), 200),
-        license=optional(fields.get("license"), 300),
+        latest_version=latest,
+        published=first,
+        updated=last,
+        comments=optional(get("comments"), 5000),
+        journal_ref=optional(get("journal-ref"), 500),
+        doi=optional(get("doi"), 200),
+        license=optional(get("license"), 300),
     )

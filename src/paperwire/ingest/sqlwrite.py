@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
+import re
 from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -26,13 +28,35 @@ def _sqlite_datetime(value: dt.datetime | None) -> str | None:
     its per-value settings lookups."""
     if value is None:
         return None
+    if value.tzinfo is dt.UTC:
+        return value.isoformat(" ")[:-6]  # without its "+00:00"
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return str(value)
 
 
+# Characters json.dumps writes as they are (ensure_ascii): no escaping needed.
+_PLAIN = re.compile(r"[ !#-\[\]-~]*")
+
+
 def _sqlite_json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value)
+    """json.dumps(value), with a shortcut for the two shapes every ingested paper has: a
+    list of plain strings (categories) and a list of {"version": n, "date": "…"}."""
+    if value is None:
+        return None
+    if type(value) is list:
+        plain = _PLAIN.fullmatch
+        if all(type(v) is str and plain(v) for v in value):
+            return "[" + ", ".join(f'"{v}"' for v in value) + "]"
+        if all(type(v) is dict and len(v) == 2 and type(v.get("version")) is int
+               and type(v.get("date")) is str and plain(v["date"]) and next(iter(v)) == "version"
+               for v in value):  # fmt: skip
+            return (
+                "["
+                + ", ".join(f'{{"version": {v["version"]}, "date": "{v["date"]}"}}' for v in value)
+                + "]"
+            )
+    return json.dumps(value)
 
 
 def _adapter(field: models.Field[Any, Any]) -> Adapter:
@@ -166,7 +190,8 @@ def insert_papers(papers: list[Any], *, with_ids: bool = False) -> None:
         return
     given = [f.attname for f in _columns(Paper, pk=with_ids) if not getattr(f, "auto_now", False)
              and not getattr(f, "auto_now_add", False)]  # fmt: skip
-    _insert(Paper, given, [tuple(getattr(p, n) for n in given) for p in papers], pk=with_ids)
+    values = operator.attrgetter(*given)
+    _insert(Paper, given, [values(p) for p in papers], pk=with_ids)
     if with_ids:
         return
     wanted = {p.public_id: p for p in papers}

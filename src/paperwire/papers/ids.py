@@ -31,6 +31,9 @@ def parse_arxiv_id(value: str) -> tuple[str, int | None] | None:
     return match.group("id"), int(version) if version else None
 
 
+_WORD = re.compile(r"\w+")
+
+
 def title_key(title: str) -> str:
     """Normalize a title for matching: case, accents, punctuation and spacing ignored."""
     if title.isascii():
@@ -38,7 +41,7 @@ def title_key(title: str) -> str:
     else:
         text = unicodedata.normalize("NFKD", title)
         text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    return " ".join(re.findall(r"\w+", text))
+    return " ".join(_WORD.findall(text))
 
 
 def short_id(title: str) -> str:
