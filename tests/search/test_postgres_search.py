@@ -195,6 +195,41 @@ def test_embeddings_are_the_stored_vectors_exactly(embedded: None) -> None:
         assert np.array_equal(from_blob(blob), np.array(json.loads(text), dtype=np.float32))
 
 
+def test_embedding_is_sent_by_the_app_and_decoded_for_other_writers(demo: None) -> None:
+    """store_vectors sends `embedding` (the trigger keeps it, no SQL decode); a row
+    written without it (the ORM, another client) or whose bytes change alone gets the
+    bytes decoded by the trigger. Either way the column equals the bytes exactly."""
+    rng = np.random.default_rng(3)
+    a, b, c = (rng.standard_normal(DIM).astype(np.float32) for _ in range(3))
+    p1, p2 = Paper.objects.order_by("pk").values_list("pk", flat=True)[:2]
+    now = timezone.now()
+
+    def embedding(pk: int) -> np.ndarray | None:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT embedding::text, search_blob_to_vector(vector)::text = embedding::text "
+                "FROM search_papervector WHERE paper_id = %s",
+                [pk],
+            )
+            text, same = cur.fetchone()
+        assert same
+        return None if text is None else np.array(json.loads(text), dtype=np.float32)
+
+    pg_search.store_vectors([(p1, MODEL_KEY, DIM, to_blob(a), "h", now)])
+    assert np.array_equal(embedding(p1), a)  # type: ignore[arg-type]
+    pg_search.store_vectors([(p1, MODEL_KEY, DIM, to_blob(b), "h2", now)])  # upsert
+    assert np.array_equal(embedding(p1), b)  # type: ignore[arg-type]
+    PaperVector.objects.create(
+        paper_id=p2, model=MODEL_KEY, dim=DIM, vector=to_blob(a), text_hash="-", embedded_at=now
+    )
+    assert np.array_equal(embedding(p2), a)  # type: ignore[arg-type]
+    PaperVector.objects.filter(paper_id=p1).update(vector=to_blob(c))  # bytes alone
+    assert np.array_equal(embedding(p1), c)  # type: ignore[arg-type]
+    with connection.cursor() as cur:  # the column alone cannot drift from the bytes
+        cur.execute("UPDATE search_papervector SET embedding = NULL WHERE paper_id = %s", [p1])
+    assert np.array_equal(embedding(p1), c)  # type: ignore[arg-type]
+
+
 def test_vector_search_uses_the_hnsw_index(more_papers: None) -> None:
     vec = from_blob(PaperVector.objects.order_by("pk").first().vector)  # type: ignore[union-attr]
     sql, params, _ = pg_search.vector_sql(vec, 10)

@@ -17,11 +17,13 @@ for its own transaction in its own session only.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connection
 
 from paperwire.papers.indexing import NewPaperText
 from paperwire.search.fts_sql import FTS_TABLE, SUSPEND_TABLE
-from paperwire.search.pg_sql import DEFER_SETTING, DOC_TABLE
+from paperwire.search.pg_sql import DEFER_SETTING, DOC_TABLE, VECTOR_TABLE
 
 
 class FtsBulkIndex:
@@ -86,3 +88,28 @@ class PgBulkIndex:
     def resume(self) -> None:
         with connection.cursor() as cur:
             cur.execute(f"SET LOCAL {DEFER_SETTING} = 'off'")
+
+
+class PgVectorColumns:
+    """`db copy` into PostgreSQL: a vector row's `embedding` is sent with its bytes, so
+    the trigger does not decode them in SQL (pg_sql.ON_VECTOR)."""
+
+    table = VECTOR_TABLE
+
+    def columns(self, cursor: Any) -> list[str]:
+        from paperwire.search import pg_search
+
+        cursor.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = %s "
+            "AND column_name = 'embedding'",
+            [VECTOR_TABLE],
+        )
+        if cursor.fetchone() is None:
+            return []
+        pg_search.register_vector_dumper(cursor)
+        return ["embedding"]
+
+    def values(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        from paperwire.search import pg_search
+
+        return (pg_search.embedding_value(row["dim"], row["vector"]),)

@@ -12,14 +12,16 @@ SQLite (keyword.filtered_papers). Every ranker returns `(ids, scores)`, best fir
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
 import numpy as np
 from django.db import DatabaseError, connection, transaction
+from pgvector import Vector
 
 from paperwire.search import keyword
-from paperwire.search.embeddings import MODEL_KEY
+from paperwire.search.embeddings import DIM, MODEL_KEY
 from paperwire.search.fusion import Ranked
 from paperwire.search.pg_sql import DOC_TABLE, TS_CONFIG, VECTOR_TABLE
 from paperwire.search.query import STOPWORDS, ParsedQuery
@@ -240,6 +242,55 @@ def reindex() -> int:
 
 # Dense retrieval: the vectors and their HNSW index are in the database, shared by
 # every process; nothing is cached here.
+
+
+# paper_id, model, dim, float32 little-endian bytes, text_hash, embedded_at
+VectorRow = tuple[int, str, int, bytes, str, dt.datetime]
+
+
+def register_vector_dumper(cursor: Any) -> None:
+    """Send pgvector's `Vector` values in binary on this psycopg cursor (only)."""
+    from pgvector.psycopg.vector import VectorBinaryDumper
+
+    cursor.execute("SELECT 'vector'::regtype::oid")
+    oid = cursor.fetchone()[0]
+    dumper = type("VectorDumper", (VectorBinaryDumper,), {"oid": oid})
+    cursor.adapters.register_dumper(Vector, dumper)
+
+
+def vector_cursor() -> Any:
+    """A psycopg cursor on Django's connection (same transaction) with server-side
+    parameters, sending pgvector's `Vector` values in binary (`%b`)."""
+    import psycopg
+
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    register_vector_dumper(raw)
+    return raw
+
+
+def embedding_value(dim: int, blob: bytes | memoryview) -> Vector | None:
+    """The `embedding` column's value for a row's bytes: the same float32 values."""
+    if dim != DIM or len(blob) != 4 * DIM:
+        return None
+    return Vector(np.frombuffer(bytes(blob), dtype="<f4"))
+
+
+def store_vectors(rows: list[VectorRow]) -> None:
+    """Insert or replace PaperVector rows, sending `embedding` with the bytes: the
+    trigger then keeps it instead of decoding the bytes in SQL (pg_sql.ON_VECTOR)."""
+    if not rows:
+        return
+    with vector_cursor() as raw:
+        raw.executemany(
+            f"INSERT INTO {VECTOR_TABLE} "
+            "(paper_id, model, dim, vector, text_hash, embedded_at, embedding) "
+            "VALUES (%s, %s, %s, %b, %s, %s, %b) ON CONFLICT (paper_id) DO UPDATE SET "
+            "model = EXCLUDED.model, dim = EXCLUDED.dim, vector = EXCLUDED.vector, "
+            "text_hash = EXCLUDED.text_hash, embedded_at = EXCLUDED.embedded_at, "
+            "embedding = EXCLUDED.embedding",
+            [(*row, embedding_value(row[2], row[3])) for row in rows],
+        )
 
 
 def vector_literal(vec: np.ndarray) -> str:
