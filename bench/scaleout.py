@@ -178,13 +178,17 @@ def start_postgresql(where: Path, keep: bool) -> str:
     info = server.get_postmaster_info()
     socket_dir = str(info.socket_dir or server.pgdata)
     # A bench database need not survive a crash; the HNSW build gets memory.
-    # shared_buffers holds the HNSW graph of a million vectors; it applies from the next
-    # start (a kept --data-dir: the measuring run after the filling one).
+    # shared_buffers holds the HNSW graph of a million vectors (a restart applies it).
     for setting in ("fsync = off", "synchronous_commit = off", "maintenance_work_mem = '2GB'",
                     "max_connections = 300", "shared_buffers = '6GB'",
                     "effective_cache_size = '16GB'"):  # fmt: skip
         server.psql(f"ALTER SYSTEM SET {setting};")
     server.psql("SELECT pg_reload_conf();")
+    if "6GB" not in server.psql("SHOW shared_buffers;"):
+        server.stop()
+        server.start()
+        info = server.get_postmaster_info()
+        socket_dir = str(info.socket_dir or server.pgdata)
     if "bench_scaleout" not in server.psql("SELECT datname FROM pg_database;"):
         server.psql("CREATE DATABASE bench_scaleout;")
     return f"postgresql://postgres@/bench_scaleout?host={socket_dir}"

@@ -113,6 +113,9 @@ def test_copy_sqlite_to_postgresql_and_verify(
         name,
     )
     assert [r[1] for r in rows] == [True] * 3
+    assert pg_server.execute(
+        "SELECT to_regclass('search_papervector_embedding_hnsw') IS NOT NULL", name
+    ) == [(True,)]
     assert np.array_equal(np.array([json.loads(r[0]) for r in rows], dtype="<f4"), vectors)
     on_pg = export(tmp_path, PAPERWIRE_DATABASE_URL=url)
     assert len(on_pg) == PAPERS + 137

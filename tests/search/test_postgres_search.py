@@ -230,6 +230,32 @@ def test_embedding_is_sent_by_the_app_and_decoded_for_other_writers(demo: None) 
     assert np.array_equal(embedding(p1), c)  # type: ignore[arg-type]
 
 
+def test_a_bulk_copy_of_vectors_builds_the_hnsw_index_once(embedded: None) -> None:
+    """`db copy` of many vectors: the index is dropped before and built after; a small
+    copy keeps it; a copy killed in between gets it back on the next run."""
+    import psycopg
+
+    from paperwire.search.bulk import PgVectorColumns
+
+    def has_index() -> bool:
+        with connection.cursor() as cur:
+            cur.execute("SELECT to_regclass('search_papervector_embedding_hnsw') IS NOT NULL")
+            return bool(cur.fetchone()[0])
+
+    hook = PgVectorColumns()
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cur:
+        hook.before_load(cur, 10)
+        assert has_index()
+        hook.before_load(cur, hook.BULK_ROWS)
+        assert not has_index()
+        hook.after_load(cur)
+        assert has_index()
+        hook.after_load(cur)  # already there: nothing to do
+    vec = from_blob(PaperVector.objects.order_by("pk").first().vector)  # type: ignore[union-attr]
+    assert pg_search.vector_search(vec, 1)[0] == [PaperVector.objects.order_by("pk").first().pk]  # type: ignore[union-attr]
+
+
 def test_vector_search_uses_the_hnsw_index(more_papers: None) -> None:
     vec = from_blob(PaperVector.objects.order_by("pk").first().vector)  # type: ignore[union-attr]
     sql, params, _ = pg_search.vector_sql(vec, 10)

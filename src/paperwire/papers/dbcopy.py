@@ -25,6 +25,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 from django.apps import apps
@@ -50,6 +51,12 @@ class ExtraColumns(Protocol):
 
     def values(self, row: dict[str, Any]) -> tuple[Any, ...]:
         """Their values for a row ({attname: value} as the model reads it)."""
+
+    def before_load(self, cursor: Any, rows: int) -> None:
+        """Before `rows` rows are copied into the table (e.g. drop an index)."""
+
+    def after_load(self, cursor: Any) -> None:
+        """After the table is copied (e.g. build that index once)."""
 
 
 _EXTRA: dict[str, ExtraColumns] = {}
@@ -188,6 +195,17 @@ def _copy_in(model: type[models.Model], alias: str, rows: list[tuple[Any, ...]])
     return len(rows)
 
 
+def _with_cursor(alias: str, fn: Callable[[Any], None]) -> None:
+    """fn(a psycopg cursor on the database), in a transaction of its own."""
+    import psycopg
+
+    connection = connections[alias]
+    with transaction.atomic(using=alias):
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            fn(cursor)
+
+
 def _count(model: type[models.Model], alias: str) -> int:
     return int(model._base_manager.using(alias).count())
 
@@ -281,6 +299,9 @@ def copy_database(
         copied = 0
         if progress:
             progress(table, min(done, total), total)
+        extra = _EXTRA.get(table) if connections[target].vendor == "postgresql" else None
+        if extra is not None and total > done:
+            _with_cursor(target, partial(extra.before_load, rows=total - done))
         # Resume after the last row a previous run committed; ON CONFLICT covers the rest.
         for rows in _rows(model, source, after=_last_pk(model, target), batch=batch):
             with transaction.atomic(using=target):
@@ -292,6 +313,8 @@ def copy_database(
             done += written
             if progress:
                 progress(table, min(done, total), total)
+        if extra is not None:
+            _with_cursor(target, extra.after_load)
         results.append(TableResult(table, total, done, copied))
     reset_sequences(target, order)
     for result, model in zip(results, order, strict=True):

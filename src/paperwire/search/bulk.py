@@ -23,7 +23,13 @@ from django.db import connection
 
 from paperwire.papers.indexing import NewPaperText
 from paperwire.search.fts_sql import FTS_TABLE, SUSPEND_TABLE
-from paperwire.search.pg_sql import DEFER_SETTING, DOC_TABLE, VECTOR_TABLE
+from paperwire.search.pg_sql import (
+    DEFER_SETTING,
+    DOC_TABLE,
+    VECTOR_TABLE,
+    build_vector_index,
+    drop_vector_index,
+)
 
 
 class FtsBulkIndex:
@@ -92,9 +98,22 @@ class PgBulkIndex:
 
 class PgVectorColumns:
     """`db copy` into PostgreSQL: a vector row's `embedding` is sent with its bytes, so
-    the trigger does not decode them in SQL (pg_sql.ON_VECTOR)."""
+    the trigger does not decode them in SQL (pg_sql.ON_VECTOR); a copy of more than
+    BULK_ROWS vectors drops the HNSW index first and builds it once at the end."""
 
     table = VECTOR_TABLE
+    BULK_ROWS = 20_000
+    # For the one build: the graph of a million vectors needs about 2.5 GB.
+    BUILD_MEMORY = "2GB"
+
+    def before_load(self, cursor: Any, rows: int) -> None:
+        if rows >= self.BULK_ROWS:
+            drop_vector_index(cursor)
+
+    def after_load(self, cursor: Any) -> None:
+        # Re-creates the index only when it is missing (dropped above, or by a copy
+        # killed before it got here): IF NOT EXISTS.
+        build_vector_index(cursor, memory=self.BUILD_MEMORY, workers=2)
 
     def columns(self, cursor: Any) -> list[str]:
         from paperwire.search import pg_search
