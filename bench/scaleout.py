@@ -56,7 +56,7 @@ def queries(n: int) -> list[str]:
 # --- one backend, in its own process ---------------------------------------------------
 
 
-def child(papers: int, n_queries: int) -> None:
+def child(papers: int, n_queries: int, n_raw: int) -> None:
     """Fill the database named by the environment and time searches on it; prints one
     JSON line of results."""
     bs = bench_search()
@@ -82,10 +82,11 @@ def child(papers: int, n_queries: int) -> None:
             cur.execute("ANALYZE")
     else:
         # The embedded path searches a vector snapshot, built as the app builds it.
-        from paperwire.search import snapshot
+        from paperwire.search import ann, snapshot
 
         snap = snapshot.open_current()
-        if snap is None or len(snap.ids) != papers:
+        hnsw = papers > ann.exact_max() and ann.kind() == "hnsw"
+        if snap is None or len(snap.ids) != papers or (snap.hnsw is not None) != hnsw:
             t = time.perf_counter()
             snapshot.build()
             fill["snapshot_s"] = time.perf_counter() - t
@@ -104,10 +105,12 @@ def child(papers: int, n_queries: int) -> None:
         runs.setdefault(name, []).append((time.perf_counter() - start) * 1000)
         return out
 
-    for q in qs:
+    for i, q in enumerate(qs):
         vec = timed("raw query embedding (ONNX Runtime)", lambda q=q: emb.encode_query(q))
         with connection.cursor() as cur:
-            if connection.vendor == "postgresql":
+            if i >= n_raw:
+                pass  # the raw engine baselines run on the first n_raw queries only
+            elif connection.vendor == "postgresql":
                 # An OR of the query's words, ranked by weighted ts_rank: what the engine
                 # asks PostgreSQL for, without its pruning and filters.
                 words = parse_query(q).terms or [q]
@@ -267,6 +270,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--papers", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=100)
+    ap.add_argument(
+        "--raw-queries",
+        type=int,
+        help="run the raw engine baselines (unbounded FTS5/ts_rank, HNSW) on only this many "
+        "of the queries (default: all; 20 from 500,000 papers, where each takes seconds)",
+    )
     ap.add_argument("--clients", type=int, default=200)
     ap.add_argument("--requests", type=int, default=5, help="searches per client")
     ap.add_argument(
@@ -276,11 +285,19 @@ def main() -> None:
         "with the same --papers reuses them and skips the fill",
     )
     ap.add_argument("--only", choices=["SQLite", "PostgreSQL"], help="run one backend")
+    ap.add_argument(
+        "--vector-index",
+        choices=["hnsw", "ivf"],
+        help="the SQLite side's vector snapshot index (PAPERWIRE_VECTOR_INDEX; default: the "
+        "app's, HNSW, whose build at 1M takes most of an hour on 2 cores)",
+    )
     ap.add_argument("--no-http", action="store_true", help="skip the HTTP load")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.papers, args.queries)
+        # The unbounded baselines take seconds a query at 1M: 20 of them by default there.
+        default_raw = args.queries if args.papers < 500_000 else min(args.queries, 20)
+        child(args.papers, args.queries, args.raw_queries or default_raw)
         return
     if args.data_dir:
         tmp = args.data_dir.resolve()
@@ -295,6 +312,8 @@ def main() -> None:
         "PostgreSQL": {**base, "PAPERWIRE_DATA_DIR": str(tmp / "pg"),
                        "PAPERWIRE_DATABASE_URL": ""},
     }  # fmt: skip
+    if args.vector_index:
+        envs["SQLite"]["PAPERWIRE_VECTOR_INDEX"] = args.vector_index
     if args.only:
         envs = {args.only: envs[args.only]}
     if "PostgreSQL" in envs:
@@ -307,7 +326,7 @@ def main() -> None:
         load = os.getloadavg()[0]
         done = subprocess.run(
             [sys.executable, __file__, "--child", "--papers", str(args.papers),
-             "--queries", str(args.queries)],
+             "--queries", str(args.queries), "--raw-queries", str(args.raw_queries or 0)],
             env=env, capture_output=True, text=True, check=False,
         )  # fmt: skip
         if done.returncode != 0:

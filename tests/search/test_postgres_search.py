@@ -245,6 +245,9 @@ def test_a_bulk_copy_of_vectors_builds_the_hnsw_index_once(embedded: None) -> No
     hook = PgVectorColumns()
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cur:
+        # The test's own transaction holds the fixture's deferred foreign-key checks,
+        # which CREATE INDEX refuses to run beside (db copy commits before it builds).
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
         hook.before_load(cur, 10)
         assert has_index()
         hook.before_load(cur, hook.BULK_ROWS)
