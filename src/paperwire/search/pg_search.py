@@ -184,6 +184,7 @@ _doc_cache: dict[str, tuple[int, float]] = {}
 def reset_caches() -> None:
     _doc_cache.clear()
     _size_cache["at"] = -1e9
+    _count_cache["at"] = -1e9
 
 
 def _index_size() -> int:
@@ -382,10 +383,22 @@ def cosines(query: np.ndarray, paper_ids: list[int]) -> dict[int, float]:
         return {int(pid): float(s) for pid, s in cur.fetchall()}
 
 
+# (count, when, seconds it took): counting a million vectors takes most of a second, so
+# a count is reused for 200 times as long as it took (at least VECTOR_COUNT_TTL seconds);
+# it only says how many papers still lack a vector.
+_count_cache: dict[str, float] = {"n": 0.0, "at": -1e9, "took": 0.0}
+VECTOR_COUNT_TTL = 2.0
+
+
 def vector_count() -> int:
+    now = time.monotonic()
+    if now - _count_cache["at"] < max(VECTOR_COUNT_TTL, 200 * _count_cache["took"]):
+        return int(_count_cache["n"])
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT count(*) FROM {VECTOR_TABLE} WHERE model = %s AND embedding IS NOT NULL",
             [MODEL_KEY],
         )
-        return int(cur.fetchone()[0])
+        n = int(cur.fetchone()[0])
+    _count_cache.update(n=float(n), at=time.monotonic(), took=time.monotonic() - now)
+    return n
