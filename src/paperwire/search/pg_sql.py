@@ -309,7 +309,7 @@ def drop_vector_index(cursor: Any) -> None:
 
 def build_vector_index(cursor: Any, memory: str = "4GB", workers: int = 2) -> None:
     """After a bulk load: one HNSW build, with `memory` (maintenance_work_mem: the
-    graph fits in it, about 2.5 GB a million 384-dimension vectors, or the build slows
+    graph fits in it, about 2 GB a million 384-dimension vectors, or the build slows
     down a lot) and `workers` parallel maintenance workers, for this transaction."""
     cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [memory])
     cursor.execute(
