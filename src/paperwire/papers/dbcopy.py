@@ -10,6 +10,12 @@ batch never fails on a row whose parent comes later in the same batch.
 Reading and writing go through each model's fields, so values are converted exactly as
 Django converts them (SQLite's text timestamps to timestamptz, 0/1 to booleans, JSON
 text to jsonb); `auto_now` timestamps are copied as stored, never renewed.
+
+Into PostgreSQL each batch goes in with one binary COPY instead of INSERTs: a batch is
+always the rows after the target's last primary key (checked equal to the source's
+rows up to it), so no row can already be there. An app may add columns that its own
+triggers would otherwise compute from a row (search: a vector's pgvector value), with
+`register_columns` from its AppConfig.ready().
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, Protocol
 
 from django.apps import apps
 from django.core.management.color import no_style
@@ -31,6 +38,32 @@ Progress = Callable[[str, int, int], None]  # (table, rows done, rows in all)
 GENERATED = ("contenttypes.ContentType", "auth.Permission")
 # Bound parameters per INSERT: under SQLite's 32766 and PostgreSQL's 65535.
 MAX_PARAMETERS = 30_000
+
+
+class ExtraColumns(Protocol):
+    """Columns of a target table beyond its model's fields, computed from each row."""
+
+    table: str
+
+    def columns(self, cursor: Any) -> list[str]:
+        """The columns to fill on this target (a psycopg cursor on it); [] for none.
+        May register adapters on the cursor for the values."""
+
+    def values(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        """Their values for a row ({attname: value} as the model reads it)."""
+
+    def before_load(self, cursor: Any, rows: int) -> None:
+        """Before `rows` rows are copied into the table (e.g. drop an index)."""
+
+    def after_load(self, cursor: Any) -> None:
+        """After the table is copied (e.g. build that index once)."""
+
+
+_EXTRA: dict[str, ExtraColumns] = {}
+
+
+def register_columns(extra: ExtraColumns) -> None:
+    _EXTRA[extra.table] = extra
 
 
 class CopyProblem(Exception):
@@ -132,6 +165,47 @@ def _insert(model: type[models.Model], alias: str, rows: list[tuple[Any, ...]]) 
     return written
 
 
+def _copy_in(model: type[models.Model], alias: str, rows: list[tuple[Any, ...]]) -> int:
+    """COPY rows (none of which the table holds) into a PostgreSQL table, in binary;
+    returns rows written."""
+    import psycopg
+
+    connection = connections[alias]
+    fields = _fields(model)
+    names = [f.attname for f in fields]
+    quote = connection.ops.quote_name
+    table = model._meta.db_table
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        extra = _EXTRA.get(table)
+        extra_columns = extra.columns(cursor) if extra else []
+        columns = ", ".join(quote(c) for c in [*(f.column for f in fields), *extra_columns])
+        # Names come from the models and the registered apps, never from input.
+        cursor.execute(f"SELECT {columns} FROM {quote(table)} LIMIT 0")  # noqa: S608
+        types = [d.type_code for d in cursor.description or []]
+        with cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            for row in rows:
+                values = [
+                    f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)
+                ]
+                if extra and extra_columns:
+                    values.extend(extra.values(dict(zip(names, row, strict=True))))
+                copy.write_row(values)
+    return len(rows)
+
+
+def _with_cursor(alias: str, fn: Callable[[Any], None]) -> None:
+    """fn(a psycopg cursor on the database), in a transaction of its own."""
+    import psycopg
+
+    connection = connections[alias]
+    with transaction.atomic(using=alias):
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            fn(cursor)
+
+
 def _count(model: type[models.Model], alias: str) -> int:
     return int(model._base_manager.using(alias).count())
 
@@ -225,14 +299,22 @@ def copy_database(
         copied = 0
         if progress:
             progress(table, min(done, total), total)
+        extra = _EXTRA.get(table) if connections[target].vendor == "postgresql" else None
+        if extra is not None and total > done:
+            _with_cursor(target, partial(extra.before_load, rows=total - done))
         # Resume after the last row a previous run committed; ON CONFLICT covers the rest.
         for rows in _rows(model, source, after=_last_pk(model, target), batch=batch):
             with transaction.atomic(using=target):
-                written = _insert(model, target, rows)
+                if connections[target].vendor == "postgresql":
+                    written = _copy_in(model, target, rows)
+                else:
+                    written = _insert(model, target, rows)
             copied += written
             done += written
             if progress:
                 progress(table, min(done, total), total)
+        if extra is not None:
+            _with_cursor(target, extra.after_load)
         results.append(TableResult(table, total, done, copied))
     reset_sequences(target, order)
     for result, model in zip(results, order, strict=True):

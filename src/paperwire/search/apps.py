@@ -10,11 +10,13 @@ class SearchConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_fts_triggers, sender=self)
+        from paperwire.papers.dbcopy import register_columns
         from paperwire.papers.indexing import register
-        from paperwire.search.bulk import FtsBulkIndex, PgBulkIndex
+        from paperwire.search.bulk import FtsBulkIndex, PgBulkIndex, PgVectorColumns
 
         register(FtsBulkIndex())
         register(PgBulkIndex())
+        register_columns(PgVectorColumns())
 
 
 def ensure_fts_triggers(using: str = "default", **kwargs: Any) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -81,7 +82,7 @@ def keyword_search(
     if connection.vendor == "postgresql":
         from paperwire.search import pg_search
 
-        return pg_search.keyword_search(q, limit, mode)
+        return pg_search.keyword_search(q, limit, mode, count)
     if not fts_available():
         return _fallback_search(q, limit) if fts_match(q) else (([], []), 0)
     low = None
@@ -172,7 +173,11 @@ def _index_size() -> int:
     return int(_size_cache["n"])
 
 
-def _plan(q: ParsedQuery) -> tuple[ParsedQuery, str, int | None]:
+def _plan(
+    q: ParsedQuery,
+    index_size: Callable[[], int] | None = None,
+    doc_count: Callable[[str], int] | None = None,
+) -> tuple[ParsedQuery, str, int | None]:
     """(query, "or"/"and", lowest rowid to read or None) for an OR query.
 
     BM25 must score every paper matching any word, so common words make a query
@@ -185,13 +190,15 @@ def _plan(q: ParsedQuery) -> tuple[ParsedQuery, str, int | None]:
     - when the words kept still match more than SCORE_BUDGET papers, only the
       newest papers are read: a rowid window holding about SCORE_BUDGET matches.
     Each word's paper count is probed once (reading at most COMMON_DOCS row ids)
-    and cached. Small indexes are left alone.
+    and cached. Small indexes are left alone. PostgreSQL plans the same way with its
+    own `index_size` (highest paper id) and `doc_count` (pg_search.py).
     """
     terms = [t for t in dict.fromkeys(t.lower() for t in q.terms) if t not in STOPWORDS]
-    size = _index_size()
+    size = (index_size or _index_size)()
     if not terms or size <= 4 * COMMON_DOCS:
         return q, "or", None
-    docs = {t: _doc_count(t) for t in terms}
+    count = doc_count or _doc_count
+    docs = {t: count(t) for t in terms}
     rare = [t for t in terms if docs[t] < COMMON_DOCS]
     if rare:
         mode = "or"
@@ -227,8 +234,11 @@ PROBE_WINDOW = 50_000
 
 
 def reset_caches() -> None:
+    from paperwire.search import pg_search
+
     _doc_cache.clear()
     _size_cache["at"] = -1e9
+    pg_search.reset_caches()
 
 
 def _doc_count(term: str) -> int:

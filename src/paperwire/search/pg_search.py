@@ -12,15 +12,16 @@ SQLite (keyword.filtered_papers). Every ranker returns `(ids, scores)`, best fir
 
 from __future__ import annotations
 
+import datetime as dt
 import time
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from django.db import DatabaseError, connection, transaction
+from pgvector import Vector
 
 from paperwire.search import keyword
-from paperwire.search.embeddings import MODEL_KEY
+from paperwire.search.embeddings import DIM, MODEL_KEY
 from paperwire.search.fusion import Ranked
 from paperwire.search.pg_sql import DOC_TABLE, TS_CONFIG, VECTOR_TABLE
 from paperwire.search.query import STOPWORDS, ParsedQuery
@@ -97,18 +98,34 @@ def keyword_sql(q: ParsedQuery, mode: str = "or") -> tuple[str, str, list[Any]] 
     return rank, f"d.document @@ {tsq}{where}", [*tsq_params, *tsq_params, *where_params]
 
 
-def keyword_search(q: ParsedQuery, limit: int, mode: str = "or") -> tuple[Ranked, int]:
-    """((ids, scores), number of matches), ranked by weighted ts_rank."""
-    newest_only = False
+def keyword_search(
+    q: ParsedQuery, limit: int, mode: str = "or", count: bool = True
+) -> tuple[Ranked, int]:
+    """((ids, scores), number of matches), ranked by weighted ts_rank.
+
+    Bounded as on SQLite (keyword._plan, with this backend's word counts): in a large
+    index an OR query drops its common words when rarer ones remain and ranks only a
+    window of the newest papers holding about SCORE_BUDGET matches; with every word
+    common it requires the longest ones among the newest papers and skips ts_rank
+    (_rank_common). The total is then what was read. With count=False no second
+    query counts the matches past `limit`.
+    """
+    low = None
+    common = False
     if mode == "or":
-        q, mode = _without_common_terms(q)
-        newest_only = mode == "and"
+        q, mode, low = keyword._plan(q, _index_size, _doc_count)
+        common = mode == "and" and low is not None
+    if common and low is not None:
+        return _rank_common(q, low, limit)
     built = keyword_sql(q, mode)
     if built is None:
         return ([], []), 0
     rank, where, params = built
-    if newest_only:
-        return _rank_newest(rank, where, params, limit)
+    if low is not None:
+        # Only the newest papers: the planner ANDs the GIN match with a range of the
+        # primary key, so the rows ranked are bounded by the window.
+        where += " AND d.paper_id > %s"
+        params.append(low)
     sql = (
         f"SELECT d.paper_id, {rank} AS score FROM {DOC_TABLE} d "
         f"WHERE {where} ORDER BY score DESC, d.paper_id DESC LIMIT %s"
@@ -117,7 +134,7 @@ def keyword_search(q: ParsedQuery, limit: int, mode: str = "or") -> tuple[Ranked
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute(sql, [*params, limit])
             rows = cur.fetchall()
-            if len(rows) < limit:
+            if len(rows) < limit or not count or low is not None:
                 total = len(rows)
             else:
                 # The rank's parameters come first: the WHERE clause has the rest.
@@ -131,7 +148,43 @@ def keyword_search(q: ParsedQuery, limit: int, mode: str = "or") -> tuple[Ranked
     return ([int(r[0]) for r in rows], [float(r[1]) for r in rows]), total
 
 
+def _rank_common(q: ParsedQuery, low: int, limit: int) -> tuple[Ranked, int]:
+    """Papers with every (common) word, among the newest; title matches first.
+
+    As on SQLite (keyword._rank_common), not ts_rank: with every word common it
+    barely tells the matches apart, and it would read every match's document. Scores
+    are 2 (every word in the title: the same tsquery on the document's weight-A
+    lexemes) or 1, newest first within each; only the `limit` rows returned are read.
+    """
+    built = tsquery(q, "and")
+    if built is None:
+        return ([], []), 0
+    tsq, tsq_params = built
+    where, where_params = _filter_sql(q, "d.paper_id")
+    sql = (
+        f"SELECT d.paper_id, ts_filter(d.document, '{{a}}') @@ {tsq} FROM {DOC_TABLE} d "
+        f"WHERE d.document @@ {tsq}{where} AND d.paper_id > %s "
+        "ORDER BY d.paper_id DESC LIMIT %s"
+    )
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(sql, [*tsq_params, *tsq_params, *where_params, low, limit])
+            rows = cur.fetchall()
+    except DatabaseError:
+        return ([], []), 0
+    rows.sort(key=lambda r: not r[1])  # stable: newest first within each group
+    return ([int(r[0]) for r in rows], [2.0 if r[1] else 1.0 for r in rows]), len(rows)
+
+
 _size_cache: dict[str, float] = {"n": 0.0, "at": -1e9}
+# term -> (papers holding it, capped at COMMON_DOCS; when probed): as keyword._doc_cache.
+_doc_cache: dict[str, tuple[int, float]] = {}
+
+
+def reset_caches() -> None:
+    _doc_cache.clear()
+    _size_cache["at"] = -1e9
+    _count_cache["at"] = -1e9
 
 
 def _index_size() -> int:
@@ -144,47 +197,30 @@ def _index_size() -> int:
     return int(_size_cache["n"])
 
 
-def _without_common_terms(q: ParsedQuery) -> tuple[ParsedQuery, str]:
-    """As on SQLite (keyword._without_common_terms): ranking every paper that has one
-    very common word reads all their documents, so in a large index words found in
-    more than COMMON_DOCS papers are dropped when rarer words remain, and all are
-    required when none does. Each probe reads at most COMMON_DOCS rows."""
-    common = keyword.COMMON_DOCS
-    terms = [t for t in dict.fromkeys(t.lower() for t in q.terms) if t not in STOPWORDS]
-    if len(terms) < 2 or _index_size() <= 4 * common:
-        return q, "or"
-    rare = []
+def _doc_count(term: str) -> int:
+    """About how many papers hold the word, up to COMMON_DOCS (keyword._doc_count):
+    counted among the newest PROBE_WINDOW papers, at most COMMON_DOCS x PROBE_WINDOW /
+    size of them read, and scaled to the whole index."""
+    now = time.monotonic()
+    hit = _doc_cache.get(term)
+    if hit is not None and now - hit[1] < keyword.COMMON_TTL:
+        return hit[0]
+    size = max(_index_size(), 1)
+    window = min(size, keyword.PROBE_WINDOW)
+    cap = -(-keyword.COMMON_DOCS * window // size)  # ceil
+    sql, params = _word(term)
     with connection.cursor() as cur:
-        for term in terms:
-            sql, params = _word(term)
-            cur.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {DOC_TABLE} WHERE document @@ {sql} "
-                "LIMIT %s) AS m",
-                [*params, common],
-            )
-            if cur.fetchone()[0] < common:
-                rare.append(term)
-    if len(rare) == len(terms):
-        return q, "or"
-    if rare:
-        return replace(q, terms=rare), "or"
-    return q, "and"
-
-
-def _rank_newest(rank: str, where: str, params: list[Any], limit: int) -> tuple[Ranked, int]:
-    """Every word common: ts_rank over the COMMON_DOCS most recently added matches."""
-    sql = (
-        f"SELECT d.paper_id, {rank} FROM {DOC_TABLE} d WHERE {where} "
-        "ORDER BY d.paper_id DESC LIMIT %s"
-    )
-    try:
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.execute(sql, [*params, keyword.COMMON_DOCS])
-            rows = sorted(cur.fetchall(), key=lambda r: (-r[1], -r[0]))
-    except DatabaseError:
-        return ([], []), 0
-    top = rows[:limit]
-    return ([int(r[0]) for r in top], [float(r[1]) for r in top]), len(rows)
+        cur.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {DOC_TABLE} WHERE document @@ {sql} "
+            "AND paper_id > %s LIMIT %s) AS m",
+            [*params, size - window, cap],
+        )
+        seen = int(cur.fetchone()[0])
+    n = keyword.COMMON_DOCS if seen >= cap else min(keyword.COMMON_DOCS - 1, seen * size // window)
+    if len(_doc_cache) >= keyword.COMMON_CACHE_MAX:
+        _doc_cache.clear()
+    _doc_cache[term] = (n, now)
+    return n
 
 
 def excluded_ids_sql(q: ParsedQuery) -> tuple[str, list[Any]]:
@@ -207,6 +243,55 @@ def reindex() -> int:
 
 # Dense retrieval: the vectors and their HNSW index are in the database, shared by
 # every process; nothing is cached here.
+
+
+# paper_id, model, dim, float32 little-endian bytes, text_hash, embedded_at
+VectorRow = tuple[int, str, int, bytes, str, dt.datetime]
+
+
+def register_vector_dumper(cursor: Any) -> None:
+    """Send pgvector's `Vector` values in binary on this psycopg cursor (only)."""
+    from pgvector.psycopg.vector import VectorBinaryDumper
+
+    cursor.execute("SELECT 'vector'::regtype::oid")
+    oid = cursor.fetchone()[0]
+    dumper = type("VectorDumper", (VectorBinaryDumper,), {"oid": oid})
+    cursor.adapters.register_dumper(Vector, dumper)
+
+
+def vector_cursor() -> Any:
+    """A psycopg cursor on Django's connection (same transaction) with server-side
+    parameters, sending pgvector's `Vector` values in binary (`%b`)."""
+    import psycopg
+
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    register_vector_dumper(raw)
+    return raw
+
+
+def embedding_value(dim: int, blob: bytes | memoryview) -> Vector | None:
+    """The `embedding` column's value for a row's bytes: the same float32 values."""
+    if dim != DIM or len(blob) != 4 * DIM:
+        return None
+    return Vector(np.frombuffer(bytes(blob), dtype="<f4"))
+
+
+def store_vectors(rows: list[VectorRow]) -> None:
+    """Insert or replace PaperVector rows, sending `embedding` with the bytes: the
+    trigger then keeps it instead of decoding the bytes in SQL (pg_sql.ON_VECTOR)."""
+    if not rows:
+        return
+    with vector_cursor() as raw:
+        raw.executemany(
+            f"INSERT INTO {VECTOR_TABLE} "
+            "(paper_id, model, dim, vector, text_hash, embedded_at, embedding) "
+            "VALUES (%s, %s, %s, %b, %s, %s, %b) ON CONFLICT (paper_id) DO UPDATE SET "
+            "model = EXCLUDED.model, dim = EXCLUDED.dim, vector = EXCLUDED.vector, "
+            "text_hash = EXCLUDED.text_hash, embedded_at = EXCLUDED.embedded_at, "
+            "embedding = EXCLUDED.embedding",
+            [(*row, embedding_value(row[2], row[3])) for row in rows],
+        )
 
 
 def vector_literal(vec: np.ndarray) -> str:
@@ -298,10 +383,22 @@ def cosines(query: np.ndarray, paper_ids: list[int]) -> dict[int, float]:
         return {int(pid): float(s) for pid, s in cur.fetchall()}
 
 
+# (count, when, seconds it took): counting a million vectors takes most of a second, so
+# a count is reused for 200 times as long as it took (at least VECTOR_COUNT_TTL seconds);
+# it only says how many papers still lack a vector.
+_count_cache: dict[str, float] = {"n": 0.0, "at": -1e9, "took": 0.0}
+VECTOR_COUNT_TTL = 2.0
+
+
 def vector_count() -> int:
+    now = time.monotonic()
+    if now - _count_cache["at"] < max(VECTOR_COUNT_TTL, 200 * _count_cache["took"]):
+        return int(_count_cache["n"])
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT count(*) FROM {VECTOR_TABLE} WHERE model = %s AND embedding IS NOT NULL",
             [MODEL_KEY],
         )
-        return int(cur.fetchone()[0])
+        n = int(cur.fetchone()[0])
+    _count_cache.update(n=float(n), at=time.monotonic(), took=time.monotonic() - now)
+    return n

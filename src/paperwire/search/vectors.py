@@ -93,16 +93,26 @@ def embed_missing(
             # Stamped inside the (IMMEDIATE, so write-locked) transaction: batches that
             # commit later carry later stamps, which the snapshot's delta relies on.
             now = timezone.now()
-            for i, p in enumerate(todo):
-                assert vecs is not None
+            rows = [
+                (p.pk, MODEL_KEY, DIM, to_blob(vecs[i]), text_hash(texts[p.pk]), now)
+                for i, p in enumerate(todo)
+                if vecs is not None
+            ]
+            if connection.vendor == "postgresql":
+                from paperwire.search import pg_search
+
+                # With `embedding` sent as well: no decode of the bytes in SQL.
+                pg_search.store_vectors(rows)
+                rows = []
+            for pk, model_key, dim, blob, digest, at in rows:
                 PaperVector.objects.update_or_create(
-                    paper_id=p.pk,
+                    paper_id=pk,
                     defaults={
-                        "model": MODEL_KEY,
-                        "dim": DIM,
-                        "vector": to_blob(vecs[i]),
-                        "text_hash": text_hash(texts[p.pk]),
-                        "embedded_at": now,
+                        "model": model_key,
+                        "dim": dim,
+                        "vector": blob,
+                        "text_hash": digest,
+                        "embedded_at": at,
                     },
                 )
             unchanged = [p.pk for p in papers if p not in todo]
