@@ -191,9 +191,16 @@ def _new_from(entry: ArxivEntry, key: str) -> Any:
     paper.arxiv_id = paper.public_id = entry.arxiv_id
     if entry.published:
         paper.published_at = entry.published
+    _set_current(paper, entry, key)
+    return paper
+
+
+def _set_current(paper: Any, entry: ArxivEntry, key: str | None) -> None:
+    """The fields an entry of the paper's newest version sets (what it leaves empty
+    keeps its stored value); key is the title's title_key when already computed."""
     if entry.title:
         paper.title = entry.title
-        paper.title_key = key
+        paper.title_key = key if key is not None else title_key(entry.title)
     if entry.abstract:
         paper.abstract = entry.abstract
     if entry.updated:
@@ -211,7 +218,6 @@ def _new_from(entry: ArxivEntry, key: str) -> Any:
         paper.license = entry.license
     if entry.authors:
         paper.num_authors = len(entry.authors)
-    return paper
 
 
 def apply_entry(paper: Any, entry: ArxivEntry, *, created: bool, key: str | None = None) -> bool:
@@ -237,22 +243,7 @@ def apply_entry(paper: Any, entry: ArxivEntry, *, created: bool, key: str | None
     if entry.published and (paper.published_at is None or created or not older):
         paper.published_at = entry.published
     if not older:
-        if entry.title:
-            paper.title = entry.title
-            paper.title_key = key if key is not None else title_key(entry.title)
-        if entry.abstract:
-            paper.abstract = entry.abstract
-        if entry.updated:
-            paper.updated_at = entry.updated
-        if entry.categories:
-            paper.categories = entry.categories
-            paper.primary_category = entry.primary_category
-        for name in ("comments", "journal_ref", "doi", "license"):
-            value = getattr(entry, name)
-            if value is not None:
-                setattr(paper, name, value)
-        if entry.authors:
-            paper.num_authors = len(entry.authors)
+        _set_current(paper, entry, key)
     return created or tuple(getattr(paper, f) for f in PAPER_FIELDS) != before
 
 
