@@ -480,3 +480,79 @@ def test_cli_embed_and_search_on_postgresql(
     assert "hybrid search" in out.stdout
     assert "SpikeGPT" in out.stdout.splitlines()[1]
     run("search", '"NEAR(* ^ & | !')
+
+
+@pytest.fixture
+def thread_connection_closed() -> Any:
+    """The embedding thread's own database connection, closed after the test (a
+    test database with an open connection cannot be dropped)."""
+    yield
+    engine._EMBEDDER_THREAD.submit(lambda: connection.close()).result()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_semantic_half_runs_beside_the_keyword_half(
+    embedded: None, thread_connection_closed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside a transaction the vector query runs in the embedding thread, on its own
+    connection, while this one runs the keyword query; the results are the same."""
+    import threading
+
+    from django.db import DatabaseError
+
+    queries = [
+        "state space models",
+        "video generation",
+        "spiking neural networks",
+        "cat:cs.CV video",
+    ]
+    threads: list[str] = []
+    real = pg_search.vector_search
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pg_search, "vector_search", watched)
+    beside = {q: (engine.search(q).ids[:10], engine.search(q).mode) for q in queries}
+    assert threads and {t.startswith("paperwire-query-embed") for t in threads[:2]} == {True}
+    # With a filter (its allowed ids come from this connection) it stays on this thread.
+    assert not threads[-1].startswith("paperwire-query-embed")
+
+    monkeypatch.setattr(engine, "_dense_beside_ok", lambda q: False)
+    assert {q: (engine.search(q).ids[:10], engine.search(q).mode) for q in queries} == beside
+    assert all(beside[q][1] == "hybrid" for q in queries[:3])
+
+    # A failing connection in the thread: this thread searches instead, same results.
+    monkeypatch.setattr(engine, "_dense_beside_ok", lambda q: True)
+    failed: list[int] = []
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread().name.startswith("paperwire-query-embed"):
+            failed.append(1)
+            raise DatabaseError("server closed the connection unexpectedly")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pg_search, "vector_search", broken)
+    assert engine.search(queries[0]).ids[:10] == beside[queries[0]][0]
+    assert failed == [1]
+
+
+def test_inside_a_transaction_the_semantic_half_stays_on_this_connection(
+    embedded: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another connection would not see this transaction's writes (here: the demo)."""
+    import threading
+
+    threads: list[str] = []
+    real = pg_search.vector_search
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pg_search, "vector_search", watched)
+    assert connection.in_atomic_block
+    res = engine.search("state space models")
+    assert res.mode == "hybrid" and res.ids
+    assert threads == [threading.current_thread().name]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import F, QuerySet
 
 from paperwire.papers.models import Paper
@@ -116,6 +116,33 @@ def dense_search(
     return INDEX.search(vec, k, allowed=allowed), vec, None
 
 
+DenseResult = tuple[Ranked, np.ndarray | None, str | None]
+
+
+def _dense_beside_ok(q: ParsedQuery) -> bool:
+    """Whether the semantic half may run beside the keyword half, in the embedding
+    thread on that thread's own connection: on PostgreSQL (SQLite searches vectors in
+    memory, no query to overlap), without filters (their allowed ids come from this
+    connection), and outside a transaction (another connection would not see its
+    writes)."""
+    return (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and not (q.has_filters or q.excluded)
+    )
+
+
+def _dense_beside(text: str, k: int) -> DenseResult | None:
+    """dense_search, run in the embedding thread; None when its database connection
+    failed (the caller then searches on its own connection)."""
+    connection.close_if_unusable_or_obsolete()
+    try:
+        return dense_search(text, k)
+    except DatabaseError:
+        connection.close()  # a new one next time
+        return None
+
+
 def search(
     raw: str | None,
     sort: str | None = None,
@@ -160,14 +187,24 @@ def _ranked(q: ParsedQuery, res: SearchResults, params: FusionParams, semantic: 
             res.total = kw_total
             return
     have, papers = vector_coverage() if semantic else (0, 0)
-    embedding = _EMBEDDER_THREAD.submit(_embed, q.text) if semantic and have else None
+    embedding: Future[np.ndarray] | None = None
+    beside: Future[DenseResult | None] | None = None
+    if semantic and have:
+        if _dense_beside_ok(q):
+            beside = _EMBEDDER_THREAD.submit(_dense_beside, q.text, params.depth)
+        else:
+            embedding = _EMBEDDER_THREAD.submit(_embed, q.text)
     # With vectors the result count is the fused list's, so matches are not counted.
-    kw, kw_total = keyword.keyword_search(q, count=embedding is None)
+    kw, kw_total = keyword.keyword_search(q, count=not (semantic and have))
     dense: Ranked = ([], [])
     vec = None
     if semantic and have:
-        allowed = _allowed_ids(q) if (q.has_filters or q.excluded) else None
-        dense, vec, reason = dense_search(q.text, params.depth, allowed, embedding)
+        done = beside.result() if beside is not None else None
+        if done is not None:
+            dense, vec, reason = done
+        else:
+            allowed = _allowed_ids(q) if (q.has_filters or q.excluded) else None
+            dense, vec, reason = dense_search(q.text, params.depth, allowed, embedding)
         if reason:
             res.notes.append(reason)
         if q.phrases:

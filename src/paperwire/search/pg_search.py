@@ -296,7 +296,8 @@ def store_vectors(rows: list[VectorRow]) -> None:
 
 def vector_literal(vec: np.ndarray) -> str:
     """pgvector's text form; float32 values printed exactly."""
-    return "[" + ",".join(repr(float(x)) for x in np.asarray(vec, dtype=np.float32)) + "]"
+    values = np.asarray(vec, dtype=np.float32).astype(np.float64).tolist()
+    return "[" + ",".join(map(repr, values)) + "]"
 
 
 def vector_sql(
