@@ -196,10 +196,20 @@ def _forget_process_caches() -> None:
 
     process_pages.clear()
     try:
-        from paperwire.search.engine import reset_caches
+        from paperwire.search.engine import _EMBEDDER_THREAD, reset_caches
     except ImportError:  # pragma: no cover - search not importable here
         return
     reset_caches()
+
+    def forget_thread_connection() -> None:
+        # The query-embedding thread runs PostgreSQL vector queries on a connection of
+        # its own (engine._dense_beside): it must follow the switch too.
+        from django.db import connections
+
+        connections["default"].close()
+        del connections["default"]
+
+    _EMBEDDER_THREAD.submit(forget_thread_connection).result()
 
 
 @pytest.fixture

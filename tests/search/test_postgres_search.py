@@ -482,17 +482,9 @@ def test_cli_embed_and_search_on_postgresql(
     run("search", '"NEAR(* ^ & | !')
 
 
-@pytest.fixture
-def thread_connection_closed() -> Any:
-    """The embedding thread's own database connection, closed after the test (a
-    test database with an open connection cannot be dropped)."""
-    yield
-    engine._EMBEDDER_THREAD.submit(lambda: connection.close()).result()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_semantic_half_runs_beside_the_keyword_half(
-    embedded: None, thread_connection_closed: None, monkeypatch: pytest.MonkeyPatch
+    embedded: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Outside a transaction the vector query runs in the embedding thread, on its own
     connection, while this one runs the keyword query; the results are the same."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -139,7 +140,8 @@ def _dense_beside(text: str, k: int) -> DenseResult | None:
     try:
         return dense_search(text, k)
     except DatabaseError:
-        connection.close()  # a new one next time
+        with contextlib.suppress(DatabaseError):
+            connection.close()  # a new one next time
         return None
 
 
