@@ -186,12 +186,23 @@ def test_the_next_snapshot_extends_the_previous_graph(
     assert _meta(second)["hnsw_removed"] == 2
     assert _graph_keys(second) == {int(i) for i in second.ids}
     assert gone_pk not in _graph_keys(second) and len(second.ids) == 136
-    # Every row is found as its own nearest neighbour, the changed one with its new vector.
+    # The extended graph answers like exact search. Not row for row: an approximate graph
+    # over 8-bit vectors can leave a few near-duplicate rows out of reach (0-3 of the 137
+    # demo papers, depending on the threads' insertion order), which is what recall@10
+    # measures (docs/benchmarks.md).
+    overlap = 0
     for pid in second.ids:
         row = second.row(int(pid))
         assert row is not None
-        ids, _ = second.search(np.asarray(second.matrix[row]), 1)
-        assert int(ids[0]) == int(pid)
+        query = np.asarray(second.matrix[row])
+        ids, _ = second.search(query, 10)
+        exact = second.ids[np.argsort(-(np.asarray(second.matrix) @ query))[:10]]
+        overlap += len({int(i) for i in ids} & {int(i) for i in exact})
+    assert overlap / (10 * len(second.ids)) > 0.9
+    # The re-embedded paper is found by its new vector.
+    new_row = second.row(changed.pk)
+    assert new_row is not None
+    assert int(second.search(np.asarray(second.matrix[new_row]), 1)[0][0]) == changed.pk
     assert engine.search("cold tomato soup recipe").ids[0] == changed.pk
 
     # Changes of more than a fifth of the rows build a new graph instead.
