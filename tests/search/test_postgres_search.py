@@ -482,6 +482,21 @@ def test_cli_embed_and_search_on_postgresql(
     run("search", '"NEAR(* ^ & | !')
 
 
+def _watch_vector_threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the threads pgvector queries run in, from now on."""
+    import threading
+
+    threads: list[str] = []
+    real = pg_search.vector_search
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pg_search, "vector_search", watched)
+    return threads
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_semantic_half_runs_beside_the_keyword_half(
     embedded: None, monkeypatch: pytest.MonkeyPatch
@@ -498,14 +513,8 @@ def test_the_semantic_half_runs_beside_the_keyword_half(
         "spiking neural networks",
         "cat:cs.CV video",
     ]
-    threads: list[str] = []
     real = pg_search.vector_search
-
-    def watched(*args: Any, **kwargs: Any) -> Any:
-        threads.append(threading.current_thread().name)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(pg_search, "vector_search", watched)
+    threads = _watch_vector_threads(monkeypatch)
     beside = {q: (engine.search(q).ids[:10], engine.search(q).mode) for q in queries}
     assert threads and {t.startswith("paperwire-query-embed") for t in threads[:2]} == {True}
     # With a filter (its allowed ids come from this connection) it stays on this thread.
@@ -536,14 +545,7 @@ def test_inside_a_transaction_the_semantic_half_stays_on_this_connection(
     """Another connection would not see this transaction's writes (here: the demo)."""
     import threading
 
-    threads: list[str] = []
-    real = pg_search.vector_search
-
-    def watched(*args: Any, **kwargs: Any) -> Any:
-        threads.append(threading.current_thread().name)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(pg_search, "vector_search", watched)
+    threads = _watch_vector_threads(monkeypatch)
     assert connection.in_atomic_block
     res = engine.search("state space models")
     assert res.mode == "hybrid" and res.ids
