@@ -140,3 +140,18 @@ def test_a_running_job_beats_and_a_late_finish_does_not_overwrite_a_takeover(
     assert len(beats) >= 3
     row = ScheduledRun.objects.get(name="slow")
     assert (row.status, row.claimed_by) == ("running", "other:2")
+
+
+@pytest.mark.django_db
+def test_a_new_day_does_not_fail_a_run_that_is_still_beating() -> None:
+    """Yesterday's run, still running with a fresh heartbeat, keeps its task's status."""
+    job = jobs.DailyJob("long", 0, lambda: "done")
+    yesterday = NOON - dt.timedelta(days=1)
+    assert jobs.enqueue_due(yesterday, [job]) == 1
+    task = DBTaskResult.objects.get()
+    task.claim("busy-host:1")
+    ScheduledRun.objects.filter(name="long").update(
+        status="running", claimed_by="busy-host:1", heartbeat_at=NOON - dt.timedelta(minutes=1)
+    )
+    assert jobs.enqueue_due(NOON, [job]) == 1  # today's run is claimed and queued
+    assert DBTaskResult.objects.get(pk=task.pk).status == TaskResultStatus.RUNNING

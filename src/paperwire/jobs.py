@@ -143,6 +143,7 @@ def claim(job: DailyJob, now: dt.datetime) -> bool:
     today = now.date()
     ScheduledRun.objects.get_or_create(name=job.name)
     abandoned = Q(status="running") & Q(heartbeat_at__lt=now - LEASE)
+    takeover = ScheduledRun.objects.filter(abandoned, name=job.name).exists()
     won = (
         ScheduledRun.objects.filter(name=job.name)
         .filter(Q(last_date__isnull=True) | Q(last_date__lt=today) | abandoned)
@@ -157,7 +158,7 @@ def claim(job: DailyJob, now: dt.datetime) -> bool:
             heartbeat_at=None,
         )
     )
-    if won:
+    if won and takeover:
         # The dead worker's task would show as running for ever.
         DBTaskResult.objects.filter(
             status=TaskResultStatus.RUNNING, task_path=TASK_PATH, args_kwargs__args__0=job.name
