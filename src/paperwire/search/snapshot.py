@@ -68,6 +68,9 @@ class Snapshot:
     built_at: float = 0.0
     build_seconds: float = 0.0
     hnsw: Any = None
+    # The graph's build parameters (ann.HNSW_PARAMS) and how many removed entries it holds.
+    hnsw_params: dict[str, Any] | None = None
+    hnsw_removed: int = 0
 
     def due(self) -> bool:
         """Old enough to be replaced: at most a third of the time goes to building."""
@@ -151,6 +154,8 @@ def open_current() -> Snapshot | None:
         built_at=float(meta.get("built_at", 0.0)),
         build_seconds=float(meta.get("build_seconds", 0.0)),
         hnsw=hnsw,
+        hnsw_params=meta.get("hnsw_params"),
+        hnsw_removed=int(meta.get("hnsw_removed") or 0),
     )
 
 
@@ -310,11 +315,7 @@ def _extension(
     or None when the previous snapshot's graph cannot or should not be extended."""
     if previous is None or previous.hnsw is None or not previous.since:
         return None
-    try:
-        meta = json.loads((previous.path / "meta.json").read_text())
-    except (OSError, ValueError):
-        return None
-    if meta.get("hnsw_params") != ann.HNSW_PARAMS:
+    if previous.hnsw_params != ann.HNSW_PARAMS:
         return None
     from paperwire.search.models import PaperVector
 
@@ -327,7 +328,7 @@ def _extension(
     old = np.asarray(previous.sorted_ids)
     drop = np.union1d(np.setdiff1d(old, ids), np.intersect1d(old, changed))
     add = ~np.isin(ids, old) | np.isin(ids, changed)
-    carried = int(meta.get("hnsw_removed") or 0)
+    carried = previous.hnsw_removed
     # Tombstones slow every search a little and new rows join a graph they did not
     # shape: past a fifth of the rows, build afresh.
     if carried + len(drop) + int(add.sum()) > len(ids) // 5:

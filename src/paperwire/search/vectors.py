@@ -103,18 +103,18 @@ def embed_missing(
 
                 # With `embedding` sent as well: no decode of the bytes in SQL.
                 pg_search.store_vectors(rows)
-                rows = []
-            for pk, model_key, dim, blob, digest, at in rows:
-                PaperVector.objects.update_or_create(
-                    paper_id=pk,
-                    defaults={
-                        "model": model_key,
-                        "dim": dim,
-                        "vector": blob,
-                        "text_hash": digest,
-                        "embedded_at": at,
-                    },
-                )
+            else:
+                for pk, model_key, dim, blob, digest, at in rows:
+                    PaperVector.objects.update_or_create(
+                        paper_id=pk,
+                        defaults={
+                            "model": model_key,
+                            "dim": dim,
+                            "vector": blob,
+                            "text_hash": digest,
+                            "embedded_at": at,
+                        },
+                    )
             unchanged = [p.pk for p in papers if p not in todo]
             PaperVector.objects.filter(paper_id__in=unchanged).update(embedded_at=now)
         done += len(papers)
