@@ -280,6 +280,9 @@ PAPERWIRE_INGEST_CATEGORIES = env_list("PAPERWIRE_INGEST_CATEGORIES", default=[]
 PAPERWIRE_INGEST_HOUR = int(os.environ.get("PAPERWIRE_INGEST_HOUR", "6"))
 PAPERWIRE_INGEST_SOURCE = os.environ.get("PAPERWIRE_INGEST_SOURCE", "oai")
 PAPERWIRE_INGEST_LOOKBACK_DAYS = int(os.environ.get("PAPERWIRE_INGEST_LOOKBACK_DAYS", "3"))
+# Parse the next OAI-PMH page in a second process while storing one: auto (when the
+# machine has two or more CPUs), on or off.
+PAPERWIRE_INGEST_PARSE_AHEAD = os.environ.get("PAPERWIRE_INGEST_PARSE_AHEAD", "auto")
 # The worker embeds papers without vectors (after ingest, and on every poll).
 PAPERWIRE_EMBED_AFTER_INGEST = env_bool("PAPERWIRE_EMBED_AFTER_INGEST", default=True)
 # How a submission of a paper the site has not stored asks arXiv for it.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from io import StringIO
+from typing import Any
 
 import pytest
 from arxiv_fake import FakeArxiv, Reply, fixture, oai_router
@@ -95,3 +96,10 @@ def test_truncated_response_is_reported(arxiv: FakeArxiv) -> None:
     arxiv.handler = lambda path, params: Reply(body=fixture("oai_raw_page1.xml"), truncate=True)
     with pytest.raises(CommandError, match="RemoteProtocolError"):
         ingest(*oai_args(arxiv, "--retries", "0"))
+
+
+def test_a_bad_parse_ahead_setting_is_a_clear_error(arxiv: FakeArxiv, settings: Any) -> None:
+    settings.PAPERWIRE_INGEST_PARSE_AHEAD = "twice"
+    with pytest.raises(CommandError, match="PAPERWIRE_INGEST_PARSE_AHEAD is 'twice': use auto"):
+        ingest(*oai_args(arxiv))
+    assert arxiv.requests == []

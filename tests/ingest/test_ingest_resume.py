@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,6 +52,28 @@ def server() -> Iterator[FakeArxiv]:
     fake.stop()
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie, ended and waiting for its new parent to reap it, is not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def _query(data_dir: Path, sql: str) -> list[tuple[object, ...]]:
     with sqlite3.connect(data_dir / "paperwire.sqlite3") as db:
         return db.execute(sql).fetchall()
@@ -84,25 +107,35 @@ def test_kill_9_and_resume(data_dir: Path, server: FakeArxiv) -> None:
     )
     try:
         assert reached.wait(60), "the harvest never asked for page 4"
+        workers = _children(proc.pid)  # the parse-ahead worker, started for page 2
+        assert len(workers) == 1
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(30)
+        # Its input closed with the killed parent: the worker ends too, no orphan stays.
+        deadline = time.monotonic() + 30
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(pid) for pid in workers)
     finally:
         gate.set()
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == -signal.SIGKILL
-    # Pages 1-3 were committed with the checkpoint; nothing of page 4.
-    assert _query(data_dir, "select count(*) from papers_paper") == [(3 * PER_PAGE,)]
+    # Page 4 is fetched before page 3 is stored (so that it is parsed meanwhile): pages
+    # 1-2 were committed with the checkpoint; nothing of pages 3 and 4.
+    assert _query(data_dir, "select count(*) from papers_paper") == [(2 * PER_PAGE,)]
     assert _query(data_dir, "select state, done, pages from ingest_checkpoint") == [
-        ('{"token": "tok3"}', 0, 3)
+        ('{"token": "tok2"}', 0, 2)
     ]
 
     server.requests.clear()
     done = subprocess.run(argv, env=_env(data_dir), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "3 pages, 150 records: 150 new, 0 updated" in done.stdout
+    assert "4 pages, 200 records: 200 new, 0 updated" in done.stdout
     # It went on from the saved token: no page was asked for twice, none skipped.
-    assert [p.get("resumptionToken") for _, p in server.requests] == ["tok3", "tok4", "tok5"]
+    assert [p.get("resumptionToken") for _, p in server.requests] == [
+        "tok2", "tok3", "tok4", "tok5"
+    ]  # fmt: skip
     assert _query(data_dir, "select count(*), count(distinct arxiv_id) from papers_paper") == [
         (total, total)
     ]

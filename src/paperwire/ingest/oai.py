@@ -65,10 +65,13 @@ def list_records_params(
     }
 
 
-def fetch_oai_page(client: PoliteClient, base_url: str, params: dict[str, str]) -> OaiPage:
+def fetch_oai_body(
+    client: PoliteClient, base_url: str, params: dict[str, str]
+) -> tuple[bytes, str]:
+    """A ListRecords response's bytes, and what to call it in an error message."""
     resp = client.get(base_url, params)
     where = "OAI-PMH " + ("resumptionToken" if "resumptionToken" in params else "ListRecords")
-    return parse_oai_page(resp.body, where=where)
+    return resp.body, where
 
 
 def parse_oai_page(data: bytes, *, where: str = "OAI-PMH response") -> OaiPage:

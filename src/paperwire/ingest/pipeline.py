@@ -7,14 +7,17 @@ transaction: a run killed at any moment resumes at the first page not stored.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
 
 from paperwire.ingest import atom, oai, rss
+from paperwire.ingest.ahead import harvest, parse_ahead_wanted
 from paperwire.ingest.categories import oai_set
 from paperwire.ingest.errors import BadResumptionToken, IngestError
 from paperwire.ingest.http import PoliteClient
@@ -52,6 +55,9 @@ class IngestRequest:
     prefix: str = "arXivRaw"
     page_size: int = 200
     restart: bool = False
+    # Parse the next OAI-PMH page in a second process while storing one (None: the
+    # setting PAPERWIRE_INGEST_PARSE_AHEAD decides).
+    parse_ahead: bool | None = None
 
     def check(self, today: dt.date) -> None:
         if self.source not in SOURCES:
@@ -115,9 +121,24 @@ def run_ingest(
     req.check(today)
     stats = IngestStats()
     base_url = req.base_url or base_url_for(req.source)
-    for scope, final, pages in _scopes(req, client, base_url):
-        _run_scope(scope, req, final, pages, stats, progress)
+    with fewer_collections():
+        for scope, final, pages in _scopes(req, client, base_url):
+            _run_scope(scope, req, final, pages, stats, progress)
     return stats
+
+
+@contextmanager
+def fewer_collections(young: int = 50_000) -> Iterator[None]:
+    """Run the garbage collector's young generation every `young` allocations instead of
+    every 700. A page of 1,000 records allocates hundreds of thousands of objects that
+    all live until it is stored, so each of the frequent collections walks them in vain
+    (measured: 5 % of a harvest's time). Restored afterwards."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(young, before[0]), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 Pages = Callable[[dict[str, object]], Iterator[Page]]
@@ -156,6 +177,9 @@ def _scopes(
         yield f"api|{cats}|{since}|{until}", final, api_pages
     elif req.source == "oai":
         assert since is not None
+        ahead = req.parse_ahead
+        if ahead is None:
+            ahead = parse_ahead_wanted(settings.PAPERWIRE_INGEST_PARSE_AHEAD)
         sets: list[str] = []
         for cat in req.categories:
             if oai_set(cat) not in sets:
@@ -163,22 +187,19 @@ def _scopes(
         for set_spec in sets:
 
             def oai_pages(state: dict[str, object], set_spec: str = set_spec) -> Iterator[Page]:
-                token = state.get("token")
-                while True:
-                    params = oai.list_records_params(
-                        req.prefix, set_spec, since, until, str(token) if token else None
-                    )
-                    page = oai.fetch_oai_page(client, base_url, params)
-                    token = page.token
+                def fetch(token: str | None) -> tuple[bytes, str]:
+                    params = oai.list_records_params(req.prefix, set_spec, since, until, token)
+                    return oai.fetch_oai_body(client, base_url, params)
+
+                start = state.get("token")
+                for page in harvest(fetch, str(start) if start else None, parse_ahead=ahead):
                     yield Page(
                         [e for e in page.entries if wanted.intersection(e.categories)],
-                        {"token": token} if token else None,
+                        {"token": page.token} if page.token else None,
                         page.records,
                         deleted=len(page.deleted),
                         total=page.complete_size,
                     )
-                    if not token:
-                        return
 
             yield f"oai|{req.prefix}|{set_spec}|{since}|{until}", final, oai_pages
     else:

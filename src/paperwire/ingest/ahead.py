@@ -1,0 +1,189 @@
+"""Parsing the next OAI-PMH page in a second process while this one stores the last.
+
+A harvest spends about a third of its CPU time parsing and normalizing pages and the
+rest storing them; a machine with two cores can do both at once. The worker process is
+started only when a list has a second page (a harvest of one page never starts it), and
+parses nothing but the bytes it is given: it never touches the database or the network.
+
+What the caller sees does not change: pages come in order, and an error of a page
+(its fetch or its parse) is raised only after every page before it was handed over, so a
+page's checkpoint is still stored with its records and nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import struct
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+from paperwire.ingest.errors import IngestError
+from paperwire.ingest.oai import OaiPage, parse_oai_page
+
+log = logging.getLogger(__name__)
+
+# Fetch the page after `token` (None: the list's first): its bytes and what to call it
+# in an error message.
+Fetch = Callable[[str | None], tuple[bytes, str]]
+_SIZE = struct.Struct("!Q")
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def parse_ahead_wanted(value: str) -> bool:
+    """The setting PAPERWIRE_INGEST_PARSE_AHEAD: auto (on with two or more CPUs), on, off."""
+    word = value.strip().lower()
+    if word in ("on", "1", "true", "yes"):
+        return True
+    if word in ("off", "0", "false", "no"):
+        return False
+    if word in ("auto", ""):
+        return usable_cpus() >= 2
+    raise IngestError(f"PAPERWIRE_INGEST_PARSE_AHEAD is {value!r}: use auto, on or off")
+
+
+def _send(stream: IO[bytes], value: Any) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_SIZE.pack(len(data)))
+    stream.write(data)
+    stream.flush()
+
+
+def _receive(stream: IO[bytes]) -> Any:
+    head = stream.read(_SIZE.size)
+    if len(head) < _SIZE.size:
+        raise EOFError("the other side closed the pipe")
+    (size,) = _SIZE.unpack(head)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError("the other side closed the pipe")
+    # Both ends are this module, started by each other: never bytes from outside.
+    return pickle.loads(data)  # noqa: S301
+
+
+class PageParser:
+    """Parses pages in one worker process (started on first use: `python -m` this module,
+    talking over its stdin and stdout) or, when `enabled` is false or the worker cannot
+    run, in this process when the page is asked for."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self._worker: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> PageParser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop()
+
+    @property
+    def worker_pid(self) -> int | None:
+        """The worker's process id while it runs (benchmarks count its CPU time)."""
+        return self._worker.pid if self._worker is not None else None
+
+    def submit(self, data: bytes, where: str) -> Callable[[], OaiPage]:
+        """Start parsing `data`; the returned call gives the page (or raises its error).
+        One page at a time: call the result before submitting the next."""
+        if self.enabled:
+            try:
+                worker = self._worker or self._start()
+                assert worker.stdin is not None
+                _send(worker.stdin, (data, where))
+            except OSError as exc:
+                self._give_up(exc)
+            else:
+                return lambda: self._result(data, where)
+        return lambda: parse_oai_page(data, where=where)
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        # A new interpreter, not a fork: the caller may have threads (the web server's,
+        # the job worker's heartbeat) whose locks a forked child would inherit.
+        path = os.pathsep.join(p for p in sys.path if p)
+        self._worker = subprocess.Popen(  # our interpreter, our module
+            [sys.executable, "-m", __name__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": path},
+        )
+        return self._worker
+
+    def _result(self, data: bytes, where: str) -> OaiPage:
+        assert self._worker is not None and self._worker.stdout is not None
+        try:
+            ok, value = _receive(self._worker.stdout)
+        except (OSError, EOFError, pickle.UnpicklingError) as exc:
+            # The worker died (killed, out of memory): parse here from now on.
+            self._give_up(exc)
+            return parse_oai_page(data, where=where)
+        if not ok:
+            raise value
+        page: OaiPage = value
+        return page
+
+    def _give_up(self, exc: BaseException) -> None:
+        log.warning("parse-ahead worker unavailable (%s); parsing in this process", exc)
+        self.enabled = False
+        self._stop()
+
+    def _stop(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is None:
+            return
+        for stream in (worker.stdin, worker.stdout):
+            if stream is not None:
+                stream.close()  # the worker ends when its input does
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
+def serve(source: IO[bytes], sink: IO[bytes]) -> None:
+    """The worker's loop: (bytes, where) in, (True, page) or (False, error) out, until
+    the parent closes the pipe or is gone."""
+    while True:
+        try:
+            data, where = _receive(source)
+        except EOFError:
+            return
+        try:
+            answer: tuple[bool, object] = (True, parse_oai_page(data, where=where))
+        except Exception as exc:  # handed to the parent, which raises it
+            answer = (False, exc)
+        try:
+            _send(sink, answer)
+        except BrokenPipeError:  # the parent was killed
+            return
+
+
+def harvest(fetch: Fetch, token: str | None, *, parse_ahead: bool) -> Iterator[OaiPage]:
+    """The pages of one OAI-PMH list, from the page after `token` (None: from its start)
+    to its last. With parse_ahead, while the caller works on a page the next one is
+    already fetched and being parsed in the worker process."""
+    with PageParser(enabled=parse_ahead) as parser:
+        data, where = fetch(token)
+        page = parse_oai_page(data, where=where)  # nothing to store yet: parse it here
+        while page.token:
+            try:
+                data, where = fetch(page.token)
+            except Exception:
+                yield page  # the pages before a failed fetch are stored first
+                raise
+            parsed = parser.submit(data, where)
+            yield page
+            page = parsed()
+        yield page
+
+
+if __name__ == "__main__":
+    serve(sys.stdin.buffer, sys.stdout.buffer)
