@@ -3,20 +3,30 @@ stores the last one, with the same pages, in the same order, and errors where th
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import gc
+import io
 import logging
 import os
 import signal
 from collections.abc import Iterator
 
 import pytest
-from arxiv_fake import raw_page
+from arxiv_fake import FIXTURES, raw_page
+from django.db import connection
 
 from paperwire.ingest import ahead
-from paperwire.ingest.ahead import PageParser, harvest, parse_ahead_wanted
+from paperwire.ingest.ahead import (
+    PageParser,
+    flatten,
+    harvest,
+    parse_ahead_wanted,
+    unflatten,
+)
 from paperwire.ingest.errors import FeedFormatError, FetchError, IngestError
 from paperwire.ingest.oai import OaiPage, parse_oai_page
-from paperwire.ingest.pipeline import fewer_collections
+from paperwire.ingest.pipeline import fewer_checkpoints, fewer_collections
 
 PAGES, PER_PAGE = 4, 30
 
@@ -181,3 +191,55 @@ def test_fewer_collections_restores_the_thresholds() -> None:
     with pytest.raises(RuntimeError), fewer_collections(young=23_456):
         raise RuntimeError
     assert gc.get_threshold() == before
+
+
+def _wal_autocheckpoint() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # a setting of SQLite's WAL
+@pytest.mark.django_db(transaction=True)
+def test_fewer_checkpoints_restores_the_setting_even_after_an_error(backend: str) -> None:
+    before = _wal_autocheckpoint()
+    with fewer_checkpoints(pages=5_000):
+        assert _wal_autocheckpoint() == max(5_000, before)
+    assert _wal_autocheckpoint() == before
+    with pytest.raises(RuntimeError), fewer_checkpoints(pages=6_000):
+        raise RuntimeError
+    assert _wal_autocheckpoint() == before
+
+
+@pytest.mark.parametrize("name", ["oai_raw_page1.xml", "oai_raw_page2.xml", "oai_arxiv_page.xml"])
+def test_a_page_crosses_the_pipe_unchanged(name: str) -> None:
+    page = parse_oai_page((FIXTURES / name).read_bytes())
+    assert page.entries
+    data = flatten(page)
+    assert data is not None
+    again = unflatten(data)
+    assert again == page
+    for before, after in zip(page.entries, again.entries, strict=True):
+        assert after.published is None or after.published.tzinfo is before.published.tzinfo
+        assert type(after.feed_date) is type(before.feed_date)
+
+
+def test_a_value_marshal_would_change_is_pickled_instead(monkeypatch: pytest.MonkeyPatch) -> None:
+    page = parse_oai_page((FIXTURES / "oai_raw_page1.xml").read_bytes())
+    plus_two = dt.timezone(dt.timedelta(hours=2))
+    first = page.entries[0]
+    assert first.published is not None
+    odd = dataclasses.replace(first, published=first.published.astimezone(plus_two))
+    page.entries[0] = odd
+    assert flatten(page) is None
+    # The worker then sends the page itself, which comes back equal, zone and all.
+    monkeypatch.setattr(ahead, "parse_oai_page", lambda data, where: page)
+    source, sink = io.BytesIO(), io.BytesIO()
+    ahead._send(source, (b"<ignored/>", "page 1"))
+    source.seek(0)
+    ahead.serve(source, sink)
+    sink.seek(0)
+    ok, value = ahead._receive(sink)
+    assert ok and isinstance(value, OaiPage) and value == page
+    assert value.entries[0].published == odd.published
+    assert value.entries[0].published.utcoffset() == dt.timedelta(hours=2)

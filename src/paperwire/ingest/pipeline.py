@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 
 from paperwire.ingest import atom, oai, rss
 from paperwire.ingest.ahead import harvest, parse_ahead_wanted
@@ -121,7 +121,7 @@ def run_ingest(
     req.check(today)
     stats = IngestStats()
     base_url = req.base_url or base_url_for(req.source)
-    with fewer_collections():
+    with fewer_collections(), fewer_checkpoints():
         for scope, final, pages in _scopes(req, client, base_url):
             _run_scope(scope, req, final, pages, stats, progress)
     return stats
@@ -139,6 +139,33 @@ def fewer_collections(young: int = 50_000) -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
+
+
+@contextmanager
+def fewer_checkpoints(pages: int = 16_384) -> Iterator[None]:
+    """On SQLite, let the write-ahead log grow to `pages` pages (64 MB) before its
+    contents are copied into the database file, instead of 1,000 (4 MB). A page of 1,000
+    new papers writes about 3.5 MB, so with the default every commit of a harvest ran a
+    checkpoint of its own (two fsyncs, and the index pages that each commit touches
+    copied again each time); measured: 7 % of a harvest's time. Restored afterwards,
+    and the log is then checkpointed once (PASSIVE: never waits for readers)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        before = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA wal_autocheckpoint = {max(int(pages), before)}")
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA wal_autocheckpoint = {before}")
+                if not connection.in_atomic_block:
+                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except DatabaseError as exc:  # never hide the error that ended the harvest
+            log.warning("could not restore the WAL checkpoint setting: %s", exc)
 
 
 Pages = Callable[[dict[str, object]], Iterator[Page]]
