@@ -21,12 +21,19 @@ import pickle
 import struct
 import subprocess
 import sys
+
+try:
+    import fcntl
+except ImportError:  # not on Unix
+    fcntl = None  # type: ignore[assignment]
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from paperwire.ingest.errors import IngestError
 from paperwire.ingest.normalize import ArxivEntry
 from paperwire.ingest.oai import OaiPage, parse_oai_page
+from paperwire.ingest.sqltext import Prepared, prepare
+from paperwire.papers.ids import title_key
 from paperwire.papers.records import AuthorRecord
 
 log = logging.getLogger(__name__)
@@ -64,14 +71,21 @@ _AUTHOR_FIELDS = [f.name for f in dataclasses.fields(AuthorRecord)]
 _AUTHORS = _FIELDS.index("authors")
 _TIMES = (_FIELDS.index("published"), _FIELDS.index("updated"))
 _DAY = _FIELDS.index("feed_date")
+_PREPARED = _FIELDS.index("prepared")
 
 
 def flatten(page: OaiPage) -> bytes | None:
     """The page in marshal's format, or None when an entry holds a value that would not
-    come back the same (a datetime in a zone other than UTC, say): then pickle it."""
+    come back the same (a datetime in a zone other than UTC, say): then pickle it. Each
+    entry also carries its values in stored form (sqltext.prepare), which this process
+    has the time to make and the storing one has not."""
     rows = []
     for entry in page.entries:
         row = [getattr(entry, name) for name in _FIELDS]
+        row[_PREPARED] = tuple(
+            prepare(title_key(entry.title), entry.categories, entry.versions,
+                    entry.published, entry.updated)
+        )  # fmt: skip
         row[_AUTHORS] = [tuple(getattr(a, n) for n in _AUTHOR_FIELDS) for a in entry.authors]
         for i in _TIMES:
             when = row[i]
@@ -91,6 +105,14 @@ def flatten(page: OaiPage) -> bytes | None:
         return None
 
 
+def _flattened(page: OaiPage) -> bytes | OaiPage:
+    try:
+        return flatten(page) or page
+    except Exception:  # a page that parsed must still arrive: then as it is
+        log.exception("could not flatten a parsed page; sending it pickled")
+        return page
+
+
 def unflatten(data: bytes) -> OaiPage:
     rows, deleted, token, complete_size, records = marshal.loads(data)  # noqa: S302 - our worker's
     when, day, entries = dt.datetime.fromisoformat, dt.date.fromordinal, []
@@ -104,8 +126,24 @@ def unflatten(data: bytes) -> OaiPage:
             row[updated] = when(row[updated])
         if row[_DAY] is not None:
             row[_DAY] = day(row[_DAY])
+        row[_PREPARED] = Prepared(*row[_PREPARED])
         entries.append(ArxivEntry(*row))
     return OaiPage(entries, deleted, token, complete_size, records)
+
+
+_PIPE_BYTES = 1 << 20
+
+
+def _widen(stream: IO[bytes] | None) -> None:
+    """Let the pipe hold 1 MB (Linux), not 64 KB: a page (about 1.3 MB) then crosses in
+    two writes instead of twenty, each of which waited for the other process to read."""
+    setsize = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if stream is None or setsize is None:
+        return
+    try:
+        fcntl.fcntl(stream.fileno(), setsize, _PIPE_BYTES)
+    except OSError:  # above /proc/sys/fs/pipe-max-size: the default size still works
+        pass
 
 
 def _send(stream: IO[bytes], value: Any) -> None:
@@ -171,6 +209,8 @@ class PageParser:
             stdout=subprocess.PIPE,
             env={**os.environ, "PYTHONPATH": path},
         )
+        for stream in (self._worker.stdin, self._worker.stdout):
+            _widen(stream)
         return self._worker
 
     def _result(self, data: bytes, where: str) -> OaiPage:
@@ -215,7 +255,7 @@ def serve(source: IO[bytes], sink: IO[bytes]) -> None:
             return
         try:
             page = parse_oai_page(data, where=where)
-            answer: tuple[bool, object] = (True, flatten(page) or page)
+            answer: tuple[bool, object] = (True, _flattened(page))
         except Exception as exc:  # handed to the parent, which raises it
             answer = (False, exc)
         try:

@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from paperwire.ingest.errors import FeedFormatError
+from paperwire.ingest.sqltext import Prepared
 from paperwire.papers.ids import parse_arxiv_id
 from paperwire.papers.records import AuthorRecord
 
@@ -35,6 +36,9 @@ class ArxivEntry:
     # The day the paper entered the arXiv listings as new (or cross-listed), when known;
     # None for a replacement, which never puts a paper into today's feed.
     feed_date: dt.date | None = None
+    # Values in stored form, made by the parse-ahead worker for the storing process;
+    # derived from the fields above, so not part of the entry's equality.
+    prepared: Prepared | None = field(default=None, compare=False, repr=False)
 
 
 def split_id(raw: str, *, where: str) -> tuple[str, int | None]:

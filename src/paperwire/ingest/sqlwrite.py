@@ -8,9 +8,7 @@ Works on SQLite and PostgreSQL: `%s` placeholders, ON CONFLICT DO NOTHING.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import operator
-import re
 from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -18,55 +16,25 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
+from paperwire.ingest.sqltext import sqlite_datetime, sqlite_json
 from paperwire.papers.models import Author, FeedEntry, Paper, PaperAuthor
 
 Adapter = Callable[[Any], Any]
 
 
-def _sqlite_datetime(value: dt.datetime | None) -> str | None:
-    """What Django's SQLite backend stores for an aware datetime (naive UTC text), without
-    its per-value settings lookups."""
-    if value is None:
-        return None
-    if value.tzinfo is dt.UTC:
-        return value.isoformat(" ")[:-6]  # without its "+00:00"
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return str(value)
-
-
-# Characters json.dumps writes as they are (ensure_ascii): no escaping needed.
-_PLAIN = re.compile(r"[ !#-\[\]-~]*")
-
-
-def _sqlite_json(value: Any) -> str | None:
-    """json.dumps(value), with a shortcut for the two shapes every ingested paper has: a
-    list of plain strings (categories) and a list of {"version": n, "date": "…"}."""
-    if value is None:
-        return None
-    if type(value) is list:
-        plain = _PLAIN.fullmatch
-        if all(type(v) is str and plain(v) for v in value):
-            return "[" + ", ".join(f'"{v}"' for v in value) + "]"
-        if all(type(v) is dict and len(v) == 2 and type(v.get("version")) is int
-               and type(v.get("date")) is str and plain(v["date"]) and next(iter(v)) == "version"
-               for v in value):  # fmt: skip
-            return (
-                "["
-                + ", ".join(f'{{"version": {v["version"]}, "date": "{v["date"]}"}}' for v in value)
-                + "]"
-            )
-    return json.dumps(value)
+def stored_text_usable() -> bool:
+    """True when this database stores the text of sqltext (sqltext.Ready values): SQLite
+    running in UTC (settings.TIME_ZONE), as these fast paths assume."""
+    return connection.vendor == "sqlite" and connection.timezone_name == "UTC"
 
 
 def _adapter(field: models.Field[Any, Any]) -> Adapter:
     ops = connection.ops
-    # The SQLite database runs in UTC (settings.TIME_ZONE), as these fast paths assume.
-    sqlite_utc = connection.vendor == "sqlite" and connection.timezone_name == "UTC"
+    sqlite_utc = stored_text_usable()
     if isinstance(field, models.DateTimeField):
-        return _sqlite_datetime if sqlite_utc else ops.adapt_datetimefield_value
+        return sqlite_datetime if sqlite_utc else ops.adapt_datetimefield_value
     if isinstance(field, models.JSONField) and sqlite_utc and field.encoder is None:
-        return _sqlite_json
+        return sqlite_json
     if isinstance(field, models.DateField):
         return ops.adapt_datefield_value
     if isinstance(field, (models.CharField, models.TextField, models.IntegerField,

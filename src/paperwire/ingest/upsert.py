@@ -18,6 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from paperwire.ingest.normalize import ArxivEntry
+from paperwire.ingest.sqltext import Ready
 from paperwire.ingest.sqlwrite import (
     allocate_paper_ids,
     author_ids,
@@ -26,6 +27,7 @@ from paperwire.ingest.sqlwrite import (
     insert_paper_authors,
     insert_papers,
     new_paper,
+    stored_text_usable,
 )
 from paperwire.papers.ids import title_key
 from paperwire.papers.indexing import NewPaperText, deferred_indexing
@@ -64,7 +66,11 @@ def store_entries(entries: Iterable[ArxivEntry]) -> StoreStats:
     stats = StoreStats()
     if not by_id:
         return stats
-    keys = {i: title_key(e.title) for i, e in by_id.items()}
+    keys = {
+        i: e.prepared.title_key if e.prepared is not None else title_key(e.title)
+        for i, e in by_id.items()
+    }
+    ready = stored_text_usable()
     found = _find_papers(by_id, keys)
     known_pks = [p.pk for p in found.values()]
     stored_authors: dict[int, list[tuple[str, str]]] = {}
@@ -90,7 +96,7 @@ def store_entries(entries: Iterable[ArxivEntry]) -> StoreStats:
         known = found.get(arxiv_id)
         created = known is None
         if known is None:
-            paper = _new_from(entry, keys[arxiv_id])
+            paper = _new_from(entry, keys[arxiv_id], ready=ready)
             changed = True
         else:
             paper = known
@@ -183,15 +189,27 @@ def _byline(entry: ArxivEntry, stored: list[tuple[str, str]]) -> list[tuple[str,
     return byline
 
 
-def _new_from(entry: ArxivEntry, key: str) -> Any:
+def _new_from(entry: ArxivEntry, key: str, *, ready: bool = False) -> Any:
     """A new paper from an entry: what apply_entry(created=True) sets, without comparing
-    anything (thousands a second on a harvest of new papers)."""
+    anything (thousands a second on a harvest of new papers). With `ready` (the database
+    stores sqltext's forms), the values the parse-ahead worker already put in stored form
+    are used as they are: the same text the adapters would make here."""
     paper = new_paper()
     paper.versions = merge_versions([], entry.versions)
     paper.arxiv_id = paper.public_id = entry.arxiv_id
     if entry.published:
         paper.published_at = entry.published
     _set_current(paper, entry, key)
+    done = entry.prepared if ready else None
+    if done is not None:
+        if done.versions is not None:
+            paper.versions = Ready(done.versions)
+        if entry.categories and done.categories is not None:
+            paper.categories = Ready(done.categories)
+        if entry.published and done.published is not None:
+            paper.published_at = Ready(done.published)
+        if entry.updated and done.updated is not None:
+            paper.updated_at = Ready(done.updated)
     return paper
 
 
