@@ -16,7 +16,7 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
-from paperwire.ingest.sqltext import sqlite_datetime, sqlite_json
+from paperwire.ingest.sqltext import Ready, sqlite_datetime, sqlite_json
 from paperwire.papers.models import Author, FeedEntry, Paper, PaperAuthor
 
 Adapter = Callable[[Any], Any]
@@ -195,6 +195,7 @@ def insert_paper_authors(rows: list[tuple[int, int, int, str]]) -> None:
     _insert(PaperAuthor, ["paper_id", "author_id", "position", "affiliation"], rows)
 
 
-def insert_feed_entries(rows: list[tuple[int, dt.date, dt.datetime]]) -> None:
-    """Rows of (paper_id, feed_date, submitted_at); papers already in the feed are skipped."""
+def insert_feed_entries(rows: list[tuple[int, dt.date, dt.datetime | Ready]]) -> None:
+    """Rows of (paper_id, feed_date, submitted_at); papers already in the feed are skipped.
+    submitted_at may be sqltext.Ready text where stored_text_usable()."""
     _insert(FeedEntry, ["paper_id", "feed_date", "submitted_at"], rows, ignore=True)

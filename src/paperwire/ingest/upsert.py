@@ -125,7 +125,7 @@ def store_entries(entries: Iterable[ArxivEntry]) -> StoreStats:
     if to_update:
         Paper.objects.bulk_update(to_update, [*PAPER_FIELDS, "modified"], batch_size=100)
     _store_bylines(new_bylines)
-    stats.feed_entries = _add_feed_entries(feed_for)
+    stats.feed_entries = _add_feed_entries(feed_for, ready=ready)
     return stats
 
 
@@ -195,15 +195,16 @@ def _new_from(entry: ArxivEntry, key: str, *, ready: bool = False) -> Any:
     stores sqltext's forms), the values the parse-ahead worker already put in stored form
     are used as they are: the same text the adapters would make here."""
     paper = new_paper()
-    paper.versions = merge_versions([], entry.versions)
+    done = entry.prepared if ready else None
+    if done is not None and done.versions is not None:
+        paper.versions = Ready(done.versions)
+    else:
+        paper.versions = merge_versions([], entry.versions)
     paper.arxiv_id = paper.public_id = entry.arxiv_id
     if entry.published:
         paper.published_at = entry.published
     _set_current(paper, entry, key)
-    done = entry.prepared if ready else None
     if done is not None:
-        if done.versions is not None:
-            paper.versions = Ready(done.versions)
         if entry.categories and done.categories is not None:
             paper.categories = Ready(done.categories)
         if entry.published and done.published is not None:
@@ -322,15 +323,20 @@ def _store_bylines(bylines: list[tuple[Any, list[tuple[str, str]], bool]]) -> No
     )
 
 
-def _add_feed_entries(items: list[tuple[Any, ArxivEntry]]) -> int:
+def _add_feed_entries(items: list[tuple[Any, ArxivEntry]], *, ready: bool = False) -> int:
     rows = []
     for paper, entry in items:
         day = entry.feed_date
         assert day is not None
-        published = entry.published
+        when = entry.published
+        published: dt.datetime | Ready
         # Order within a day by submission time when the source knows it.
-        if published is None or published.date() != day:
+        if when is None or when.date() != day:
             published = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+        elif ready and entry.prepared is not None and entry.prepared.published is not None:
+            published = Ready(entry.prepared.published)  # the same text, made by the worker
+        else:
+            published = when
         rows.append((paper.pk, day, published))
     insert_feed_entries(rows)
     return len(rows)
