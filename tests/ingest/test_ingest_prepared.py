@@ -26,9 +26,7 @@ def _rows() -> list[tuple[object, ...]]:
     skip = {"id", "created", "modified"}
     columns = [f.column for f in Paper._meta.concrete_fields if f.column not in skip]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(columns)} FROM papers_paper ORDER BY arxiv_id"
-        )
+        cursor.execute(f"SELECT {', '.join(columns)} FROM papers_paper ORDER BY arxiv_id")
         return [tuple(str(v) if v is not None else None for v in r) for r in cursor.fetchall()]
 
 
@@ -62,6 +60,8 @@ def test_prepared_entries_store_the_same_rows(name: str) -> None:
     prepared = unflatten(data).entries
     assert all(e.prepared is not None for e in prepared)
     assert all(e.prepared is None for e in page.entries)
+    # A changed copy does not keep values made from the fields it changed.
+    assert dataclasses.replace(prepared[0], title="Another title").prepared is None
 
     store_entries(page.entries)
     here, feed_here = _rows(), _feed()

@@ -21,11 +21,6 @@ import pickle
 import struct
 import subprocess
 import sys
-
-try:
-    import fcntl
-except ImportError:  # not on Unix
-    fcntl = None  # type: ignore[assignment]
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
@@ -35,6 +30,11 @@ from paperwire.ingest.oai import OaiPage, parse_oai_page
 from paperwire.ingest.sqltext import Prepared, prepare
 from paperwire.papers.ids import title_key
 from paperwire.papers.records import AuthorRecord
+
+try:
+    import fcntl
+except ImportError:  # not on Unix
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +66,11 @@ def parse_ahead_wanted(value: str) -> bool:
 # A parsed page crosses the pipe as builtins (tuples, lists, dicts, strings, numbers) in
 # marshal's format: loading it and building the entries again takes about half the time
 # unpickling the dataclasses does, and that time is spent in the storing process.
-_FIELDS = [f.name for f in dataclasses.fields(ArxivEntry)]
+_FIELDS = [f.name for f in dataclasses.fields(ArxivEntry) if f.init]
 _AUTHOR_FIELDS = [f.name for f in dataclasses.fields(AuthorRecord)]
 _AUTHORS = _FIELDS.index("authors")
 _TIMES = (_FIELDS.index("published"), _FIELDS.index("updated"))
 _DAY = _FIELDS.index("feed_date")
-_PREPARED = _FIELDS.index("prepared")
 
 
 def flatten(page: OaiPage) -> bytes | None:
@@ -82,9 +81,9 @@ def flatten(page: OaiPage) -> bytes | None:
     rows = []
     for entry in page.entries:
         row = [getattr(entry, name) for name in _FIELDS]
-        row[_PREPARED] = tuple(
-            prepare(title_key(entry.title), entry.categories, entry.versions,
-                    entry.published, entry.updated)
+        row.append(
+            tuple(prepare(title_key(entry.title), entry.categories, entry.versions,
+                          entry.published, entry.updated))
         )  # fmt: skip
         row[_AUTHORS] = [tuple(getattr(a, n) for n in _AUTHOR_FIELDS) for a in entry.authors]
         for i in _TIMES:
@@ -118,7 +117,7 @@ def unflatten(data: bytes) -> OaiPage:
     when, day, entries = dt.datetime.fromisoformat, dt.date.fromordinal, []
     published, updated = _TIMES
     for values in rows:
-        row = list(values)
+        row = list(values[:-1])
         row[_AUTHORS] = [AuthorRecord(*a) for a in row[_AUTHORS]]
         if row[published] is not None:
             row[published] = when(row[published])
@@ -126,8 +125,9 @@ def unflatten(data: bytes) -> OaiPage:
             row[updated] = when(row[updated])
         if row[_DAY] is not None:
             row[_DAY] = day(row[_DAY])
-        row[_PREPARED] = Prepared(*row[_PREPARED])
-        entries.append(ArxivEntry(*row))
+        entry = ArxivEntry(*row)
+        entry.prepared = Prepared(*values[-1])
+        entries.append(entry)
     return OaiPage(entries, deleted, token, complete_size, records)
 
 

@@ -37,8 +37,9 @@ class ArxivEntry:
     # None for a replacement, which never puts a paper into today's feed.
     feed_date: dt.date | None = None
     # Values in stored form, made by the parse-ahead worker for the storing process;
-    # derived from the fields above, so not part of the entry's equality.
-    prepared: Prepared | None = field(default=None, compare=False, repr=False)
+    # derived from the fields above, so not part of the entry's equality, and not copied
+    # by dataclasses.replace (whose changes would make them stale).
+    prepared: Prepared | None = field(default=None, init=False, compare=False, repr=False)
 
 
 def split_id(raw: str, *, where: str) -> tuple[str, int | None]:
