@@ -60,6 +60,14 @@ def sqlite_json(value: Any) -> str | None:
     return json.dumps(value)
 
 
+def numbered_in_order(versions: list[dict[str, Any]]) -> bool:
+    """True when every version has a number and they come in order: a new paper's history
+    is then stored as given (upsert.merge_versions), and can be prepared as text."""
+    return all(type(v.get("version")) is int for v in versions) and all(
+        a["version"] <= b["version"] for a, b in itertools.pairwise(versions)
+    )
+
+
 class Prepared(NamedTuple):
     """An entry's values in stored form, for a new paper (None: make it when storing)."""
 
@@ -73,20 +81,16 @@ class Prepared(NamedTuple):
 def prepare(
     title_key: str,
     categories: list[str],
-    versions: list[dict[str, object]],
+    versions: list[dict[str, Any]],
     published: dt.datetime | None,
     updated: dt.datetime | None,
 ) -> Prepared:
     # The stored history of a new paper is its versions as given when they are numbered
     # and in order (upsert.merge_versions then copies them unchanged); else leave it.
-    numbered = all(type(v.get("version")) is int for v in versions) and all(
-        a["version"] <= b["version"]  # type: ignore[operator]
-        for a, b in itertools.pairwise(versions)
-    )
     return Prepared(
         title_key,
         sqlite_json(categories) if categories else None,
-        sqlite_json(versions) if numbered else None,
+        sqlite_json(versions) if numbered_in_order(versions) else None,
         sqlite_datetime(published),
         sqlite_datetime(updated),
     )

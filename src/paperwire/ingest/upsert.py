@@ -9,7 +9,6 @@ a history, and an older version never overwriting a newer one.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from paperwire.ingest.normalize import ArxivEntry
-from paperwire.ingest.sqltext import Ready
+from paperwire.ingest.sqltext import Ready, numbered_in_order
 from paperwire.ingest.sqlwrite import (
     allocate_paper_ids,
     author_ids,
@@ -279,7 +278,7 @@ def merge_versions(
     if not stored and all(isinstance(v.get("version"), int) for v in incoming):
         copies: list[dict[str, Any]] = [dict(v) for v in incoming]
         # Sources list versions in order: then sorting (which is stable) changes nothing.
-        if all(a["version"] <= b["version"] for a, b in itertools.pairwise(copies)):
+        if numbered_in_order(copies):
             return copies
         return sorted(copies, key=lambda v: v["version"])
     result = [dict(v) for v in stored if isinstance(v, dict)]
