@@ -180,18 +180,19 @@ class _WithAuthorNames(ModelIterable):
 
 def attach_author_names(papers: list[Paper]) -> None:
     """Give each paper its author names in byline order (Paper.author_names reads them)."""
-    names: dict[int, list[str]] = {paper.pk: [] for paper in papers}
-    ids = list(names)
+    refs: dict[int, list[tuple[int, str]]] = {paper.pk: [] for paper in papers}
+    ids = list(refs)
     for start in range(0, len(ids), 500):
         rows = (
             PaperAuthor.objects.filter(paper_id__in=ids[start : start + 500])
             .order_by("paper_id", "position")
-            .values_list("paper_id", "author__name")
+            .values_list("paper_id", "author_id", "author__name")
         )
-        for paper_id, name in rows:
-            names[paper_id].append(name)
+        for paper_id, author_id, name in rows:
+            refs[paper_id].append((author_id, name))
     for paper in papers:
-        paper.__dict__["_author_names"] = names[paper.pk]
+        paper.__dict__["_author_refs"] = refs[paper.pk]
+        paper.__dict__["_author_names"] = [name for _, name in refs[paper.pk]]
 
 
 def entries(period: FeedPeriod | None, sort: SortKey = "upvotes") -> QuerySet[FeedEntry]:

@@ -105,6 +105,13 @@ class Paper(models.Model):
             return names
         return [pa.author.name for pa in self.paper_authors.all()]
 
+    def author_refs(self) -> list[tuple[int, str]]:
+        """(author id, name) in paper order, for bylines that link to author pages."""
+        refs: list[tuple[int, str]] | None = self.__dict__.get("_author_refs")
+        if refs is not None:
+            return refs
+        return [(pa.author_id, pa.author.name) for pa in self.paper_authors.all()]
+
     @property
     def author_count(self) -> int | None:
         names = self.author_names()
