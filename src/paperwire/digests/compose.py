@@ -140,24 +140,33 @@ def _period_path(period: feed.FeedPeriod) -> str:
 
 def _item(entry: FeedEntry) -> dict[str, Any]:
     paper = entry.paper
-    names = paper.author_names()
-    if names:
-        byline = ", ".join(names[:4]) + (" et al." if len(names) > 4 else "")
+    refs = paper.author_refs()
+    suffix = ""
+    parts: list[dict[str, str]] = []
+    if refs:
+        parts = [{"name": name, "url": _author_url(pk)} for pk, name in refs[:4]]
+        suffix = " et al." if len(refs) > 4 else ""
     elif paper.organization:
-        byline = paper.organization.display_name
+        org = paper.organization
+        parts = [{"name": org.display_name, "url": site_url(reverse("organization", args=[org.name]))}]
     elif paper.num_authors:
-        byline = f"{paper.num_authors} author{'s' if paper.num_authors != 1 else ''}"
-    else:
-        byline = ""
+        count = paper.num_authors
+        parts = [{"name": f"{count} author{'s' if count != 1 else ''}", "url": ""}]
     abstract = " ".join(paper.abstract.split())
     return {
         "id": paper.public_id,
         "title": paper.title,
         "url": site_url(paper.get_absolute_url()),
-        "byline": byline,
+        "byline": ", ".join(part["name"] for part in parts) + suffix,
+        "byline_parts": parts,
+        "byline_suffix": suffix,
         "upvotes": entry.upvotes,
         "abstract": abstract if len(abstract) <= 400 else abstract[:397].rstrip() + "…",
     }
+
+
+def _author_url(pk: int) -> str:
+    return site_url(reverse("author", args=[pk]))
 
 
 def message_id_for(subscription_id: int, period: str) -> str:
