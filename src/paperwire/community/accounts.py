@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from paperwire.community import ratelimit
+from paperwire.community import paging, ratelimit
 from paperwire.community.forms import ProfileForm, SignupForm
 from paperwire.community.models import AuthorClaim, Comment, Profile, Upvote
 from paperwire.papers.models import FeedEntry
@@ -151,21 +151,32 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 def profile_page(request: HttpRequest, username: str) -> HttpResponse:
     user = get_object_or_404(User, username=username, is_active=True)
-    submissions = (
+    try:
+        number = paging.page_number(request)
+    except paging.BadPage as exc:
+        return render(request, "error.html", {"status": 400, "message": str(exc)}, status=400)
+    # One ?page= steps through all three lists together: page N is the Nth fifty of each.
+    submissions, more_s = paging.window(
         FeedEntry.objects.filter(submitted_by=user, paper__hidden=False)
         .select_related("paper")
-        .order_by("-submitted_at")[:50]
+        .order_by("-submitted_at", "pk"),
+        number,
     )
-    upvotes = (
+    upvotes, more_u = paging.window(
         Upvote.objects.filter(user=user, paper__hidden=False)
         .select_related("paper")
-        .order_by("-created")[:50]
+        .order_by("-created", "pk"),
+        number,
     )
-    comments = (
+    comments, more_c = paging.window(
         Comment.objects.filter(author=user, deleted=False, hidden=False, paper__hidden=False)
         .select_related("paper")
-        .order_by("-created")[:50]
+        .order_by("-created", "pk"),
+        number,
     )
+    if number > 1 and not (submissions or upvotes or comments):
+        context = {"status": 404, "message": "There is no such page of this profile."}
+        return render(request, "error.html", context, status=404)
     claims = AuthorClaim.objects.filter(user=user, status=AuthorClaim.APPROVED).select_related(
         "author"
     )
@@ -176,6 +187,7 @@ def profile_page(request: HttpRequest, username: str) -> HttpResponse:
         "upvotes": upvotes,
         "comments": comments,
         "claims": claims,
+        "pager": paging.pager(request, number, more_s or more_u or more_c),
     }
     return render(request, "community/profile.html", context)
 

@@ -3,12 +3,14 @@ organization and author pages."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from paperwire.community import actions, ratelimit
+from paperwire.community import actions, paging, ratelimit
 from paperwire.community.forms import CommentForm, ReportForm, SubmitForm
 from paperwire.community.models import AuthorClaim, Comment, CommentReport, OrganizationMember
 from paperwire.community.templatetags.community import votes_context
@@ -197,9 +199,36 @@ def submit(request: HttpRequest) -> HttpResponse:
 
 @versioned_page
 def trending(request: HttpRequest) -> HttpResponse:
-    entries = feed.entries(None, "trending")[:50]
-    context = {"entries": entries, "gravity": feed.TRENDING_GRAVITY, "nav_active": "trending"}
+    try:
+        number = paging.page_number(request)
+    except paging.BadPage as exc:
+        return _error(request, 400, str(exc))
+    entries, more = paging.window(feed.entries(None, "trending"), number)
+    if not entries and number > 1:
+        return _error(request, 404, "There is no such page of trending papers.")
+    context = {
+        "entries": entries,
+        "gravity": feed.TRENDING_GRAVITY,
+        "nav_active": "trending",
+        "pager": paging.pager(request, number, more),
+    }
     return render(request, "community/trending.html", context)
+
+
+def _paper_lists(
+    request: HttpRequest, entries: QuerySet[FeedEntry], others: QuerySet[Paper]
+) -> dict[str, Any] | HttpResponse:
+    """One page of a page's feed entries and of its papers outside the feed, both by ?page."""
+    try:
+        number = paging.page_number(request)
+    except paging.BadPage as exc:
+        return _error(request, 400, str(exc))
+    shown, more_entries = paging.window(entries, number)
+    other_papers, more_others = paging.window(others, number)
+    if not shown and not other_papers and number > 1:
+        return _error(request, 404, "There is no such page of papers.")
+    pager = paging.pager(request, number, more_entries or more_others)
+    return {"entries": shown, "other_papers": other_papers, "pager": pager}
 
 
 def organization_page(request: HttpRequest, name: str) -> HttpResponse:
@@ -207,31 +236,39 @@ def organization_page(request: HttpRequest, name: str) -> HttpResponse:
     members = OrganizationMember.objects.filter(
         organization=org, user__is_active=True
     ).select_related("user", "user__profile")
-    entries = feed.entries(None, "publishedAt").filter(paper__organization=org)[:100]
-    others = Paper.objects.filter(organization=org, hidden=False, feed_entry__isnull=True)[:100]
-    context = {"org": org, "members": members, "entries": entries, "other_papers": others}
+    lists = _paper_lists(
+        request,
+        feed.entries(None, "publishedAt").filter(paper__organization=org),
+        Paper.objects.filter(organization=org, hidden=False, feed_entry__isnull=True).order_by(
+            F("published_at").desc(nulls_last=True), "pk"
+        ),
+    )
+    if isinstance(lists, HttpResponse):
+        return lists
+    context = {"org": org, "members": members, **lists}
     return render(request, "community/organization.html", context)
 
 
 def author_page(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     author = get_object_or_404(Author, pk=pk)
-    entries = feed.entries(None, "publishedAt").filter(paper__paper_authors__author=author)
-    others = Paper.objects.filter(
-        paper_authors__author=author, hidden=False, feed_entry__isnull=True
-    ).distinct()[:100]
+    lists = _paper_lists(
+        request,
+        feed.entries(None, "publishedAt")
+        .filter(paper__paper_authors__author=author)
+        .distinct(),
+        Paper.objects.filter(paper_authors__author=author, hidden=False, feed_entry__isnull=True)
+        .distinct()
+        .order_by(F("published_at").desc(nulls_last=True), "pk"),
+    )
+    if isinstance(lists, HttpResponse):
+        return lists
     claimed = AuthorClaim.objects.filter(
         author=author, status=AuthorClaim.APPROVED, user__is_active=True
     ).select_related("user")
     mine = None
     if request.user.is_authenticated:
         mine = AuthorClaim.objects.filter(author=author, user=_user(request)).first()
-    context = {
-        "author": author,
-        "entries": entries.distinct()[:100],
-        "other_papers": others,
-        "claimed_by": claimed,
-        "my_claim": mine,
-    }
+    context = {"author": author, "claimed_by": claimed, "my_claim": mine, **lists}
     return render(request, "community/author.html", context)
 
 
