@@ -235,3 +235,22 @@ def nearest_feed_date(period: FeedPeriod) -> dt.date | None:
     if before is None or after is None:
         return before or after
     return before if (period.start - before) <= (after - period.end) else after
+
+
+def period_containing(kind: PeriodKind, date: dt.date) -> FeedPeriod:
+    if kind == "week":
+        return week_of(date)
+    if kind == "month":
+        return month_of(date)
+    return day(date)
+
+
+def neighbour_periods(period: FeedPeriod) -> tuple[FeedPeriod | None, FeedPeriod | None]:
+    """The nearest earlier and later periods of the same kind that have papers, skipping
+    empty ones as the day view skips empty days; None where there is none."""
+    earlier = earlier_feed_date(period.start)
+    later = later_feed_date(period.end)
+    return (
+        period_containing(period.kind, earlier) if earlier else None,
+        period_containing(period.kind, later) if later else None,
+    )

@@ -63,17 +63,17 @@ def _calendar_period(
     parse: Callable[[str], feed.FeedPeriod],
     route: str,
 ) -> HttpResponse:
-    """A week or month page: the period, with links to the calendar's neighbours."""
+    """A week or month page: the period, with links to the nearest ones that have papers."""
     try:
         period = parse(slug)
     except feed.InvalidPeriod as exc:
         return _bad_request(request, str(exc))
-    prev, nxt = period.previous(), period.next()
+    prev, nxt = feed.neighbour_periods(period)
     nav = {
-        "prev_url": reverse(route, args=[prev.slug]),
-        "prev_label": prev.label,
-        "next_url": reverse(route, args=[nxt.slug]),
-        "next_label": nxt.label,
+        "prev_url": reverse(route, args=[prev.slug]) if prev else None,
+        "prev_label": prev.label if prev else "",
+        "next_url": reverse(route, args=[nxt.slug]) if nxt else None,
+        "next_label": nxt.label if nxt else "",
     }
     return _render_period(request, period, nav)
 
