@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -18,7 +20,7 @@ def test_paper_page(client: Client, small_feed) -> None:
     assert '<h1 id="paper-title">Structured State Spaces, Revisited</h1>' in html
     assert "arXiv:2401.01234" in html
     assert "S4 with named authors and an arXiv id." in html
-    assert "Ada Lovelace, Alan Turing" in html
+    assert re.search(r'>Ada Lovelace</a>, <a class="author" href="/authors/\d+">Alan Turing<', html)
     assert 'href="https://arxiv.org/abs/2401.01234"' in html
     assert 'href="https://arxiv.org/pdf/2401.01234"' in html
     assert '<a href="/papers/2401.01234.md">Markdown</a>' in html

@@ -1,0 +1,68 @@
+"""Real Chromium: an author's name on a feed card leads to the author's page."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import SMALL_FEED, LiveServer, _wait_until_up
+from support import bin_path, cli_env, free_port, run_cli, write_jsonl
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def small_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """`paperwire serve` on the small feed (it has named authors; the demo data has none)."""
+    data_dir: Path = tmp_path_factory.mktemp("links-site")
+    feed_file = write_jsonl(data_dir / "small.jsonl", SMALL_FEED)
+    for args in (("migrate",), ("import", str(feed_file))):
+        done = run_cli(*args, data_dir=data_dir, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+    log = data_dir / "serve.log"
+    port = free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [bin_path("paperwire"), "serve", "--port", str(port), "--no-worker"],
+            env=cli_env(data_dir),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", data_dir, process, log)
+    try:
+        _wait_until_up(server, time.monotonic() + 120)
+        yield server
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+
+def test_clicking_an_author_on_a_card_opens_the_author_page(page: Any, small_site) -> None:
+    page.goto(small_site.url + "/?date=2026-01-05")
+    card = page.locator("li.card", has_text="Structured State Spaces, Revisited")
+    card.get_by_role("link", name="Alan Turing").click()
+    page.wait_for_url("**/authors/*")
+    assert page.locator("h1").first.inner_text().strip() == "Alan Turing"
+    assert page.get_by_role("link", name="Structured State Spaces, Revisited", exact=True).count() == 1
+
+
+def test_organization_line_on_a_card_opens_the_organization_page(page: Any, small_site) -> None:
+    page.goto(small_site.url + "/?date=2026-01-05")
+    card = page.locator("li.card", has_text="Hidden-State Clustering for Verification")
+    card.locator("a.org").click()
+    page.wait_for_url("**/orgs/tencent")
+    assert "Tencent" in page.locator("h1").first.inner_text()
