@@ -57,7 +57,9 @@ def test_clicking_an_author_on_a_card_opens_the_author_page(page: Any, small_sit
     card.get_by_role("link", name="Alan Turing").click()
     page.wait_for_url("**/authors/*")
     assert page.locator("h1").first.inner_text().strip() == "Alan Turing"
-    assert page.get_by_role("link", name="Structured State Spaces, Revisited", exact=True).count() == 1
+    assert (
+        page.get_by_role("link", name="Structured State Spaces, Revisited", exact=True).count() == 1
+    )
 
 
 def test_organization_line_on_a_card_opens_the_organization_page(page: Any, small_site) -> None:

@@ -95,10 +95,13 @@ def test_profile_pages(anon: Client, many_papers, make_member) -> None:
 
 def test_trending_links_its_feeds(anon: Client, many_papers) -> None:
     html = anon.get("/trending").content.decode()
-    assert '<link rel="alternate" type="application/rss+xml" title="Trending papers (RSS)" href="/feeds/trending.rss">' in html
-    assert '<link rel="alternate" type="application/atom+xml" title="Trending papers (Atom)" href="/feeds/trending.atom">' in html
+    rss = '<link rel="alternate" type="application/rss+xml" title="Trending papers (RSS)"'
+    atom = '<link rel="alternate" type="application/atom+xml" title="Trending papers (Atom)"'
+    assert f'{rss} href="/feeds/trending.rss">' in html
+    assert f'{atom} href="/feeds/trending.atom">' in html
     html = anon.get("/orgs/pagers").content.decode()
-    assert 'type="application/rss+xml" title="Papers by Pagers Inc (RSS)" href="/feeds/org/pagers.rss"' in html
+    org_rss = 'type="application/rss+xml" title="Papers by Pagers Inc (RSS)"'
+    assert f'{org_rss} href="/feeds/org/pagers.rss"' in html
     assert 'href="/feeds/org/pagers.atom"' in html
     pk = Author.objects.get(name="Page Turner").pk
     html = anon.get(f"/authors/{pk}").content.decode()

@@ -24,7 +24,10 @@ def test_digest_bylines_link_to_author_and_organization_pages(inbox: Inbox):
     author_url = f"http://testserver/authors/{author.pk}"
     html = mail.get_body(("html",)).get_content()
     text = mail.get_body(("plain",)).get_content()
-    assert f'<a href="{author_url}" style="color:#6b7280;text-decoration:none;">Ashish Vaswani</a>' in html
+    assert (
+        f'<a href="{author_url}" style="color:#6b7280;text-decoration:none;">Ashish Vaswani</a>'
+        in html
+    )
     assert '<a href="http://testserver/orgs/tencent"' in html
     assert f"Ashish Vaswani <{author_url}>" in text
     assert "Tencent <http://testserver/orgs/tencent>" in text

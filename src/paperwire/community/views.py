@@ -253,9 +253,7 @@ def author_page(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     author = get_object_or_404(Author, pk=pk)
     lists = _paper_lists(
         request,
-        feed.entries(None, "publishedAt")
-        .filter(paper__paper_authors__author=author)
-        .distinct(),
+        feed.entries(None, "publishedAt").filter(paper__paper_authors__author=author).distinct(),
         Paper.objects.filter(paper_authors__author=author, hidden=False, feed_entry__isnull=True)
         .distinct()
         .order_by(F("published_at").desc(nulls_last=True), "pk"),

@@ -148,7 +148,9 @@ def _item(entry: FeedEntry) -> dict[str, Any]:
         suffix = " et al." if len(refs) > 4 else ""
     elif paper.organization:
         org = paper.organization
-        parts = [{"name": org.display_name, "url": site_url(reverse("organization", args=[org.name]))}]
+        parts = [
+            {"name": org.display_name, "url": site_url(reverse("organization", args=[org.name]))}
+        ]
     elif paper.num_authors:
         count = paper.num_authors
         parts = [{"name": f"{count} author{'s' if count != 1 else ''}", "url": ""}]
