@@ -23,7 +23,9 @@ def _byline(html: str, title: str) -> str:
     return re.search(r'<p class="byline">.*?</p>', html[start:], re.S).group(0)  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("path", ["/trending", "/papers/2401.01234", "/?date=2026-01-05"])
+@pytest.mark.parametrize(
+    "path", ["/trending", "/papers/2401.01234", "/?date=2026-01-05", "/search?q=lovelace"]
+)
 def test_author_names_link_to_author_pages(anon: Client, small_feed, path: str) -> None:
     ada = Author.objects.get(name="Ada Lovelace")
     alan = Author.objects.get(name="Alan Turing")
