@@ -7,7 +7,7 @@ import html
 
 from django import template
 from django.template.defaultfilters import truncatechars
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.safestring import mark_safe
 
 from paperwire.papers.feed import format_feed_date
@@ -52,8 +52,7 @@ def byline(paper: Paper, site: str = "") -> str:
         )
     names = paper.author_refs()
     if names:
-        # One reverse() for the prefix, not one per name: see the note above.
-        prefix = _e(site + reverse("author", args=[0])[:-1])
+        prefix = _e(site + _author_prefix())
         shown = ", ".join(
             f'<a class="author" href="{prefix}{pk}">{_e(name)}</a>'
             for pk, name in names[:SHOWN_AUTHORS]
@@ -68,6 +67,19 @@ def byline(paper: Paper, site: str = "") -> str:
         return ""
     # Every value above went through _e().
     return mark_safe('<p class="byline">' + " · ".join(parts) + "</p>")  # noqa: S308
+
+
+_author_prefixes: dict[str, str] = {}
+
+
+def _author_prefix() -> str:
+    """'/authors/' under the current script prefix: reverse() once per prefix, not once
+    per name on every card (see the note in byline)."""
+    script = get_script_prefix()
+    prefix = _author_prefixes.get(script)
+    if prefix is None:
+        prefix = _author_prefixes[script] = reverse("author", args=[0])[:-1]
+    return prefix
 
 
 def _e(value: object) -> str:
