@@ -68,3 +68,19 @@ def test_organization_line_on_a_card_opens_the_organization_page(page: Any, smal
     card.locator("a.org").click()
     page.wait_for_url("**/orgs/tencent")
     assert "Tencent" in page.locator("h1").first.inner_text()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_byline_links_look_like_the_byline(browser: Any, small_site, scheme: str) -> None:
+    context = browser.new_context(color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page.goto(small_site.url + "/?date=2026-01-05")
+        link = page.locator("p.byline a.author", has_text="Alan Turing")
+        style = link.evaluate(
+            "a => { const s = getComputedStyle(a), p = getComputedStyle(a.parentElement"
+            ".closest('.byline')); return [s.color, p.color, s.textDecorationLine]; }"
+        )
+        assert style[0] == style[1] and style[2] == "none"
+    finally:
+        context.close()
