@@ -7,35 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .helpers import PASSWORD, Site, link_to
-
-
-def log_in(page: Any, site: Site, username: str, password: str = PASSWORD) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(site.url + "/login")
-    main = page.locator("main")
-    main.get_by_label("Username", exact=True).fill(username)
-    main.get_by_label("Password", exact=True).fill(password)
-    main.get_by_role("button", name="Log in").click()
-    expect(page.locator("a.nav-user")).to_have_text(username)
-
-
-def sign_up(page: Any, site: Site, username: str) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(site.url + "/")
-    page.get_by_role("link", name="Sign up").click()
-    main = page.locator("main")
-    main.get_by_label("Username", exact=True).fill(username)
-    main.get_by_label("Email", exact=True).fill(f"{username}@example.org")
-    main.get_by_label("Password", exact=True).fill(PASSWORD)
-    main.get_by_role("button", name="Sign up").click()
-    expect(page.locator("h1")).to_have_text("Check your inbox")
-    link = link_to(site.mail.wait_for(f"{username}@example.org"), "/verify/")
-    assert link.startswith(site.url + "/"), f"{link} is not on {site.url}"
-    page.goto(link)
-    expect(page.locator("h1")).to_have_text("Your address is confirmed")
+from .helpers import Site, log_in, sign_up
 
 
 def test_sign_up_upvote_comment_reply_edit_delete_log_out(
