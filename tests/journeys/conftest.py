@@ -10,13 +10,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
-from .helpers import FakeArxivApi, Mailbox, Site, SmtpServer, start_site, start_smtp
+from .helpers import (
+    ARTIFACTS,
+    FakeArxivApi,
+    Mailbox,
+    Site,
+    SmtpServer,
+    check_alternate_feeds,
+    start_site,
+    start_smtp,
+)
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 # Pages whose GET spends a one-time token or changes state: never fetched a second time.
 ONE_TIME = re.compile(r"/(verify|reset|digests|logout)\b")
@@ -143,25 +151,5 @@ def feeds_of_pages(page: Any, watch: Watch) -> Iterator[list[str]]:
     parse; yields the list of feeds checked, filled in at teardown."""
     checked: list[str] = []
     yield checked
-    import feedparser
-
-    for url in dict.fromkeys(watch.pages):
-        if ONE_TIME.search(urlsplit(url).path):
-            continue
-        body = page.request.get(url).text()
-        for tag in re.findall(r"<link\b[^>]*>", body):
-            if not re.search(r'rel="alternate"', tag):
-                continue
-            href = re.search(r'href="([^"]+)"', tag)
-            kind = re.search(r'type="([^"]+)"', tag)
-            if not href or not kind or "xml" not in kind.group(1):
-                continue
-            feed_url = urljoin(url, href.group(1).replace("&amp;", "&"))
-            if feed_url in checked:
-                continue
-            response = page.request.get(feed_url)
-            assert response.status == 200, f"{feed_url} (linked from {url}): {response.status}"
-            parsed = feedparser.parse(response.body())
-            assert not parsed.bozo, f"{feed_url} (linked from {url}): {parsed.bozo_exception}"
-            assert parsed.feed.get("title"), f"{feed_url} has no title"
-            checked.append(feed_url)
+    pages = [url for url in dict.fromkeys(watch.pages) if not ONE_TIME.search(urlsplit(url).path)]
+    checked.extend(check_alternate_feeds(page, pages))

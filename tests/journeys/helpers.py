@@ -19,11 +19,13 @@ from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 
 from support import bin_path, cli_env, free_port
 
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 PASSWORD = "correct horse battery staple 42"
 ARXIV_FIXTURES = Path(__file__).resolve().parent.parent / "ingest" / "fixtures"
 # Generous: on a busy 2-core machine the serve worker may take a while to send a mail.
@@ -269,3 +271,29 @@ def sign_up(page: Any, site: Site, username: str) -> None:
     assert link.startswith(site.url + "/"), f"{link} is not on {site.url}"
     page.goto(link)
     expect(page.locator("h1")).to_have_text("Your address is confirmed")
+
+
+def check_alternate_feeds(page: Any, urls: list[str]) -> list[str]:
+    """Fetch each page (with the browser's cookies), and every feed it links with
+    <link rel="alternate">; each feed must answer 200 and parse without a flaw (no bozo).
+    Returns the feeds checked."""
+    import feedparser
+
+    checked: list[str] = []
+    for url in urls:
+        body = page.request.get(url).text()
+        for tag in re.findall(r"<link\b[^>]*>", body):
+            href = re.search(r'href="([^"]+)"', tag)
+            kind = re.search(r'type="([^"]+)"', tag)
+            if 'rel="alternate"' not in tag or not href or not kind or "xml" not in kind[1]:
+                continue
+            feed_url = urljoin(url, html.unescape(href[1]))
+            if feed_url in checked:
+                continue
+            response = page.request.get(feed_url)
+            assert response.status == 200, f"{feed_url} (linked from {url}): {response.status}"
+            parsed = feedparser.parse(response.body())
+            assert not parsed.bozo, f"{feed_url} (linked from {url}): {parsed.bozo_exception}"
+            assert parsed.feed.get("title"), f"{feed_url} (linked from {url}) has no title"
+            checked.append(feed_url)
+    return checked
