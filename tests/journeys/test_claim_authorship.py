@@ -20,9 +20,9 @@ def test_claim_approved_by_staff_shows_on_author_page(
     log_in(page, site, "claimant")
     # A paper with named authors, from (the local) arXiv.
     page.goto(site.url + "/submit")
-    page.locator("main").get_by_label("arXiv id or URL", exact=True).fill("2401.00002")
+    page.locator("main").get_by_label("arXiv id or URL", exact=True).fill("2401.00001")
     page.locator("main").get_by_role("button", name="Submit", exact=True).click()
-    page.wait_for_url(site.url + "/papers/2401.00002")
+    page.wait_for_url(site.url + "/papers/2401.00001")
 
     page.locator("main a[href^='/authors/']").first.click()
     page.wait_for_url(re.compile(r"/authors/\d+"))
