@@ -37,14 +37,14 @@ def test_subscribe_confirm_change_preferences_feed_unsubscribe(
     expect(page.locator("h1")).to_have_text("Your subscription")
     expect(main).to_contain_text("daily digests")
 
-    # Preferences: weekly, with a keyword.
+    # Preferences: weekly, with a saved search.
     main.get_by_role("radio", name="Weekly").check()
-    main.get_by_label("Keywords").fill("attention")
+    main.get_by_label("Saved searches").fill("attention")
     main.get_by_role("button", name="Save preferences").click()
     expect(main).to_contain_text("Your preferences are saved.")
     expect(main).to_contain_text("weekly digests")
     expect(main.get_by_role("radio", name="Weekly")).to_be_checked()
-    expect(main.get_by_label("Keywords")).to_have_value("attention")
+    expect(main.get_by_label("Saved searches")).to_have_value("attention")
     manage_url = page.url
 
     # The personal feed, as a feed reader reads it.
