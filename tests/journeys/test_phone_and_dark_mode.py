@@ -1,0 +1,35 @@
+"""On a phone-sized screen, in light and dark mode, the home page, a paper page, search
+and subscribe fit the screen: nothing scrolls sideways."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .helpers import ARTIFACTS, Site
+
+PHONE = {"width": 375, "height": 740}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_pages_fit_a_phone(new_context: Any, site: Site, scheme: str, watch: Any) -> None:
+    from playwright.sync_api import expect
+
+    page = new_context(
+        viewport=PHONE, color_scheme=scheme, is_mobile=True, has_touch=True
+    ).new_page()
+    page.goto(site.url + "/")
+    paper = page.locator("ol.cards > li.card h3 a").first.get_attribute("href")
+    assert paper
+    for path in ["/", paper, "/search?q=attention", "/subscribe?email=phone%40example.org"]:
+        page.goto(site.url + path)
+        expect(page.locator("h1").first).to_be_visible()
+        assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (
+            scheme == "dark"
+        )
+        scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert scroll <= inner, f"{path} in {scheme} mode is {scroll}px wide on a {inner}px screen"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"phone-{scheme}.png"), full_page=True)
+    assert not watch.problems, "the browser saw:\n" + "\n".join(watch.problems)
