@@ -136,6 +136,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Serves /api/docs with Swagger UI from its own static files, not a CDN.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "paperwire.papers",
