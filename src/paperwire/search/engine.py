@@ -287,7 +287,10 @@ def _listing(q: ParsedQuery, res: SearchResults) -> None:
         return
     res.mode = "filter"
     limit = settings.PAPERWIRE.get("SEARCH_MAX_LISTING", 1000)
-    qs = keyword.filtered_papers(q) or Paper.objects.all()
+    # `filtered or all()` would evaluate the queryset: a filter matching nothing is
+    # falsy, and the listing became the whole corpus.
+    filtered = keyword.filtered_papers(q)
+    qs = Paper.objects.all() if filtered is None else filtered
     if q.excluded:
         sql, params = keyword.excluded_ids_sql(q)
         if sql:

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 # A 10 kB query is answered, but only its beginning is read.
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 32
+# Each author:/cat:/org: filter is a join or a subquery: SQLite allows 64 tables in
+# a join, so a query stops taking them well before that.
+MAX_FILTERS = 8
 
 SORTS = ("relevance", "date", "upvotes")
 SORT_ALIASES = {
@@ -174,6 +177,12 @@ def parse_query(raw: str | None, sort: str | None = None) -> ParsedQuery:
         q.terms = q.terms[:MAX_TERMS]
     q.phrases = q.phrases[:8]
     q.excluded = q.excluded[:16]
+    _cap_filters(q)
+    if raw.strip() and not (q.terms or q.phrases or q.excluded or q.has_filters):
+        q.notes.append(
+            "Nothing in this query can be searched for: it has no words, numbers or "
+            "filters (symbols and emoji are ignored)."
+        )
     if sort:
         chosen = SORT_ALIASES.get(sort.lower())
         if chosen:
@@ -181,6 +190,21 @@ def parse_query(raw: str | None, sort: str | None = None) -> ParsedQuery:
         else:
             q.notes.append(f"Unknown sort {sort[:40]!r}: sorted by relevance.")
     return q
+
+
+def _cap_filters(q: ParsedQuery) -> None:
+    given = len(q.authors) + len(q.cats) + len(q.orgs)
+    if given <= MAX_FILTERS:
+        return
+    room = MAX_FILTERS
+    for name in ("authors", "cats", "orgs"):
+        kept = getattr(q, name)[:room]
+        setattr(q, name, kept)
+        room -= len(kept)
+    q.notes.append(
+        f"Only the first {MAX_FILTERS} author:, cat: and org: filters were used "
+        f"({given} were given)."
+    )
 
 
 def _apply_filter(q: ParsedQuery, name: str, value: str, neg: bool) -> None:
