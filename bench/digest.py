@@ -88,7 +88,7 @@ def main() -> None:
         started = time.perf_counter()
         compose_period("daily", period, summary=summary)
         composed = time.perf_counter()
-        send_due(summary=summary, batch=500)
+        send_due(summary=summary)
         ours = time.perf_counter() - started
         compose_seconds = composed - started
         assert summary.sent == count, summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -89,6 +90,12 @@ def test_kill_mid_batch_then_restart_delivers_each_digest_once(tmp_path: Path):
         sender.wait()
         at_kill = len(inbox.messages)
         assert 0 < at_kill < SUBSCRIBERS, "the kill must land mid-batch"
+        # A sender holds one claim at a time: the kill leaves at most one row "sending".
+        with sqlite3.connect(tmp_path / "paperwire.sqlite3") as db:
+            (left,) = db.execute(
+                "SELECT count(*) FROM digests_digestmessage WHERE status = 'sending'"
+            ).fetchone()
+        assert left <= 1, f"{left} rows were left in 'sending' by one killed sender"
 
         again = _run(env, "digest", "send", "--period", "daily:2026-02-03")
         assert again.returncode == 0, again.stderr

@@ -7,6 +7,8 @@ import secrets
 from django.conf import settings
 from django.db import models
 
+from paperwire.mail.models import OutgoingMail
+
 
 def _feed_token() -> str:
     return secrets.token_urlsafe(24)
@@ -56,39 +58,20 @@ class Subscription(models.Model):
         return [str(v) for v in value if str(v).strip()]
 
 
-class DigestMessage(models.Model):
+class DigestMessage(OutgoingMail):
     """One digest for one subscriber and one period: the outbox row.
 
     The unique key (subscription, period) is the idempotency key: composing the
     same period twice finds the row and sends nothing more.
     """
 
-    QUEUED, SENDING, SENT, FAILED, EMPTY = "queued", "sending", "sent", "failed", "empty"
-    STATUSES = [
-        (QUEUED, "queued"),
-        (SENDING, "being sent"),
-        (SENT, "sent"),
-        (FAILED, "failed permanently"),
-        (EMPTY, "nothing to send"),
-    ]
+    EMPTY = "empty"
+    STATUSES = [*OutgoingMail.STATUSES, (EMPTY, "nothing to send")]
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="digests")
     period = models.CharField(max_length=32, help_text="daily:2026-01-05 or weekly:2026-W02")
-    status = models.CharField(max_length=16, choices=STATUSES, default=QUEUED)
-    to_email = models.EmailField(max_length=254)
-    subject = models.CharField(max_length=300)
-    text_body = models.TextField()
-    html_body = models.TextField()
+    status = models.CharField(max_length=16, choices=STATUSES, default=OutgoingMail.QUEUED)
     paper_ids = models.JSONField(default=list)
-    message_id = models.CharField(max_length=300)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    # "host:pid" of the sender holding the claim, to release claims of dead processes.
-    claimed_by = models.CharField(max_length=300, blank=True)
-    last_error = models.TextField(blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
