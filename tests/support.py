@@ -34,6 +34,17 @@ def bin_path(name: str) -> str:
     return str(path)
 
 
+def delivered_mail() -> list[Any]:
+    """Send what the outbox holds, as the worker would, and return Django's test outbox
+    (tests run inside a transaction, so the request's own send-after-commit never runs)."""
+    from django.core import mail
+
+    from paperwire.mail.outbox import send_due_mail
+
+    send_due_mail()
+    return list(mail.outbox)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

@@ -34,12 +34,14 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from paperwire.community.signups import delete_unverified_accounts
 from paperwire.digests.outbox import RunSummary, compose_period, send_due
 from paperwire.digests.periods import default_period
 from paperwire.ingest.categories import parse_categories
 from paperwire.ingest.http import PoliteClient
 from paperwire.ingest.models import ScheduledRun
 from paperwire.ingest.pipeline import IngestRequest, run_ingest
+from paperwire.mail.outbox import send_due_mail
 from paperwire.search.embeddings import EmbeddingUnavailable
 from paperwire.search.vectors import embed_missing
 
@@ -122,8 +124,10 @@ def embed_pending() -> str | None:
 
 
 def retry_due_mail() -> str | None:
-    """Every poll: send digests whose retry time has come. None when there were none."""
+    """Every poll: send account mail and digests whose (retry) time has come. None when
+    there were none."""
     summary = RunSummary()
+    send_due_mail(summary=summary)
     send_due(summary=summary)
     return str(summary) if summary.sent or summary.retrying or summary.failed else None
 
@@ -319,7 +323,10 @@ def run_worker(
             say(line)
         retried = retry_due_mail()
         if retried:
-            say(f"digest retries: {retried}")
+            say(f"mail: {retried}")
+        released = delete_unverified_accounts()
+        if released:
+            say(f"{released} accounts never verified were removed (their usernames are free)")
         embedded = embed_pending()
         if embedded:
             say(embedded)

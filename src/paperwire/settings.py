@@ -110,14 +110,38 @@ DEBUG = env_bool("PAPERWIRE_DEBUG", default=False)
 ALLOWED_HOSTS = env_list("PAPERWIRE_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("PAPERWIRE_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_NAME = os.environ.get("PAPERWIRE_SITE_NAME", "paperwire")
-# The public address, for links in e-mails and feeds made outside a request.
-SITE_URL = os.environ.get("PAPERWIRE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# Outgoing mail (verification, password reset, digests): an SMTP server.
-EMAIL_BACKEND = os.environ.get(
-    "PAPERWIRE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+
+def _site_url() -> str:
+    """PAPERWIRE_SITE_URL; else the http://HOST:PORT that the last `paperwire serve` (or
+    `web`) on this data directory served on, which it notes in the data directory, so a
+    `paperwire digest send` run beside it links to it too; else $PORT on 127.0.0.1."""
+    if url := os.environ.get("PAPERWIRE_SITE_URL"):
+        return url.rstrip("/")
+    try:
+        noted = (DATA_DIR / "site_url").read_text().strip()
+    except OSError:
+        noted = ""
+    if noted.startswith(("http://", "https://")):
+        return noted.rstrip("/")
+    port = os.environ.get("PORT", "8000")
+    return f"http://127.0.0.1:{port if port.isdigit() else '8000'}"
+
+
+# The public address, for links in e-mails and feeds made outside a request.
+SITE_URL = _site_url()
+
+# Outgoing mail (verification, password reset, subscriptions, digests). With
+# PAPERWIRE_EMAIL_HOST set, an SMTP server; without it, one .eml file per mail in
+# $PAPERWIRE_DATA_DIR/mail/ (paperwire.mail.files), each also named in the log.
+# PAPERWIRE_EMAIL_BACKEND, a Django e-mail backend's dotted path, overrides both.
+EMAIL_HOST = os.environ.get("PAPERWIRE_EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get("PAPERWIRE_EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "paperwire.mail.files.EmlFileBackend"
 )
-EMAIL_HOST = os.environ.get("PAPERWIRE_EMAIL_HOST", "localhost")
+PAPERWIRE_MAIL_DIR = DATA_DIR / "mail"
 EMAIL_PORT = int(os.environ.get("PAPERWIRE_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("PAPERWIRE_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("PAPERWIRE_EMAIL_PASSWORD", "")
@@ -141,6 +165,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "paperwire.papers",
+    "paperwire.mail",
     "paperwire.ingest",
     "paperwire.search",
     "paperwire.digests",
@@ -256,6 +281,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PAPERWIRE_LOG_LEVEL", "WARNING")},
+    # Where each mail went (and its links, when it went to a file): always in the log.
+    "loggers": {"paperwire.mail": {"level": "INFO"}},
 }
 
 LOGIN_URL = "login"

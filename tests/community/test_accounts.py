@@ -6,10 +6,10 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
-from django.core import mail
 from django.test import Client
 
 from paperwire.community.models import Profile
+from support import delivered_mail
 
 from .conftest import PASSWORD
 
@@ -38,8 +38,8 @@ def test_signup_verify_then_login(anon: Client, clean_cache: None) -> None:
     assert not user.is_active and user.password.startswith("argon2")
 
     assert not anon.login(username="grace", password=PASSWORD)
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["grace@example.org"]
-    link = link_in(mail.outbox[0].body)
+    assert len(delivered_mail()) == 1 and delivered_mail()[0].to == ["grace@example.org"]
+    link = link_in(delivered_mail()[0].body)
     assert "/verify/" in link
 
     page = anon.get(link.split("127.0.0.1", 1)[-1])
@@ -65,7 +65,7 @@ def test_signup_does_not_reveal_a_registered_email(
     assert taken.status_code == fresh.status_code == 302
     assert taken["Location"] == fresh["Location"]
     assert not User.objects.filter(username="someone").exists()
-    to_ada = [m for m in mail.outbox if m.to == ["ada@example.org"]]
+    to_ada = [m for m in delivered_mail() if m.to == ["ada@example.org"]]
     assert len(to_ada) == 1 and "already has an account" in to_ada[0].body
 
 
@@ -89,8 +89,8 @@ def test_password_reset_does_not_reveal_and_works(
     unknown = anon.post("/password-reset", {"email": "nobody@example.org"})
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"] == "/password-reset/sent"
-    assert len(mail.outbox) == 1
-    link = link_in(mail.outbox[0].body).split("127.0.0.1", 1)[-1]
+    assert len(delivered_mail()) == 1
+    link = link_in(delivered_mail()[0].body).split("127.0.0.1", 1)[-1]
     form = anon.get(link, follow=True)
     assert b"Set a new password" in form.content
     done = anon.post(
@@ -122,8 +122,12 @@ def test_settings_needs_login(anon: Client) -> None:
     assert response.status_code == 302 and response["Location"] == "/login?next=/settings"
 
 
-def test_logout_is_a_post(member_client: Client) -> None:
-    assert member_client.get("/logout").status_code == 405
+def test_logout_is_a_post_and_get_shows_its_button(member_client: Client) -> None:
+    page = member_client.get("/logout")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'method="post"' in html and ">Log out</button>" in html and "csrfmiddlewaretoken" in html
+    assert member_client.get("/settings").status_code == 200  # GET logged nobody out
     assert member_client.post("/logout").status_code == 302
     assert member_client.get("/settings").status_code == 302
 

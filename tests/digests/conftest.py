@@ -32,6 +32,10 @@ class Inbox:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def to(self, address: str) -> list[EmailMessage]:
+        """Mail to `address`, once what the outbox holds is sent (as the worker would)."""
+        from paperwire.mail.outbox import send_due_mail
+
+        send_due_mail()
         return [m for m in self.messages if address in str(m["To"])]
 
 

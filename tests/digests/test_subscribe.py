@@ -8,9 +8,12 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import signing
 from django.test import Client
+from django.utils import timezone
 
 from paperwire.digests.models import Subscription
 from paperwire.digests.tokens import make_token
+from paperwire.mail.models import Mail
+from paperwire.mail.outbox import send_due_mail
 
 from .conftest import Inbox
 
@@ -81,7 +84,7 @@ def test_hostile_addresses_are_form_errors(client: Client, inbox: Inbox, address
     assert response.status_code == 400
     assert b"field-error" in response.content
     assert Subscription.objects.count() == 0
-    assert inbox.messages == []
+    assert Mail.objects.count() == 0
 
 
 def test_too_many_topics_is_a_form_error(client: Client, inbox: Inbox):
@@ -154,12 +157,21 @@ def test_manage_link_changes_preferences(client: Client, inbox: Inbox):
     assert sub.topics == {"categories": ["cs.CL", "cs.LG"]}
 
 
-def test_smtp_down_is_a_clear_503_and_nothing_lost(client: Client, settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+def test_smtp_down_keeps_the_confirmation_in_the_outbox_until_it_is_back(
+    client: Client, inbox: Inbox, settings
+):
+    real_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = 9  # nothing listens there
     response = client.post("/subscribe", {"email": "ada@example.org", "frequency": "daily"}, **HOST)
-    assert response.status_code == 503 and b"try again" in response.content
+    assert response.status_code == 200 and b"Check your inbox" in response.content
     assert Subscription.objects.get().status == Subscription.PENDING
+    assert send_due_mail().retrying == 1
+    waiting = Mail.objects.get(to_email="ada@example.org")
+    assert waiting.status == Mail.QUEUED and "cannot reach the mail server" in waiting.last_error
+    settings.EMAIL_PORT = real_port
+    Mail.objects.update(next_attempt_at=timezone.now())  # its retry time has come
+    assert "confirm your subscription" in str(inbox.to("ada@example.org")[0]["Subject"])
+    assert Mail.objects.get().status == Mail.SENT
 
 
 def test_links_in_confirmation_mail_are_on_the_site(client: Client, inbox: Inbox):
@@ -167,3 +179,18 @@ def test_links_in_confirmation_mail_are_on_the_site(client: Client, inbox: Inbox
     body = inbox.to("ada@example.org")[0].get_body(("plain",)).get_content()
     for url in re.findall(r"https?://\S+", body):
         assert urlsplit(url).netloc == "testserver"
+
+
+def test_the_form_offers_radio_buttons_and_shows_errors_by_their_fields(client: Client):
+    page = client.get("/subscribe", **HOST).content.decode()
+    radios = re.findall(r'<input type="radio" name="frequency" value="(\w+)"', page)
+    assert radios == ["daily", "weekly"]
+    assert re.search(r'<label class="inline" for="id_frequency_0">', page)
+    assert "<option" not in page
+    missing = client.post("/subscribe", {"email": "ada@example.org"}, **HOST)
+    html = missing.content.decode()
+    assert missing.status_code == 400
+    assert "Choose how often you want a digest." in html
+    # The error sits in the "How often" group, next to the radio buttons.
+    group = html.split("<legend>How often</legend>", 1)[1].split("</fieldset>", 1)[0]
+    assert "Choose how often" in group

@@ -13,42 +13,36 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.core import signing
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from paperwire.community import paging, ratelimit
+from paperwire.community import paging, ratelimit, signups
 from paperwire.community.forms import ProfileForm, SignupForm
 from paperwire.community.models import AuthorClaim, Comment, Profile, Upvote
+from paperwire.mail.outbox import queue_mail
 from paperwire.papers.models import FeedEntry
 
 log = logging.getLogger(__name__)
 
-VERIFY_SALT = "paperwire.community.verify-email"
-VERIFY_MAX_AGE = 3 * 24 * 3600
 TOO_MANY = (
     "Too many attempts from here or for this account. Please wait a few minutes and try again."
+)
+NOT_STORED = (
+    "We could not store your request just now, so no mail is on its way. Nothing was "
+    "changed: please try again in a minute."
 )
 
 
 def profile_of(user: AbstractBaseUser) -> Profile:
     profile, _ = Profile.objects.get_or_create(user=user)
     return profile
-
-
-def _mail(request: HttpRequest, to: str, template: str, context: dict[str, Any]) -> None:
-    context = {"site_name": settings.SITE_NAME, **context}
-    subject, _, body = render_to_string(template, context, request=request).partition("\n")
-    try:
-        send_mail(subject.strip(), body.lstrip("\n"), None, [to])
-    except OSError:
-        log.exception("could not send %s to a new member", template)
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -64,6 +58,10 @@ def signup(request: HttpRequest) -> HttpResponse:
                     _register(request, form.cleaned_data)
             except IntegrityError:
                 form.add_error("username", "This username is taken; please choose another.")
+            except DatabaseError:
+                log.exception("sign-up not stored")
+                form.add_error(None, NOT_STORED)
+                return render(request, "registration/signup.html", {"form": form}, status=503)
             else:
                 return redirect("signup_sent")
         return render(request, "registration/signup.html", {"form": form}, status=400)
@@ -71,26 +69,29 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 def _register(request: HttpRequest, data: dict[str, Any]) -> None:
+    """Store the account (or renew an unverified one) and queue its mail, in the
+    caller's transaction: the page says "check your inbox" only once both are stored."""
     email = data["email"]
-    # Hash first on both paths, so timing does not tell them apart either.
+    # Hash first on every path, so timing does not tell them apart either.
     hashed = make_password(data["password"])
     existing = User.objects.filter(email__iexact=email).first()
-    if existing is not None:
+    if existing is not None and not signups.unverified_accounts().filter(pk=existing.pk).exists():
         reset = request.build_absolute_uri(reverse("password_reset"))
-        _mail(request, email, "registration/already_registered_email.txt", {"reset_url": reset})
+        signups.queue_template_mail(
+            email, "registration/already_registered_email.txt", "signup-taken", {"reset_url": reset}
+        )
         return
-    with transaction.atomic():
+    signups.release_username(data["username"], keep=existing)
+    if existing is not None:
+        user = signups.renew_signup(existing, data["username"], hashed)
+    else:
         user = User.objects.create(
             username=data["username"], email=email, password=hashed, is_active=False
         )
         Profile.objects.create(user=user)
-    token = signing.dumps({"u": user.pk, "e": email}, salt=VERIFY_SALT)
-    link = request.build_absolute_uri(reverse("verify_email", args=[token]))
-    _mail(
-        request,
-        email,
-        "registration/verify_email.txt",
-        {"user": user, "verify_url": link, "days": VERIFY_MAX_AGE // 86400},
+    token = signups.verification_token(user)
+    signups.send_verification(
+        user, request.build_absolute_uri(reverse("verify_email", args=[token]))
     )
 
 
@@ -100,10 +101,18 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
 
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        data = signing.loads(token, salt=VERIFY_SALT, max_age=VERIFY_MAX_AGE)
-        user = User.objects.get(pk=data["u"], email=data["e"])
-    except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError):
-        message = "This verification link is invalid or has expired. Please sign up again."
+        user = signups.user_of_token(token)
+    except signups.StaleLink:
+        message = (
+            "This verification link was replaced by a newer sign-up with the same address. "
+            "Please use the link in the latest mail."
+        )
+        return render(request, "error.html", {"status": 400, "message": message}, status=400)
+    except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError, ValueError):
+        message = (
+            "This verification link is invalid or has expired. Please sign up again with "
+            "the same address: you will get a new link."
+        )
         return render(request, "error.html", {"status": 400, "message": message}, status=400)
     profile = profile_of(user)
     if profile.suspended:
@@ -134,10 +143,43 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
 
+class LogoutView(auth_views.LogoutView):
+    """POST logs out (Django's view); GET, as when someone types /logout, shows the
+    button that does, instead of Django's empty 405."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return render(request, "registration/logout.html")
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's reset form, its mail queued in the outbox instead of sent in the request."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        subject = render_to_string(subject_template_name, context)
+        body = render_to_string(email_template_name, context)
+        queue_mail(to_email, subject, body, kind="reset")
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "registration/password_reset_form.html"
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
+    form_class = OutboxPasswordResetForm
+
+    @property
+    def extra_email_context(self) -> dict[str, str]:
+        # Django names the site after the request's host; mails use the site's name.
+        return {"site_name": settings.SITE_NAME}
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         account = str(request.POST.get("email", ""))[:254]

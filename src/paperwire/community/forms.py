@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import URLValidator
 
+from paperwire.community import signups
 from paperwire.community.actions import parse_arxiv_ref
 from paperwire.community.models import COMMENT_MAX_LENGTH, Profile
 
@@ -30,14 +31,11 @@ class SignupForm(forms.Form):
         max_length=200, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
-    def clean_username(self) -> str:
-        name: str = self.cleaned_data["username"]
-        if User.objects.filter(username__iexact=name).exists():
-            raise forms.ValidationError("This username is taken; please choose another.")
-        return name
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        name = data.get("username")
+        if name and not signups.username_available(name, data.get("email") or ""):
+            self.add_error("username", "This username is taken; please choose another.")
         if data.get("password") and data.get("username"):
             probe = User(username=data["username"], email=data.get("email", ""))
             try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-import smtplib
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.cache import cache
-from django.core.mail import send_mail
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -24,7 +24,10 @@ from paperwire.digests.compose import PeriodPapers, compose, site_url
 from paperwire.digests.models import Subscription
 from paperwire.digests.periods import default_period, parse_period_key
 from paperwire.digests.tokens import BadToken, make_token, read_token
+from paperwire.mail.outbox import queue_mail
 from paperwire.papers.feed import InvalidPeriod
+
+log = logging.getLogger(__name__)
 
 TOPIC_KINDS = ("categories", "keywords", "authors", "organizations")
 MAX_TOPICS = 20
@@ -39,7 +42,13 @@ def _topic_field(label: str, help_text: str) -> forms.CharField:
 
 
 class PreferencesForm(forms.Form):
-    frequency = forms.ChoiceField(choices=Subscription.FREQUENCIES, initial=Subscription.DAILY)
+    frequency = forms.ChoiceField(
+        label="How often",
+        choices=Subscription.FREQUENCIES,
+        initial=Subscription.DAILY,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how often you want a digest."},
+    )
     categories = _topic_field("arXiv categories", "comma-separated, e.g. cs.CL, cs.LG")
     keywords = _topic_field(
         "Saved searches", 'comma-separated searches, e.g. state space models, "linear attention"'
@@ -117,15 +126,17 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         sub.status = Subscription.PENDING
         sub.save(update_fields=["frequency", "topics", "status"])
     try:
-        _send_confirmation(sub)
-    except (OSError, smtplib.SMTPException):
+        with transaction.atomic():
+            _send_confirmation(sub)
+    except DatabaseError:
+        log.exception("subscription confirmation not queued")
         return render(
             request,
             "digests/message.html",
             {
                 "title": "We could not send the confirmation mail",
-                "text": "The mail server did not answer. Nothing was lost: please try again "
-                "in a few minutes.",
+                "text": "It could not be stored just now, so none is on its way. Please try "
+                "again in a minute.",
             },
             status=503,
         )
@@ -160,12 +171,12 @@ def _send_confirmation(sub: Subscription) -> None:
     purpose = "manage" if active else "confirm"
     link = site_url(reverse(f"digest_{purpose}", args=[make_token(purpose, sub.pk)]))
     context = {"site_name": settings.SITE_NAME, "link": link, "sub": sub, "active": active}
-    send_mail(
-        subject=f"{settings.SITE_NAME}: "
+    queue_mail(
+        sub.email,
+        f"{settings.SITE_NAME}: "
         + ("manage your subscription" if active else "confirm your subscription"),
-        message=render_to_string("digests/email/confirm.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[sub.email],
+        render_to_string("digests/email/confirm.txt", context),
+        kind="subscribe",
     )
     Subscription.objects.filter(pk=sub.pk).update(
         confirmations_sent=(sub.confirmations_sent if recent else 0) + 1,
