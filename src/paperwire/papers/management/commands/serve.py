@@ -5,10 +5,9 @@ from __future__ import annotations
 import fcntl
 import filecmp
 import os
-import signal
+import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,9 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from whitenoise.storage import CompressedManifestStaticFilesStorage
+
+from paperwire.mail.files import mail_dir
+from paperwire.papers.supervisor import STOP_TIMEOUT, PortInUse, Supervisor, check_port_free
 
 
 def add_server_arguments(parser: CommandParser) -> None:
@@ -59,6 +61,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         port = port_from_env() if options["port"] is None else checked_port(options["port"])
+        free_or_fail(options["host"], port)
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
             if not options["no_demo"]:
@@ -67,18 +70,57 @@ class Command(BaseCommand):
             # Pages rendered by an older release of the templates must not outlive it.
             cache.clear()
         url = f"http://{options['host']}:{port}/"
+        site_url = settle_site_url(options["host"], port)
         self.stdout.write(f"paperwire serving {url} (data in {settings.DATA_DIR})")
+        self.stdout.write(where_mail_goes(site_url))
         self.stdout.flush()
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paperwire.settings")
-        children = [subprocess.Popen(granian_argv(options["host"], port, options))]
+        supervisor = Supervisor()
+        supervisor.start(granian_argv(options["host"], port, options))
         if not options["no_worker"]:
             worker = [sys.executable, "-m", "paperwire.cli", "worker"]
-            children.append(subprocess.Popen(worker, stdout=subprocess.DEVNULL))
-        sys.exit(supervise(children))
+            supervisor.start(worker, stdout=subprocess.DEVNULL)
+        sys.exit(supervisor.wait())
 
 
-# Seconds a stopping server gives its workers before killing them.
-STOP_TIMEOUT = 20
+def settle_site_url(host: str, port: int) -> str:
+    """The address links in mails and feeds use: PAPERWIRE_SITE_URL when set, else the
+    http://HOST:PORT this server listens on, handed on to its worker and web processes
+    and noted in the data directory for commands run beside it (`digest send`)."""
+    if os.environ.get("PAPERWIRE_SITE_URL"):
+        return str(settings.SITE_URL)
+    if host in {"", "0.0.0.0", "::"}:  # noqa: S104 - naming the address, not binding it
+        host = socket.gethostname()
+    elif ":" in host:
+        host = f"[{host}]"
+    url = f"http://{host}:{port}"
+    os.environ["PAPERWIRE_SITE_URL"] = url
+    settings.SITE_URL = url
+    note = Path(settings.DATA_DIR) / "site_url"
+    try:
+        note.parent.mkdir(parents=True, exist_ok=True)
+        partial = note.with_name(f".site_url.{os.getpid()}")
+        partial.write_text(url + "\n")
+        partial.replace(note)
+    except OSError as exc:  # a read-only data directory: links from this process still work
+        print(f"note: could not write {note}: {exc.strerror}", file=sys.stderr)
+    return url
+
+
+def where_mail_goes(site_url: str) -> str:
+    """One line for the console: where mail goes, and how to change that."""
+    if settings.EMAIL_BACKEND == "paperwire.mail.files.EmlFileBackend":
+        return (
+            f"mail: no SMTP server is set, so each mail is written as an .eml file to "
+            f"{mail_dir()} and named in this log (links use {site_url}); set "
+            "PAPERWIRE_EMAIL_HOST and PAPERWIRE_EMAIL_PORT to send by SMTP"
+        )
+    if settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+        return (
+            f"mail: by SMTP through {settings.EMAIL_HOST}:{settings.EMAIL_PORT} "
+            f"(links use {site_url})"
+        )
+    return f"mail: through {settings.EMAIL_BACKEND} (links use {site_url})"
 
 
 def granian_argv(host: str, port: int, options: dict[str, Any]) -> list[str]:
@@ -98,38 +140,6 @@ def granian_argv(host: str, port: int, options: dict[str, Any]) -> list[str]:
         "--log-level", "warning",
         "paperwire.wsgi:application",
     ]  # fmt: skip
-
-
-def supervise(children: list[subprocess.Popen[bytes]]) -> int:
-    """Wait for the web server; pass SIGTERM/SIGINT on to every child; stop the worker
-    when the web server ends. Returns the web server's exit status."""
-
-    stopping: list[float] = []
-
-    def forward(signum: int, _frame: object) -> None:
-        stopping.append(time.monotonic())
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signum)
-
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    while True:
-        try:
-            code = children[0].wait(timeout=1)
-            break
-        except subprocess.TimeoutExpired:
-            # Asked to stop and the server is still up well past its own kill timeout.
-            if stopping and time.monotonic() - stopping[0] > STOP_TIMEOUT + 10:
-                children[0].kill()
-    for child in children[1:]:
-        if child.poll() is None:
-            child.terminate()
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
-    return code
 
 
 def collect_static() -> None:
@@ -163,6 +173,15 @@ def _static_is_current() -> bool:
             if not copy.is_file() or not filecmp.cmp(storage.path(path), copy, shallow=False):
                 return False
     return True
+
+
+def free_or_fail(host: str, port: int) -> None:
+    try:
+        check_port_free(host, port)
+    except PortInUse as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def port_from_env() -> int:

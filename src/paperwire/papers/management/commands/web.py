@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from typing import Any
 
@@ -16,10 +15,13 @@ from paperwire.papers.management.commands.serve import (
     add_server_arguments,
     checked_port,
     collect_static,
+    free_or_fail,
     granian_argv,
     port_from_env,
-    supervise,
+    settle_site_url,
+    where_mail_goes,
 )
+from paperwire.papers.supervisor import Supervisor
 
 
 class Command(BaseCommand):
@@ -35,6 +37,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         port = port_from_env() if options["port"] is None else checked_port(options["port"])
+        free_or_fail(options["host"], port)
         try:
             connect()
         except DatabaseProblem as exc:
@@ -51,8 +54,12 @@ class Command(BaseCommand):
         # cache is shared by every web process: each one starting clears it once).
         cache.clear()
         url = f"http://{options['host']}:{port}/"
+        site_url = settle_site_url(options["host"], port)
         self.stdout.write(f"paperwire web serving {url} (database: {where()})")
+        self.stdout.write(where_mail_goes(site_url))
         self.stdout.flush()
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paperwire.settings")
         connections.close_all()  # the server's processes open their own
-        sys.exit(supervise([subprocess.Popen(granian_argv(options["host"], port, options))]))
+        supervisor = Supervisor()
+        supervisor.start(granian_argv(options["host"], port, options))
+        sys.exit(supervisor.wait())

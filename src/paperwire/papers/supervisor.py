@@ -1,0 +1,110 @@
+"""The processes `paperwire serve` and `paperwire web` run, and how they end together.
+
+Children are started with the kernel's parent-death signal (Linux PR_SET_PDEATHSIG): if
+the supervising process dies, however it dies (`kill -9` included), each child gets
+SIGTERM and stops, instead of serving on beside a new `serve`. SIGTERM and SIGINT to the
+supervisor are passed on to every child; a child that outlives its stop timeout is killed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+# Seconds a stopping server gives its workers before killing them.
+STOP_TIMEOUT = 20
+PR_SET_PDEATHSIG = 1
+
+
+class PortInUse(Exception):
+    pass
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Raise PortInUse when something already listens on host:port. (The server binds
+    with SO_REUSEPORT, which would let a second server listen beside the first.)"""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # SO_REUSEADDR: a port whose last connections linger in TIME_WAIT is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUse(
+                    f"port {port} on {host} is already in use (another paperwire serve?): "
+                    f"stop that server, or choose another port with --port or PORT="
+                ) from None
+            raise
+
+
+def _die_with_parent(parent: int) -> Callable[[], None]:
+    """A preexec_fn: this child gets SIGTERM when its parent dies (Linux)."""
+    libc_name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+
+    def arm() -> None:
+        if libc_name is None:
+            return
+        libc = ctypes.CDLL(libc_name, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the line above took effect
+            os._exit(1)
+
+    return arm
+
+
+class Supervisor:
+    """Starts children that end with this process, and waits for the first of them."""
+
+    def __init__(self, stop_timeout: float = STOP_TIMEOUT) -> None:
+        self.children: list[subprocess.Popen[Any]] = []
+        self.stop_timeout = stop_timeout
+        self.stopping: list[float] = []
+        # Installed before any child starts: a SIGTERM from now on stops them all.
+        signal.signal(signal.SIGTERM, self._forward)
+        signal.signal(signal.SIGINT, self._forward)
+
+    def start(self, argv: list[str], **popen: Any) -> subprocess.Popen[Any]:
+        child: subprocess.Popen[Any] = subprocess.Popen(  # our interpreter, our modules
+            argv, preexec_fn=_die_with_parent(os.getpid()), **popen
+        )
+        self.children.append(child)
+        if self.stopping:
+            child.send_signal(signal.SIGTERM)
+        return child
+
+    def _forward(self, signum: int, _frame: object) -> None:
+        self.stopping.append(time.monotonic())
+        for child in self.children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    def wait(self) -> int:
+        """Wait for the first child (the web server); stop the others when it ends.
+        Returns its exit status."""
+        main = self.children[0]
+        while True:
+            try:
+                code = main.wait(timeout=1)
+                break
+            except subprocess.TimeoutExpired:
+                # Asked to stop and the server is still up well past its own kill timeout.
+                if self.stopping and time.monotonic() - self.stopping[0] > self.stop_timeout + 10:
+                    main.kill()
+        for child in self.children[1:]:
+            if child.poll() is None:
+                child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        return code
