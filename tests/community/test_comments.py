@@ -48,6 +48,16 @@ def test_edit_and_delete_own(member_client: Client, feed_paper: Paper) -> None:
     member_client.post(f"/comments/{comment.pk}/edit", {"body": "Fixed *now*"})
     comment.refresh_from_db()
     assert comment.body == "Fixed *now*" and "<em>now</em>" in comment.body_html and comment.edited
+    # The Delete button asks first: a page with the comment and a button that POSTs.
+    paper_html = member_client.get("/papers/2401.01234").content.decode()
+    assert f'<form method="get" action="/comments/{comment.pk}/delete"' in paper_html
+    ask = member_client.get(f"/comments/{comment.pk}/delete")
+    assert ask.status_code == 200
+    asked = ask.content.decode()
+    assert "Delete your comment?" in asked and "<em>now</em>" in asked
+    assert 'method="post"' in asked and "Delete this comment</button>" in asked
+    comment.refresh_from_db()
+    assert not comment.deleted, "asking deleted it"
     assert member_client.post(f"/comments/{comment.pk}/delete").status_code == 302
     comment.refresh_from_db()
     assert comment.deleted and comment.body == ""
@@ -66,6 +76,7 @@ def test_someone_elses_comment_cannot_be_changed(
     assert edit.status_code == 403 and b"only change your own comments" in edit.content
     assert eve.get(f"/comments/{comment.pk}/edit").status_code == 403
     assert eve.post(f"/comments/{comment.pk}/delete").status_code == 403
+    assert eve.get(f"/comments/{comment.pk}/delete").status_code == 403
     comment.refresh_from_db()
     assert comment.body == "Mine" and not comment.deleted
     assert num_comments(feed_paper) == 1

@@ -81,5 +81,5 @@ def test_sign_up_upvote_comment_reply_edit_delete_log_out(
     # Log out: GET /logout shows a button, which logs out.
     page.goto(site.url + "/logout")
     page.locator("main").get_by_role("button", name="Log out").click()
-    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    expect(page.get_by_role("link", name="Log in", exact=True)).to_be_visible()
     expect(page.locator("a.nav-user")).to_have_count(0)

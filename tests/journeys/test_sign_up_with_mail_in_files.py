@@ -26,6 +26,12 @@ def test_sign_up_and_verify_from_the_mail_folder(page: Any, file_mail_site: Site
     assert names, "no .eml file in the mail folder"
     link = link_to(mail, "/verify/")
     assert link.startswith(site.url + "/"), f"{link} is not on {site.url}"
+    # The console says where mail goes, and names each mail with its links.
+    log = site.log.read_text()
+    assert f"written as an .eml file to {site.data_dir / 'mail'}" in log, log
+    assert "PAPERWIRE_EMAIL_HOST" in log
+    logged = [line for line in log.splitlines() if "mail to noor@example.org" in line]
+    assert logged and link in logged[0] and str(mail["Subject"]) in logged[0], log
     page.goto(link)
     expect(page.locator("h1")).to_have_text("Your address is confirmed")
 

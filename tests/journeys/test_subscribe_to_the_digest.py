@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .helpers import Site, link_to
+from .helpers import Site, link_to, mail_links
 
 EMAIL = "reader@example.org"
 DEMO_DAY = "daily:2026-06-11"
@@ -50,6 +50,7 @@ def test_subscribe_confirm_change_preferences_feed_unsubscribe(
     # The personal feed, as a feed reader reads it.
     feed_url = main.locator("a[href*='/feeds/subscription/']").first.get_attribute("href")
     assert feed_url
+    assert feed_url.startswith(site.url + "/"), f"{feed_url} is not on {site.url}"
     response = page.request.get(feed_url if feed_url.startswith("http") else site.url + feed_url)
     assert response.status == 200
     feed = feedparser.parse(response.body())
@@ -67,6 +68,8 @@ def test_subscribe_confirm_change_preferences_feed_unsubscribe(
     one_click = re.search(r"<(https?://[^>]+)>", header)
     assert one_click, header
     assert one_click.group(1).startswith(site.url + "/"), header
+    elsewhere = [link for link in mail_links(digest) if not link.startswith(site.url + "/")]
+    assert not elsewhere, f"digest links not on {site.url}: {elsewhere}"
 
     # The link in the body asks before it unsubscribes.
     page.goto(link_to(digest, "/digests/unsubscribe/"))

@@ -104,3 +104,11 @@ def test_html_in_paper_text_is_escaped(client: Client, import_rows) -> None:
         assert "<b>Mallory</b>" not in html
         assert "<i>Evil</i>" not in html
         assert "&lt;script&gt;alert(&#x27;title&#x27;)&lt;/script&gt; Attack" in html
+
+
+def test_a_versioned_arxiv_id_redirects_to_the_paper(client: Client, small_feed) -> None:
+    page = client.get("/papers/2401.01234v2")
+    assert page.status_code == 302 and page["Location"] == "/papers/2401.01234"
+    md = client.get("/papers/2401.01234v1.md")
+    assert md.status_code == 302 and md["Location"] == "/papers/2401.01234.md"
+    assert client.get("/papers/2401.99999v1").status_code == 404

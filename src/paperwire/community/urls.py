@@ -9,7 +9,7 @@ urlpatterns = [
     path("signup/sent", accounts.signup_sent, name="signup_sent"),
     path("verify/<str:token>", accounts.verify_email, name="verify_email"),
     path("login", accounts.LoginView.as_view(), name="login"),
-    path("logout", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout", accounts.LogoutView.as_view(), name="logout"),
     path("password-reset", accounts.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent",

@@ -140,11 +140,15 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks first (a page with the comment and a button); POST deletes."""
     found = _own_comment(request, pk)
     if isinstance(found, HttpResponse):
         return found
+    if request.method == "GET":
+        context = {"comment": found, "paper": found.paper}
+        return render(request, "community/comment_delete.html", context)
     actions.delete_comment(found)
     messages.info(request, "Your comment is deleted.")
     return redirect(found.paper.get_absolute_url() + "#comments")

@@ -8,13 +8,14 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from paperwire.papers import feed
 from paperwire.papers.cache import versioned_page
+from paperwire.papers.ids import parse_arxiv_id
 from paperwire.papers.markdown import paper_markdown
 from paperwire.papers.models import Paper
 
@@ -118,8 +119,20 @@ def _paper_or_404(paper_id: str) -> Paper:
     return get_object_or_404(qs, public_id=paper_id, hidden=False)
 
 
+def _without_version(paper_id: str) -> str | None:
+    """'2312.00752' for '2312.00752v1' (when no paper has the versioned id itself);
+    None for an id with no version suffix."""
+    parsed = parse_arxiv_id(paper_id)
+    if parsed is None or parsed[1] is None:
+        return None
+    return None if Paper.objects.filter(public_id=paper_id).exists() else parsed[0]
+
+
 @versioned_page
 def paper_page(request: HttpRequest, paper_id: str) -> HttpResponse:
+    if (base := _without_version(paper_id)) is not None:
+        # arXiv links name a version; the page shows the paper's latest one.
+        return redirect(_paper_or_404(base).get_absolute_url())
     paper = _paper_or_404(paper_id)
     entry = getattr(paper, "feed_entry", None)
     return render(
@@ -131,6 +144,8 @@ def paper_page(request: HttpRequest, paper_id: str) -> HttpResponse:
 
 @versioned_page
 def paper_md(request: HttpRequest, paper_id: str) -> HttpResponse:
+    if (base := _without_version(paper_id)) is not None:
+        return redirect(reverse("paper_md", args=[_paper_or_404(base).public_id]))
     paper = _paper_or_404(paper_id)
     return HttpResponse(
         paper_markdown(paper, request.build_absolute_uri(paper.get_absolute_url())),
