@@ -236,8 +236,14 @@ class PageParser:
         if worker is None:
             return
         for stream in (worker.stdin, worker.stdout):
-            if stream is not None:
+            if stream is None:
+                continue
+            try:
                 stream.close()  # the worker ends when its input does
+            except OSError:
+                # A dead worker's pipe: closing flushes what is still buffered for it
+                # (BrokenPipeError). Nobody will read it; the pipe is closed all the same.
+                pass
         try:
             worker.wait(timeout=10)
         except subprocess.TimeoutExpired:
