@@ -12,9 +12,11 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from paperwire.papers import feed
 from paperwire.papers.cache import versioned_page
+from paperwire.papers.ids import parse_arxiv_id
 from paperwire.papers.markdown import paper_markdown
 from paperwire.papers.models import Paper
 
@@ -115,11 +117,44 @@ def _paper_or_404(paper_id: str) -> Paper:
     qs = Paper.objects.select_related("organization", "feed_entry").prefetch_related(
         "paper_authors__author"
     )
+    parsed = parse_arxiv_id(paper_id)
+    if parsed is not None and parsed[1] is not None and not qs.filter(public_id=paper_id):
+        # A versioned arXiv id (2509.04664v1) names the paper: one page for all versions.
+        return get_object_or_404(qs, arxiv_id=parsed[0], hidden=False)
     return get_object_or_404(qs, public_id=paper_id, hidden=False)
 
 
-@versioned_page
 def paper_page(request: HttpRequest, paper_id: str) -> HttpResponse:
+    """The paper's page; its Markdown for a client that asks for text/markdown (as the
+    Hub answers `Accept: text/markdown`)."""
+    wants_markdown = prefers_markdown(request.headers.get("Accept", ""))
+    request.page_variant = "markdown" if wants_markdown else "html"  # type: ignore[attr-defined]
+    view = paper_md if wants_markdown else _paper_html
+    response = view(request, paper_id)
+    patch_vary_headers(response, ("Accept",))
+    return response
+
+
+def prefers_markdown(accept: str) -> bool:
+    """Whether an Accept header ranks text/markdown above HTML (browsers never name it)."""
+    weights: dict[str, float] = {}
+    for part in accept.split(","):
+        media, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        weights[media.strip().lower()] = quality
+    markdown = weights.get("text/markdown", 0.0)
+    return markdown > 0 and markdown >= weights.get("text/html", 0.0)
+
+
+@versioned_page
+def _paper_html(request: HttpRequest, paper_id: str) -> HttpResponse:
     paper = _paper_or_404(paper_id)
     entry = getattr(paper, "feed_entry", None)
     return render(

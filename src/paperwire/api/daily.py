@@ -1,0 +1,95 @@
+"""GET /api/daily_papers: the feed of a day, ISO week or month, as the Hub answers it."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Query
+from ninja.decorators import decorate_view
+
+from paperwire.api.context import hub_context
+from paperwire.api.responses import MAX_LIMIT, MAX_PAGE, error, json_response, link_next
+from paperwire.api.schemas import DailyPaperOut, Error
+from paperwire.papers import feed
+from paperwire.papers.cache import versioned_page
+from paperwire.papers.hfjson import daily_item_json
+
+# The Hub's patterns. The date pattern accepts exactly the real calendar dates of years
+# 0000-9999 (leap years included); the week pattern stops at W52, as the Hub's does.
+DATE_PATTERN = (
+    r"^((\d\d[2468][048]|\d\d[13579][26]|\d\d0[48]|[02468][048]00|[13579][26]00)-02-29"
+    r"|\d{4}-((0[13578]|1[02])-(0[1-9]|[12]\d|3[01])|(0[469]|11)-(0[1-9]|[12]\d|30)"
+    r"|(02)-(0[1-9]|1\d|2[0-8])))$"
+)
+WEEK_PATTERN = r"^\d{4}-W(0[1-9]|[1-4][0-9]|5[0-2])$"
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def _period(date: str | None, week: str | None, month: str | None) -> feed.FeedPeriod | None:
+    """The period asked for; raises InvalidPeriod for more than one, and OutOfRange for a
+    valid one this site cannot hold (a year before 1000 or after 9998 has no papers)."""
+    given = [value for value in (date, week, month) if value]
+    if len(given) > 1:
+        raise feed.InvalidPeriod("give at most one of date, week and month")
+    if not given:
+        return None
+    # Every value has passed its pattern here, so it starts with a four-digit year.
+    if not feed.MIN_YEAR <= int(given[0][:4]) <= feed.MAX_YEAR:
+        raise OutOfRange
+    if date:
+        return feed.parse_day(date)
+    if week:
+        return feed.parse_week(week)
+    return feed.parse_month(month or "")
+
+
+class OutOfRange(Exception):
+    """A valid period in a year no paper can be in."""
+
+
+def register(api: NinjaAPI) -> None:
+    api.get(
+        "/daily_papers",
+        response={200: list[DailyPaperOut], 400: Error},
+        summary="Daily papers of a date, ISO week or month",
+        tags=["papers"],
+    )(decorate_view(versioned_page)(daily_papers))
+
+
+def daily_papers(
+    request: HttpRequest,
+    p: int = Query(0, ge=0, le=MAX_PAGE, description="Page, from 0"),
+    limit: int = Query(50, ge=1, le=MAX_LIMIT, description="Papers per page"),
+    date: str = Query(None, pattern=DATE_PATTERN, description="YYYY-MM-DD"),  # type: ignore[assignment]
+    week: str = Query(None, pattern=WEEK_PATTERN, description="YYYY-Www"),  # type: ignore[assignment]
+    month: str = Query(None, pattern=MONTH_PATTERN, description="YYYY-MM"),  # type: ignore[assignment]
+    submitter: str = Query(None, description="User name of the submitter"),  # type: ignore[assignment]
+    sort: Literal["publishedAt", "trending"] = Query("publishedAt"),
+) -> HttpResponse:
+    """A top-level array like the Hub's. Past the last page is `[]`; a full page links
+    the next one in a `Link: rel="next"` header. At most one of date, week and month."""
+    try:
+        period = _period(date, week, month)
+    except feed.InvalidPeriod as exc:
+        return error(str(exc))
+    except OutOfRange:
+        return json_response([])
+    entries = feed.entries(period, sort)
+    if submitter:
+        match = Q(submitter_name=submitter) | Q(submitted_by__username=submitter)
+        if submitter == settings.SITE_NAME:
+            # The site is named as the submitter of entries nobody submitted.
+            match |= Q(submitter_name="", submitted_by__isnull=True)
+        entries = entries.filter(match)
+    start = p * limit
+    # One row more than the page tells whether a next page exists.
+    rows = list(entries[start : start + limit + 1])
+    page = rows[:limit]
+    context = hub_context(entry.paper for entry in page)
+    response = json_response([daily_item_json(entry, context) for entry in page])
+    if len(rows) > limit:
+        link_next(request, response, p=p + 1)
+    return response
