@@ -30,7 +30,10 @@ class JsonApiErrors:
         if status == 404:
             message = f"no API endpoint at {request.path[:200]!r}"
         else:
-            message = HTTPStatus(status).phrase if status in HTTPStatus else "error"
+            try:
+                message = HTTPStatus(status).phrase
+            except ValueError:
+                message = "Error"
         answer = error(message[0].lower() + message[1:], status)
         for header in ("Allow", "Retry-After"):
             if header in response:
