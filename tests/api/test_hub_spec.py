@@ -208,7 +208,7 @@ def test_ids_are_stable_24_hex_digits(client: Client, site: dict[str, Any]) -> N
         ("/api/daily_papers?sort=upvotes", "sort must be"),
         ("/api/daily_papers?p=-1", "p must be at least 0"),
         ("/api/papers?limit=0", "limit must be at least 1"),
-        ("/api/papers?cursor=bm9wZQ", "cursor"),
+        ("/api/papers?cursor=bm9wZQ", "cursor 'bm9wZQ' is not a cursor this site gave out"),
         ("/api/papers/search?limit=121", "limit must be at most 120"),
         ("/api/papers/search?q=" + "a" * 251, "q is too long (251 characters; at most 250)"),
         ("/api/papers/2602.23456?field=authors", "field must be"),

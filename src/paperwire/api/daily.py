@@ -29,25 +29,29 @@ MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 def _period(date: str | None, week: str | None, month: str | None) -> feed.FeedPeriod | None:
-    """The period asked for; raises InvalidPeriod for more than one, and OutOfRange for a
-    valid one this site cannot hold (a year before 1000 or after 9998 has no papers)."""
-    given = [value for value in (date, week, month) if value]
-    if len(given) > 1:
-        raise feed.InvalidPeriod("give at most one of date, week and month")
-    if not given:
+    """The days the given date, week and month all cover (each is optional, as on the
+    Hub); raises OutOfRange for a valid period this site cannot hold (a year before 1000
+    or after 9998 has no papers) or for periods that do not meet."""
+    periods = []
+    for value, parse in ((date, feed.parse_day), (week, feed.parse_week), (month, feed.parse_month)):
+        if not value:
+            continue
+        # Every value has passed its pattern here, so it starts with a four-digit year.
+        if not feed.MIN_YEAR <= int(value[:4]) <= feed.MAX_YEAR:
+            raise OutOfRange
+        periods.append(parse(value))
+    if not periods:
         return None
-    # Every value has passed its pattern here, so it starts with a four-digit year.
-    if not feed.MIN_YEAR <= int(given[0][:4]) <= feed.MAX_YEAR:
+    start = max(period.start for period in periods)
+    end = min(period.end for period in periods)
+    if start > end:
         raise OutOfRange
-    if date:
-        return feed.parse_day(date)
-    if week:
-        return feed.parse_week(week)
-    return feed.parse_month(month or "")
+    narrowest = min(periods, key=lambda period: period.end - period.start)
+    return feed.FeedPeriod(narrowest.kind, start, end)
 
 
 class OutOfRange(Exception):
-    """A valid period in a year no paper can be in."""
+    """No paper can be in the period asked for."""
 
 
 def register(api: NinjaAPI) -> None:
@@ -56,6 +60,7 @@ def register(api: NinjaAPI) -> None:
         response={200: list[DailyPaperOut], 400: Error},
         summary="Daily papers of a date, ISO week or month",
         tags=["papers"],
+        by_alias=True,
     )(decorate_view(versioned_page)(daily_papers))
 
 
@@ -70,10 +75,11 @@ def daily_papers(
     sort: Literal["publishedAt", "trending"] = Query("publishedAt"),
 ) -> HttpResponse:
     """A top-level array like the Hub's. Past the last page is `[]`; a full page links
-    the next one in a `Link: rel="next"` header. At most one of date, week and month."""
+    the next one in a `Link: rel="next"` header. Given more than one of date, week and
+    month, the papers are those of the days all of them cover."""
     try:
         period = _period(date, week, month)
-    except feed.InvalidPeriod as exc:
+    except feed.InvalidPeriod as exc:  # a week 53 the pattern let through, say
         return error(str(exc))
     except OutOfRange:
         return json_response([])

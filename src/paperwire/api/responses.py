@@ -43,6 +43,7 @@ _EXPECTED = {
     "date": "of the form YYYY-MM-DD, e.g. 2026-01-05",
     "week": "of the form YYYY-Www with a week from W01 to W52, e.g. 2026-W02",
     "month": "of the form YYYY-MM, e.g. 2026-01",
+    "cursor": "a cursor this site gave out (in a Link header)",
 }
 
 

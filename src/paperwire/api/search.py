@@ -74,10 +74,12 @@ def register(api: NinjaAPI) -> None:
         response={200: list[DailyPaperOut], 400: Error},
         summary="Search papers (hybrid keyword + semantic)",
         tags=["papers"],
+        by_alias=True,
     )(search_papers)
     api.get(
         "/papers/{path:paper_id}/related",
         response={200: list[DailyPaperOut], 400: Error, 404: Error},
         summary="Papers related to one paper",
         tags=["search"],
+        by_alias=True,
     )(related)
