@@ -93,8 +93,8 @@ def organization_json(org: Organization | None) -> dict[str, Any] | None:
         return None
     data = {"_id": hub_id("organization", org.pk), "name": org.name}
     data["fullname"] = org.fullname or org.name
-    if org.avatar:
-        data["avatar"] = org.avatar
+    # Always sent, "" when not known: clients read organization.avatar.
+    data["avatar"] = org.avatar
     return data
 
 
