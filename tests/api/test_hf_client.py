@@ -186,7 +186,7 @@ def test_client_errors_are_the_hubs_exceptions(hf: HfApi, call, status: int) -> 
     with pytest.raises(HfHubHTTPError) as failure:
         call(hf)
     assert failure.value.response.status_code == status
-    if "/api/" in failure.value.response.url:
+    if "/api/" in str(failure.value.response.url):
         assert "error" in failure.value.response.json()
 
 
