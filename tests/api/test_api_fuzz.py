@@ -12,9 +12,9 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from hubspec import HUB_DAILY_FILE
 from hypothesis import HealthCheck, seed, settings
 
+from hubspec import HUB_DAILY_FILE
 from paperwire.papers.transfer import import_file
 from paperwire.wsgi import application
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from huggingface_hub import HfApi
+
 from hubspec import HUB_DAILY_FILE
 from support import bin_path, cli_env, free_port, run_cli
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+
 from hubspec import DAILY_ITEM, DAILY_PAPERS, HUB_DAILY_FILE, PAPER, PAPER_LIST, parameters
 from hubspec import problems as schema_problems
-
 from paperwire.community.actions import add_comment
 from paperwire.community.models import AuthorClaim, Comment
 from paperwire.papers.ids import HUB_ID_RE
@@ -137,7 +137,14 @@ def test_papers_list_by_cursor(client: Client, site: dict[str, Any]) -> None:
 
 
 def test_search_every_parameter(client: Client, site: dict[str, Any]) -> None:
-    for query in ("q=", "q=retrievers", "q=" + "a" * 250, "limit=1", "limit=120", "q=probes&limit=3"):
+    for query in (
+        "q=",
+        "q=retrievers",
+        "q=" + "a" * 250,
+        "limit=1",
+        "limit=120",
+        "q=probes&limit=3",
+    ):
         url = f"/api/papers/search?{query}"
         for item in answer(client, url):
             # The spec gives no answer schema for search: its items are daily items.

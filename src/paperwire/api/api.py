@@ -18,7 +18,7 @@ api = NinjaAPI(
     description=(
         "Daily papers and paper metadata. The paths, parameters and JSON shapes of "
         "/api/daily_papers, /api/papers, /api/papers/search and /api/papers/{id} are those "
-        "of Hugging Face's API; every error is a JSON object {\"error\": \"…\"}."
+        'of Hugging Face\'s API; every error is a JSON object {"error": "…"}.'
     ),
     urls_namespace="api",
 )

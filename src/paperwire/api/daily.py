@@ -33,7 +33,11 @@ def _period(date: str | None, week: str | None, month: str | None) -> feed.FeedP
     Hub); raises OutOfRange for a valid period this site cannot hold (a year before 1000
     or after 9998 has no papers) or for periods that do not meet."""
     periods = []
-    for value, parse in ((date, feed.parse_day), (week, feed.parse_week), (month, feed.parse_month)):
+    for value, parse in (
+        (date, feed.parse_day),
+        (week, feed.parse_week),
+        (month, feed.parse_month),
+    ):
         if not value:
             continue
         # Every value has passed its pattern here, so it starts with a four-digit year.
@@ -64,14 +68,16 @@ def register(api: NinjaAPI) -> None:
     )(decorate_view(versioned_page)(daily_papers))
 
 
+# Optional parameters are typed `str` with a None default, not `str | None`: the schema
+# then says "a string, or leave it out", as the Hub's does, and never offers null.
 def daily_papers(
     request: HttpRequest,
     p: int = Query(0, ge=0, le=MAX_PAGE, description="Page, from 0"),
     limit: int = Query(50, ge=1, le=MAX_LIMIT, description="Papers per page"),
-    date: str = Query(None, pattern=DATE_PATTERN, description="YYYY-MM-DD"),  # type: ignore[assignment]
-    week: str = Query(None, pattern=WEEK_PATTERN, description="YYYY-Www"),  # type: ignore[assignment]
-    month: str = Query(None, pattern=MONTH_PATTERN, description="YYYY-MM"),  # type: ignore[assignment]
-    submitter: str = Query(None, description="User name of the submitter"),  # type: ignore[assignment]
+    date: str = Query(None, pattern=DATE_PATTERN, description="YYYY-MM-DD"),
+    week: str = Query(None, pattern=WEEK_PATTERN, description="YYYY-Www"),
+    month: str = Query(None, pattern=MONTH_PATTERN, description="YYYY-MM"),
+    submitter: str = Query(None, description="User name of the submitter"),
     sort: Literal["publishedAt", "trending"] = Query("publishedAt"),
 ) -> HttpResponse:
     """A top-level array like the Hub's. Past the last page is `[]`; a full page links

@@ -91,7 +91,7 @@ def _listed() -> QuerySet[Paper]:
 
 def list_papers(
     request: HttpRequest,
-    cursor: str = Query(  # type: ignore[assignment]
+    cursor: str = Query(
         None, pattern=CURSOR_PATTERN, description="Pagination cursor, from the Link header"
     ),
     limit: int = Query(50, ge=1, le=MAX_LIMIT),
@@ -115,7 +115,7 @@ def list_papers(
 def paper_detail(
     request: HttpRequest,
     paper_id: str,
-    field: list[PaperField] = Query(None, description="Extra fields: comments"),  # type: ignore[assignment]
+    field: list[PaperField] = Query(None, description="Extra fields: comments"),
 ) -> HttpResponse:
     """The paper object with its linked repositories (none here: `[]` and 0). With
     `?field=comments` its discussion too. There is no submission deadline here, so

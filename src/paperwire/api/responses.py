@@ -71,4 +71,3 @@ def validation_message(problem: dict[str, Any], given: Any) -> str:
     if kind == "missing":
         return f"{name} is missing"
     return f"{name}: {problem.get('msg', 'invalid value')}"
-

@@ -33,7 +33,7 @@ def search_papers(
     request: HttpRequest,
     q: str = Query("", max_length=MAX_QUERY, description="Words, phrases, filters"),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_SEARCH_LIMIT),
-    sort: Literal["relevance", "date", "upvotes"] = Query(  # type: ignore[assignment]
+    sort: Literal["relevance", "date", "upvotes"] = Query(
         None, description="paperwire's own: relevance (default), date or upvotes"
     ),
     p: int = Query(0, ge=0, le=MAX_SEARCH_PAGE, description="paperwire's own: page, from 0"),

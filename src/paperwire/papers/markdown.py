@@ -39,9 +39,11 @@ def paper_markdown(paper: Paper, page_url: str) -> str:
         links.append(f"[Code]({paper.code_url}){stars}")
     if paper.project_url:
         links.append(f"[Project page]({paper.project_url})")
-    full_text = f"{ABSTRACT_ONLY} The full paper is at [arXiv]({paper.arxiv_url})." if (
-        paper.arxiv_id
-    ) else ABSTRACT_ONLY
+    full_text = (
+        f"{ABSTRACT_ONLY} The full paper is at [arXiv]({paper.arxiv_url})."
+        if (paper.arxiv_id)
+        else ABSTRACT_ONLY
+    )
     lines += ["", " · ".join(links), "", full_text, ""]
     if paper.ai_summary:
         lines += ["## Summary (imported, machine-written)", "", paper.ai_summary.strip(), ""]

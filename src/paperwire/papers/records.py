@@ -8,8 +8,8 @@ with a `paper` inside), and Hugging Face paper objects (/api/papers/{id}).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from paperwire.papers.ids import PUBLIC_ID_RE, hub_id, parse_arxiv_id

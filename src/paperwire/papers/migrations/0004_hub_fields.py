@@ -4,65 +4,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('papers', '0003_paperauthor_paper_index_in_unique'),
+        ("papers", "0003_paperauthor_paper_index_in_unique"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='feedentry',
-            name='listed_at',
+            model_name="feedentry",
+            name="listed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='feedentry',
-            name='submitter_avatar',
+            model_name="feedentry",
+            name="submitter_avatar",
             field=models.URLField(blank=True, max_length=500),
         ),
         migrations.AddField(
-            model_name='feedentry',
-            name='submitter_fullname',
+            model_name="feedentry",
+            name="submitter_fullname",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='paper',
-            name='ai_keywords',
+            model_name="paper",
+            name="ai_keywords",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='paper',
-            name='ai_summary',
+            model_name="paper",
+            name="ai_summary",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='paper',
-            name='ai_summary_model',
+            model_name="paper",
+            name="ai_summary_model",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddField(
-            model_name='paper',
-            name='github_stars',
+            model_name="paper",
+            name="github_stars",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='paper',
-            name='hub_discussion_id',
+            model_name="paper",
+            name="hub_discussion_id",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='paper',
-            name='media_urls',
+            model_name="paper",
+            name="media_urls",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='paper',
-            name='thumbnail',
+            model_name="paper",
+            name="thumbnail",
             field=models.URLField(blank=True, max_length=500),
         ),
         migrations.AddField(
-            model_name='paper',
-            name='withdrawn_at',
+            model_name="paper",
+            name="withdrawn_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]
