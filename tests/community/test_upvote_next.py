@@ -34,7 +34,7 @@ NOT_PATHS = [
     "javascript:alert(1)",
     " /?p=1",
     "/?p=1\r\nSet-Cookie: x=1",
-    "/\x00",
+    "/\t/evil.example",
     "/" + "x" * 5000,
 ]
 

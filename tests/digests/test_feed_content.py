@@ -157,9 +157,8 @@ def test_control_characters_in_a_search_feed_query(
     client: Client, hostile_paper: None, query: str, fmt: str
 ) -> None:
     response = client.get(f"/feeds/search.{fmt}", {"q": query}, **HOST)
-    assert response.status_code in (200, 404), response.content[:300]
+    # Nothing but control characters is no query (404, as for an empty one).
+    assert response.status_code == (404 if query.strip("\x00\x01%") == "" else 200)
     if response.status_code == 200:
         root = lxml.etree.fromstring(response.content)  # well-formed XML 1.0
         assert lxml.etree.tostring(root)
-    else:
-        assert b"needs a query" in response.content
