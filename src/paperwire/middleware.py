@@ -1,4 +1,5 @@
-"""Site-wide request hygiene: control characters stop at the door.
+"""Site-wide request hygiene: control characters stop at the door, and every answer
+carries the browser security headers Django does not set itself.
 
 Query strings and form fields reach XML (feeds), HTML, mail headers, SQL LIKE patterns
 and PostgreSQL, which cannot hold NUL. Rather than each view remembering to clean what
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
@@ -64,3 +66,18 @@ def _bad_path(request: HttpRequest) -> HttpResponse:
         body = json.dumps({"error": BAD_PATH})
         return HttpResponse(body, status=400, content_type="application/json")
     return render(request, "error.html", {"status": 400, "message": BAD_PATH}, status=400)
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and Permissions-Policy on every response (settings.py
+    holds both). Django's SecurityMiddleware sets HSTS, nosniff and the referrer policy;
+    XFrameOptionsMiddleware sets X-Frame-Options."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
