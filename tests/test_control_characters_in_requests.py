@@ -55,7 +55,9 @@ def test_an_api_path_with_a_control_character_is_a_json_400(client: Client) -> N
     assert response.json() == {"error": "The address contains control characters."}
 
 
-@pytest.mark.parametrize("query", ["\x00", "lemmas\x00", "lemmas\x01\x1f", "year:\x01", "org:\x00x"])
+@pytest.mark.parametrize(
+    "query", ["\x00", "lemmas\x00", "lemmas\x01\x1f", "year:\x01", "org:\x00x"]
+)
 def test_a_query_string_reaches_search_without_control_characters(
     client: Client, small_feed: Any, query: str
 ) -> None:

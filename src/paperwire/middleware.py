@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -20,16 +21,19 @@ from django.shortcuts import render
 
 from paperwire.papers.control_chars import has_control_chars, strip_control_chars
 
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
+
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 BAD_PATH = "The address contains control characters."
 
 
-def _cleaned(values: QueryDict, *, keep: Callable[[str], bool]) -> QueryDict:
+def _cleaned(values: QueryDict, *, keep: Callable[[str], bool]) -> _ImmutableQueryDict:
     if not any(
         has_control_chars(key) or any(has_control_chars(v) for v in items)
         for key, items in values.lists()
     ):
-        return values
+        return cast("_ImmutableQueryDict", values)
     cleaned = QueryDict(mutable=True, encoding=values.encoding)
     for key, items in values.lists():
         if keep(key):
@@ -37,7 +41,7 @@ def _cleaned(values: QueryDict, *, keep: Callable[[str], bool]) -> QueryDict:
         else:
             cleaned.setlist(strip_control_chars(key), [strip_control_chars(v) for v in items])
     cleaned._mutable = False
-    return cleaned
+    return cast("_ImmutableQueryDict", cleaned)
 
 
 def _is_password(key: str) -> bool:

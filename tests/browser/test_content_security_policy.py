@@ -53,9 +53,9 @@ def _violations(page: Any) -> list[str]:
 def test_page_runs_under_the_policy(watched: tuple[Any, list[str]], live_paperwire, path: str):
     page, errors = watched
     response = page.goto(live_paperwire.url + path)
-    assert response is not None and "script-src 'self'" in response.headers[
-        "content-security-policy"
-    ]
+    assert (
+        response is not None and "script-src 'self'" in response.headers["content-security-policy"]
+    )
     page.wait_for_load_state("load")
     if path != "/admin/login/":
         assert page.evaluate("typeof window.htmx") == "object"  # htmx loaded and ran

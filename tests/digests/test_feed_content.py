@@ -26,7 +26,7 @@ HOST = {"HTTP_HOST": "127.0.0.1"}
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 HOSTILE_ABSTRACT = (
-    "Results <script>alert(1)</script> and <img src=x onerror=\"alert(2)\"> then "
+    'Results <script>alert(1)</script> and <img src=x onerror="alert(2)"> then '
     '<a href="javascript:alert(3)">more</a> <svg onload=alert(4)></svg> '
     '<iframe src="javascript:alert(5)"></iframe> <b onmouseover=alert(6)>bold</b> end.'
 )

@@ -33,5 +33,5 @@ def test_controls_legal_in_xml_are_not_stored(arxiv: FakeArxiv, client: PoliteCl
     assert paper.title == "Generated paper number 1"
     assert paper.abstract.startswith("Abstract of paper 1, with $x^{1}$ and")
     assert paper.author_names()[0] == "Author 1"
-    assert [pa.affiliation for pa in paper.paper_authors.order_by("position")][0] == "Lab 1"
+    assert paper.paper_authors.order_by("position")[0].affiliation == "Lab 1"
     assert not any(ch in paper.abstract for ch in "\x7f\x80\x85\x9b\x9f")

@@ -25,7 +25,11 @@ CREEP = "note on creep buckling of columns"
 
 # Cranfield-like: documents with their own ids, several of them sharing one title.
 CRANFIELD = [
-    {"id": f"cran-{n}", "title": CREEP if n in (3, 5, 8, 13) else f"report {n} on flow", "summary": f"text {n}"}
+    {
+        "id": f"cran-{n}",
+        "title": CREEP if n in (3, 5, 8, 13) else f"report {n} on flow",
+        "summary": f"text {n}",
+    }
     for n in range(1, 16)
 ]
 

@@ -78,7 +78,7 @@ def test_a_saved_search_of_two_hundred_terms_in_a_digest(embedded: None, kind: s
     assert compose(subscription, PeriodPapers(period)) is not None
 
 
-COMMON_WORDS = "language model learning attention agents vision reasoning data training code".split()
+COMMON_WORDS = "language model learning attention agents vision reasoning data train code".split()
 
 
 def test_two_hundred_topics_of_each_kind_in_a_digest(embedded: None) -> None:
@@ -122,7 +122,7 @@ def _query_error(backend: str) -> OperationalError:
     """A real error of a query the database refuses, on a healthy connection."""
     if backend == "sqlite":
         joins = " ".join(f"JOIN papers_paper p{i} ON p{i}.id = p0.id" for i in range(1, 70))
-        sql = f"SELECT p0.id FROM papers_paper p0 {joins}"  # noqa: S608 - fixed text
+        sql = f"SELECT p0.id FROM papers_paper p0 {joins}"
     else:
         sql = "SET LOCAL statement_timeout = 1; SELECT pg_sleep(1)"
     with pytest.raises(OperationalError) as failure, connection.cursor() as cursor:

@@ -57,6 +57,7 @@ def topic_filter(
 
     Keywords are saved searches run through the search engine; categories, authors and
     organizations are matched exactly in the database."""
+
     def topics(kind: str) -> list[str]:
         return subscription.topic_list(kind)[:TOPICS_PER_KIND]
 

@@ -106,9 +106,7 @@ class PaperFeed(Feed):
 
 def _atom(cls: type[PaperFeed]) -> type[PaperFeed]:
     """The Atom twin of an RSS feed class."""
-    return type(
-        cls.__name__ + "Atom", (cls,), {"feed_type": AtomFeed, "subtitle": cls.description}
-    )
+    return type(cls.__name__ + "Atom", (cls,), {"feed_type": AtomFeed, "subtitle": cls.description})
 
 
 def last_week_of_feed() -> QuerySet[FeedEntry]:

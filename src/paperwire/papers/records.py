@@ -297,7 +297,9 @@ def _json_without_control_chars(value: Any) -> Any:
     if isinstance(value, list):
         return [_json_without_control_chars(v) for v in value]
     if isinstance(value, dict):
-        return {strip_control_chars(str(k)): _json_without_control_chars(v) for k, v in value.items()}
+        return {
+            strip_control_chars(str(k)): _json_without_control_chars(v) for k, v in value.items()
+        }
     return value
 
 
