@@ -174,7 +174,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "paperwire.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "paperwire.middleware.CleanInputMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     # Inside GZip: makes every /api/ error JSON before it is compressed.
@@ -269,10 +271,41 @@ CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Set on every response by paperwire.middleware.SecurityHeadersMiddleware (see
+# docs/deployment.md). Scripts and styles come only from our own static files (htmx
+# too: no inline script, style or style= attribute anywhere, no eval); images also as
+# data: URIs (the API docs' icons); nothing may frame the site or post forms elsewhere.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+# Browser features the site never uses, refused for it and anything it might embed.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "geolocation",
+        "gyroscope", "magnetometer", "microphone", "midi", "payment", "usb",
+    )
+)  # fmt: skip
 if env_bool("PAPERWIRE_HTTPS", default=False):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Plain-HTTP requests are sent to https:// (the proxy's X-Forwarded-Proto says which
+    # is which); browsers that saw the site once keep to HTTPS for a year (HSTS).
+    SECURE_SSL_REDIRECT = env_bool("PAPERWIRE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("PAPERWIRE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PAPERWIRE_HSTS_SUBDOMAINS", default=False)
 
 # Uploads are never files here; cap bodies so a huge POST is a clear 400.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

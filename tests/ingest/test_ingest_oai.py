@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from arxiv_fake import FakeArxiv, FakeClock, Reply, fixture, oai_router, stored
@@ -239,3 +241,22 @@ def test_other_oai_errors_are_reported(arxiv: FakeArxiv, client: PoliteClient) -
     arxiv.handler = lambda path, params: Reply(body=body)
     with pytest.raises(IngestError, match="OAI-PMH error badArgument: The combination"):
         harvest(arxiv, client)
+
+
+def test_a_harvested_paper_never_takes_over_a_stored_paper_by_its_title(
+    arxiv: FakeArxiv, client: PoliteClient, import_rows: Callable[[list[Any]], Any]
+) -> None:
+    # Two records with different ids are different papers (as in papers.store.find_paper).
+    import_rows(
+        [
+            {"id": "doc-5", "title": PAPER_1["title"], "summary": "Our own copy."},
+            {"title": PAPER_6["title"].upper(), "summary": "Without any id."},
+        ]
+    )
+    serve_two_pages(arxiv)
+    stats = harvest(arxiv, client)
+    assert stats.store.created == 2  # type: ignore[attr-defined]
+    assert Paper.objects.get(public_id="doc-5").abstract == "Our own copy."
+    assert Paper.objects.get(title=PAPER_6["title"].upper()).abstract == "Without any id."
+    assert stored("2401.00001") == PAPER_1
+    assert stored("2401.00006") == PAPER_6

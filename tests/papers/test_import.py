@@ -126,15 +126,6 @@ def test_match_on_normalized_title(import_rows) -> None:
     assert paper.num_authors == 6 and paper.abstract == "first"
 
 
-def test_arxiv_id_is_added_to_a_paper_matched_by_title(import_rows) -> None:
-    import_rows([{"title": "Evidence of Meaning", "summary": "x"}])
-
-    import_rows([{"id": "2305.11169", "title": "Evidence of meaning"}])
-
-    paper = Paper.objects.get()
-    assert (paper.public_id, paper.arxiv_id) == ("2305.11169", "2305.11169")
-
-
 def test_same_title_with_another_arxiv_id_is_another_paper(import_rows) -> None:
     import_rows([{"id": "2401.00001", "title": "Attention"}])
 

@@ -128,7 +128,7 @@ def test_duplicate_rows_are_reported_and_stored_once(small_feed, tmp_path: Path)
 
     _, err, _ = run_import(path)
 
-    assert "line 3: same paper as line 1" in err
+    assert "line 3: has no id; merged by its title with line 1" in err
     assert Paper.objects.filter(title_key="twice in one file").count() == 1
     assert Paper.objects.get(title_key="twice in one file").feed_entry.upvotes == 2
 

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -31,11 +31,24 @@ def _error(request: HttpRequest, status: int, message: str) -> HttpResponse:
     return render(request, "error.html", {"status": status, "message": message}, status=status)
 
 
+# Longer than any page of ours links to; Django refuses to redirect past 2,048 characters.
+MAX_NEXT_LENGTH = 2000
+
+
 def safe_next(request: HttpRequest, default: str) -> str:
-    """The ?next= (or posted next) address if it stays on this site, else the default."""
+    """The ?next= (or posted next) address if it is a path on this site, else the default.
+
+    Only a path counts ("/…"): `redirect()` would take anything else for the name of a
+    view ("0", "a@b" → NoReverseMatch), and a relative or scheme address leads elsewhere.
+    """
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target.startswith("/")
+        and len(target) <= MAX_NEXT_LENGTH
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return default
@@ -66,7 +79,7 @@ def upvote(request: HttpRequest, paper_id: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return _login_redirect(request, back)
     if request.method == "GET":
-        return redirect(back)
+        return HttpResponseRedirect(back)
     if not FeedEntry.objects.filter(paper=paper).exists():
         return _error(request, 400, "This paper is not in the feed yet; submit it first.")
     user = _user(request)
@@ -81,7 +94,7 @@ def upvote(request: HttpRequest, paper_id: str) -> HttpResponse:
     if getattr(request, "htmx", False):
         context = votes_context(paper, count, voted, authenticated=True, next_url=back)
         return render(request, "community/_votes.html", context)
-    return redirect(back)
+    return HttpResponseRedirect(back)
 
 
 @require_POST

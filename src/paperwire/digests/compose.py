@@ -23,6 +23,10 @@ from paperwire.search.engine import search
 
 TRENDING_COUNT = 10
 MATCH_COUNT = 20
+# Topics of each kind that count: the subscribe and manage forms' limit (MAX_TOPICS in
+# views.py). More can only come from the admin's JSON field, and every topic is a term
+# of one WHERE clause: 800 of them passed SQLite's expression depth limit (1000).
+TOPICS_PER_KIND = 20
 
 
 @dataclass
@@ -53,14 +57,18 @@ def topic_filter(
 
     Keywords are saved searches run through the search engine; categories, authors and
     organizations are matched exactly in the database."""
+
+    def topics(kind: str) -> list[str]:
+        return subscription.topic_list(kind)[:TOPICS_PER_KIND]
+
     q = Q()
-    for query in subscription.topic_list("keywords"):
+    for query in topics("keywords"):
         q |= Q(paper_id__in=search_ids(query))
-    for cat in subscription.topic_list("categories"):
+    for cat in topics("categories"):
         q |= Q(paper__primary_category=cat) | Q(paper__categories__icontains=f'"{cat}"')
-    for name in subscription.topic_list("authors"):
+    for name in topics("authors"):
         q |= Q(paper__paper_authors__author__name__iexact=name)
-    for org in subscription.topic_list("organizations"):
+    for org in topics("organizations"):
         q |= Q(paper__organization__name__iexact=org)
     return q if q.children else None
 

@@ -2,6 +2,11 @@
 
 Every feed comes in both formats (`….rss` and `….atom`); item ids are the absolute
 paper page URLs, which never change; item dates are when the paper entered the feed.
+
+Abstracts are imported text, shown on the site as text: a feed carries them as HTML that
+renders to exactly that text (escaped, paragraphs as <p>), never as markup of their own.
+Every string is written without control characters, which XML 1.0 cannot carry, so one
+odd title never turns a feed into an error for everyone.
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ from django.contrib.syndication.views import Feed
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+from django.utils.html import escape, linebreaks
 
 from paperwire.digests.compose import topic_filter
 from paperwire.digests.models import Subscription
 from paperwire.papers import feed as daily_feed
+from paperwire.papers.control_chars import strip_control_chars
 from paperwire.papers.models import Author, FeedEntry, Organization
 from paperwire.search.engine import search
 
@@ -27,10 +34,40 @@ ITEMS = 50
 CATEGORY_RE = re.compile(r"^[A-Za-z][A-Za-z\-]*(?:\.[A-Za-z\-]+)?$")
 
 
+def _without_control_chars(value: Any) -> Any:
+    if isinstance(value, str):
+        return strip_control_chars(value)
+    if isinstance(value, list | tuple):
+        return [_without_control_chars(v) for v in value]
+    return value
+
+
+class _ControlCharFree(SyndicationFeed):
+    """Cleans every string of the feed and its items before the XML writer sees it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{k: _without_control_chars(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args: Any, **kwargs: Any) -> None:
+        super().add_item(*args, **{k: _without_control_chars(v) for k, v in kwargs.items()})
+
+
+class RssFeed(_ControlCharFree, Rss201rev2Feed):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # RSS readers render the channel's description as HTML (Atom's subtitle is text).
+        if isinstance(kwargs.get("description"), str):
+            kwargs["description"] = escape(kwargs["description"])
+        super().__init__(*args, **kwargs)
+
+
+class AtomFeed(_ControlCharFree, Atom1Feed):
+    pass
+
+
 class PaperFeed(Feed):
     """Items are feed entries; subclasses say which and how they are titled."""
 
-    feed_type: type[Rss201rev2Feed] = Rss201rev2Feed
+    feed_type: type[SyndicationFeed] = RssFeed
 
     def entries(self, obj: Any) -> QuerySet[FeedEntry]:
         raise NotImplementedError
@@ -42,7 +79,8 @@ class PaperFeed(Feed):
         return item.paper.title
 
     def item_description(self, item: FeedEntry) -> str:
-        return item.paper.abstract
+        # HTML that shows the abstract as the paper page does: as text.
+        return linebreaks(item.paper.abstract, autoescape=True)
 
     def item_link(self, item: FeedEntry) -> str:
         return item.paper.get_absolute_url()
@@ -68,9 +106,7 @@ class PaperFeed(Feed):
 
 def _atom(cls: type[PaperFeed]) -> type[PaperFeed]:
     """The Atom twin of an RSS feed class."""
-    return type(
-        cls.__name__ + "Atom", (cls,), {"feed_type": Atom1Feed, "subtitle": cls.description}
-    )
+    return type(cls.__name__ + "Atom", (cls,), {"feed_type": AtomFeed, "subtitle": cls.description})
 
 
 def last_week_of_feed() -> QuerySet[FeedEntry]:
@@ -204,7 +240,7 @@ class SearchFeed(PaperFeed):
         return f"Papers matching {obj}"
 
     def description(self, obj: str) -> str:
-        return f"The best matches for the search {obj!r}."
+        return f"The best matches for the search {obj}."
 
     def link(self, obj: str) -> str:
         return reverse("search") + "?" + urlencode({"q": obj})

@@ -1,7 +1,11 @@
 """A polite HTTP client for arXiv: a minimum gap between requests, retries with
 backoff on timeouts, 5xx and 429 (honouring Retry-After), timeouts and a size cap.
 
-The clock and sleep are injectable so tests check the pacing without sleeping.
+`timeout` bounds each request as a whole, from connecting to the body's last byte (see
+deadline.py): a server that trickles its answer is cut off, not waited for.
+
+The clock and sleep are injectable so tests check the pacing without sleeping; the
+request deadline runs on the real clock, since it is about real sockets.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from paperwire import __version__
+from paperwire.ingest.deadline import RequestDeadline, deadline_transport
 from paperwire.ingest.errors import FetchError
 
 log = logging.getLogger(__name__)
@@ -48,6 +53,7 @@ class PoliteClient:
     requests_made: int = 0
     _last_start: float | None = field(default=None, repr=False)
     _client: httpx.Client | None = field(default=None, repr=False)
+    _deadline: RequestDeadline = field(default_factory=RequestDeadline, repr=False)
 
     def __enter__(self) -> PoliteClient:
         return self
@@ -67,7 +73,7 @@ class PoliteClient:
                 timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 15.0)),
                 headers={"User-Agent": USER_AGENT},
                 follow_redirects=True,
-                transport=self.transport,
+                transport=self.transport or deadline_transport(self._deadline),
             )
         return self._client
 
@@ -95,10 +101,12 @@ class PoliteClient:
             self.requests_made += 1
             problem: str
             retry_after: float | None = None
+            started = time.monotonic()
             try:
                 status, body, final_url, headers = self._fetch(url, params)
             except httpx.TimeoutException:
-                problem = f"timed out after {self.timeout:g} s"
+                took = time.monotonic() - started
+                problem = f"timed out after {took:.1f} s (at most {self.timeout:g} s a request)"
             except (httpx.TransportError, httpx.DecodingError) as exc:
                 # Includes a connection closed before the promised Content-Length arrived.
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -124,6 +132,15 @@ class PoliteClient:
     def _fetch(
         self, url: str, params: dict[str, str] | None
     ) -> tuple[int, bytes, str, httpx.Headers]:
+        self._deadline.start(self.timeout)
+        try:
+            return self._fetch_before_deadline(url, params)
+        finally:
+            self._deadline.clear()
+
+    def _fetch_before_deadline(
+        self, url: str, params: dict[str, str] | None
+    ) -> tuple[int, bytes, str, httpx.Headers]:
         with self.client.stream("GET", url, params=params) as resp:
             declared = resp.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self.max_bytes:
@@ -134,6 +151,8 @@ class PoliteClient:
             chunks: list[bytes] = []
             size = 0
             for chunk in resp.iter_bytes():
+                if self._deadline.passed():  # also with a transport of the caller's own
+                    raise httpx.ReadTimeout("the request's deadline has passed")
                 size += len(chunk)
                 if size > self.max_bytes:
                     raise FetchError(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from paperwire.ingest.errors import FeedFormatError
 from paperwire.ingest.sqltext import Prepared
+from paperwire.papers.control_chars import strip_control_chars
 from paperwire.papers.ids import parse_arxiv_id
 from paperwire.papers.records import AuthorRecord
 
@@ -61,8 +62,14 @@ _SPACE = re.compile(r"\s+")
 
 
 def clean_line(text: str | None) -> str:
-    """A title or name on one line: runs of whitespace become one space. TeX is kept."""
-    return " ".join(text.split()) if text else ""
+    """A title or name on one line: runs of whitespace become one space, control
+    characters go (XML 1.0 allows DEL and the C1 controls). TeX is kept."""
+    if not text:
+        return ""
+    line = " ".join(text.split())  # also drops the controls that count as whitespace
+    if not line.isprintable():  # rare: checked after the split, which is done anyway
+        line = " ".join(strip_control_chars(line).split())
+    return line
 
 
 def clean_abstract(text: str | None) -> str:

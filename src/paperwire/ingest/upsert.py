@@ -1,7 +1,8 @@
 """Storing a page of arXiv entries in a few queries.
 
-The same rules as papers.store.upsert_paper (match by arXiv id, then public id, then
-title for papers without an arXiv id; fields a source does not give are left alone),
+The same rules as papers.store.upsert_paper (match by arXiv id, then public id, never
+by title: every entry has an id, and two records with different ids are different
+papers; fields a source does not give are left alone),
 done for a whole page at once, plus what only arXiv data has: versions merged into
 a history, and an older version never overwriting a newer one.
 """
@@ -70,7 +71,7 @@ def store_entries(entries: Iterable[ArxivEntry]) -> StoreStats:
         for i, e in by_id.items()
     }
     ready = stored_text_usable()
-    found = _find_papers(by_id, keys)
+    found = _find_papers(by_id)
     known_pks = [p.pk for p in found.values()]
     stored_authors: dict[int, list[tuple[str, str]]] = {}
     with_feed: set[int] = set()
@@ -146,9 +147,10 @@ def _insert_new(papers: list[Any], bylines: dict[int, list[tuple[str, str]]]) ->
         ]
 
 
-def _find_papers(by_id: dict[str, ArxivEntry], keys: dict[str, str]) -> dict[str, Paper]:
+def _find_papers(by_id: dict[str, ArxivEntry]) -> dict[str, Paper]:
     """Stored papers by the arXiv id of the entry they match (as papers.store.find_paper:
-    arXiv id, else public id, else the title of a paper that has no arXiv id)."""
+    arXiv id, else public id; a stored paper with the same title but another id, or none,
+    is another paper)."""
     ids = list(by_id)
     table = connection.ops.quote_name(Paper._meta.db_table)
     pks: dict[str, int] = {}
@@ -164,16 +166,6 @@ def _find_papers(by_id: dict[str, ArxivEntry], keys: dict[str, str]) -> dict[str
             for pk, arxiv_id, public_id in cursor.fetchall():
                 key = arxiv_id if arxiv_id in by_id else public_id
                 pks.setdefault(key, pk)
-        missing = {keys[i]: i for i in ids if i not in pks}
-        for chunk in _chunks(list(missing)):
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"SELECT id, title_key FROM {table} "  # noqa: S608 - fixed names
-                f"WHERE arxiv_id IS NULL AND title_key IN ({marks}) ORDER BY id",
-                list(chunk),
-            )
-            for pk, key in cursor.fetchall():
-                pks.setdefault(missing[key], pk)
     if not pks:
         return {}
     papers = {p.pk: p for p in Paper.objects.filter(pk__in=list(pks.values()))}

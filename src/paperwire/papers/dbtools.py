@@ -60,6 +60,10 @@ def explain(exc: BaseException, alias: str = DEFAULT_DB_ALIAS, setting: str = ""
         return f"could not connect to {where(alias)}: {reason}{check}"
     if "unable to open database file" in low:
         return f"could not open {where(alias)}: {reason}; check the path and its permissions"
+    if connections[alias].connection is not None:
+        # The database was reached and answered: the query was refused (too many joins,
+        # a statement timeout, a lock), which no connection setting would change.
+        return f"{where(alias)}: the database refused a query: {reason}"
     return f"{where(alias)}: {reason}{check}"
 
 

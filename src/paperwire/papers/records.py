@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from paperwire.papers.control_chars import strip_control_chars
 from paperwire.papers.ids import PUBLIC_ID_RE, hub_id, parse_arxiv_id
 
 MAX_TITLE = 1000
@@ -128,7 +129,8 @@ def _str(obj: dict[str, Any], key: str, *, limit: int, required: bool = False) -
         return None
     if not isinstance(value, str):
         raise RecordError(f"'{key}' must be a string, not {type(value).__name__}")
-    value = value.strip()
+    # Control characters break XML (feeds), PostgreSQL (NUL) and mail; nobody sees them.
+    value = strip_control_chars(value).strip()
     if required and not value:
         raise RecordError(f"'{key}' is empty")
     if len(value) > limit:
@@ -212,7 +214,8 @@ def _string_list(value: Any, key: str) -> list[str] | None:
         raise RecordError(f"'{key}' must be a list of strings")
     if len(value) > 100:
         raise RecordError(f"'{key}' has too many entries ({len(value)}; at most 100)")
-    return [v.strip() for v in value if v.strip()]
+    cleaned = (strip_control_chars(v).strip() for v in value)
+    return [v for v in cleaned if v]
 
 
 def _ids(obj: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -356,6 +359,20 @@ def _versions(value: Any) -> list[dict[str, Any]] | None:
         raise RecordError("'versions' must be a list of objects")
     if len(value) > 1000:
         raise RecordError("'versions' has too many entries (at most 1000)")
+    return [_json_without_control_chars(v) for v in value]
+
+
+def _json_without_control_chars(value: Any) -> Any:
+    """A JSON value with its strings (keys too) cleaned: PostgreSQL's jsonb refuses
+    \u0000, and these values are shown on the paper page."""
+    if isinstance(value, str):
+        return strip_control_chars(value)
+    if isinstance(value, list):
+        return [_json_without_control_chars(v) for v in value]
+    if isinstance(value, dict):
+        return {
+            strip_control_chars(str(k)): _json_without_control_chars(v) for k, v in value.items()
+        }
     return value
 
 

@@ -21,27 +21,51 @@ from paperwire.papers.models import (
 from paperwire.papers.records import PaperRecord, to_millis
 
 
-def find_paper(rec: PaperRecord) -> Paper | None:
-    """The stored paper a record describes: by arXiv id, else public id, else title."""
+class Match(NamedTuple):
+    """The stored paper a record describes, and how it was found."""
+
+    paper: Paper | None
+    # "arxiv_id" or "id" (the record's own), "title" (a record without any id), or ""
+    # when nothing matched (then `sharing_title` counts the papers with ids and its title).
+    by: str
+    sharing_title: int = 0
+
+
+def find_paper(rec: PaperRecord) -> Match:
+    """The stored paper a record describes: by arXiv id, else by id.
+
+    Two records with different ids are different papers, whatever their titles (test
+    collections repeat titles: 17 Cranfield documents are "note on creep buckling of
+    columns"). Only a record with no id at all is matched by its title: first the paper
+    an earlier record without an id made (its id is the title's short id), else the one
+    stored paper with that title. When several papers with ids share it, none is
+    guessed: the record becomes a paper of its own.
+    """
     if rec.arxiv_id:
         found = Paper.objects.filter(arxiv_id=rec.arxiv_id).first()
         if found:
-            return found
+            return Match(found, "arxiv_id")
     if rec.public_id:
         found = Paper.objects.filter(public_id=rec.public_id).first()
         if found:
-            return found
-    candidates = Paper.objects.filter(title_key=title_key(rec.title))
-    if rec.arxiv_id:
-        # Same title but another arXiv id is another paper.
-        candidates = candidates.filter(arxiv_id__isnull=True)
-    return candidates.order_by("pk").first()
+            return Match(found, "id")
+    if rec.arxiv_id or rec.public_id:
+        return Match(None, "")
+    own = Paper.objects.filter(public_id=short_id(rec.title)).first()
+    if own:
+        return Match(own, "title")
+    same_title = list(Paper.objects.filter(title_key=title_key(rec.title)).order_by("pk")[:2])
+    if len(same_title) == 1:
+        return Match(same_title[0], "title")
+    sharing = Paper.objects.filter(title_key=title_key(rec.title)).count() if same_title else 0
+    return Match(None, "", sharing)
 
 
 class Upserted(NamedTuple):
     paper: Paper
     created: bool
     changed: bool  # anything stored differs from before (always True when created)
+    match: Match = Match(None, "")
 
 
 def upsert_paper(rec: PaperRecord) -> Upserted:
@@ -52,7 +76,8 @@ def upsert_paper(rec: PaperRecord) -> Upserted:
     what really differs is written.
     """
     with transaction.atomic():
-        paper = find_paper(rec)
+        match = find_paper(rec)
+        paper = match.paper
         created = paper is None
         if paper is None:
             paper = Paper(public_id=rec.public_id or rec.arxiv_id or short_id(rec.title))
@@ -63,9 +88,8 @@ def upsert_paper(rec: PaperRecord) -> Upserted:
             paper.save()
         authors_changed = rec.authors is not None and _set_authors(paper, rec)
         entry_changed = _upsert_feed_entry(paper, rec)
-    return Upserted(
-        paper, created, paper_changed or org_changed or authors_changed or entry_changed
-    )
+    changed = paper_changed or org_changed or authors_changed or entry_changed
+    return Upserted(paper, created, changed, match)
 
 
 def _apply_fields(paper: Paper, rec: PaperRecord) -> bool:

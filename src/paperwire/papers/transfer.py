@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from paperwire.papers.ids import short_id
 from paperwire.papers.models import FeedEntry, Paper
 from paperwire.papers.records import (
     RecordError,
@@ -124,8 +125,8 @@ def _array_objects(fh: IO[bytes]) -> Iterator[tuple[int, Any, str | None, int]]:
 def import_file(path: Path, *, progress: Progress | None = None) -> ImportResult:
     """Import papers from a file; bad records are reported, the rest stored.
 
-    Records are matched to stored papers (arXiv id, then id, then title), so
-    importing a file twice stores each paper once.
+    Records are matched to stored papers by arXiv id, then id; a record with neither
+    by its title (see store.find_paper). Importing a file twice stores each paper once.
     """
     result = ImportResult()
     with path.open("rb") as fh:
@@ -153,12 +154,32 @@ def _import_one(number: int, obj: Any, result: ImportResult, seen: dict[str, int
     except RecordError as exc:
         result.problems.append(ImportProblem(number, str(exc)))
         return
-    paper, created, changed = upsert_paper(record)
-    if paper.public_id in seen:
+    paper, created, changed, match = upsert_paper(record)
+    earlier = seen.get(paper.public_id)
+    if match.by == "title":
+        # A record without an id took a stored paper by its title: say which, so that a
+        # merge of two different papers can be seen and undone (give each an id).
+        if earlier is not None:
+            where = f"line {earlier} ({paper.public_id})"
+        elif paper.public_id != short_id(record.title):
+            where = f"the stored paper {paper.public_id}"
+        else:
+            where = ""  # its own paper from an earlier import of the same record
+        if where:
+            message = f"has no id; merged by its title with {where}"
+            result.problems.append(ImportProblem(number, message, stored=True))
+    elif match.sharing_title > 1:
         result.problems.append(
             ImportProblem(
-                number, f"same paper as line {seen[paper.public_id]}; later line kept", True
+                number,
+                f"has no id and its title belongs to {match.sharing_title} stored papers with "
+                f"ids; stored as a paper of its own ({paper.public_id})",
+                stored=True,
             )
+        )
+    elif earlier is not None:
+        result.problems.append(
+            ImportProblem(number, f"same paper as line {earlier}; later line kept", True)
         )
     seen[paper.public_id] = number
     if created:

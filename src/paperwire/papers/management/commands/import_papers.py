@@ -17,7 +17,8 @@ class Command(BaseCommand):
     help = (
         "Import papers from FILE: JSONL (one paper per line, the shared/data format or our "
         "export) or a JSON array as /api/daily_papers returns. Papers already stored are "
-        "matched by arXiv id, id or title and updated, never duplicated. Bad lines are "
+        "matched by arXiv id or id (by title only when a record has no id) and updated, "
+        "never duplicated. Bad lines are "
         "reported with their numbers; the rest is imported."
     )
 
