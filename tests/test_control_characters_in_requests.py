@@ -43,16 +43,22 @@ def member(small_feed: Any) -> Client:
         "/papers/x%7f",
     ],
 )
-def test_a_path_with_a_control_character_is_a_400(client: Client, path: str) -> None:
+def test_a_path_with_a_control_character_is_a_404(client: Client, path: str) -> None:
     response = client.get(path, **HOST)
-    assert response.status_code == 400
-    assert b"The address contains control characters." in response.content
+    assert response.status_code == 404
+    assert b"the address contains control characters." in response.content
 
 
-def test_an_api_path_with_a_control_character_is_a_json_400(client: Client) -> None:
+def test_an_api_path_with_a_control_character_is_a_json_404(client: Client) -> None:
     response = client.get("/api/papers/%00", **HOST)
-    assert response.status_code == 400
-    assert response.json() == {"error": "The address contains control characters."}
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": "There is nothing here: the address contains control characters."
+    }
+    # Newlines and carriage returns are text, not controls: the API's own 404 says why.
+    for path in ("/api/papers/a%0A", "/api/papers/t%0Da/related", "/api/papers/x%01/related"):
+        response = client.get(path, **HOST)
+        assert response.status_code == 404 and response.json()["error"]
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ and PostgreSQL, which cannot hold NUL. Rather than each view remembering to clea
 it reads, this middleware hands every view a request whose GET and POST values carry no
 control characters (tab, newline and carriage return stay: a comment has lines).
 Passwords are left as typed: changing one would lock its owner out. A path with a
-control character names nothing here and is answered 400.
+control character names nothing here and is answered 404 (as any address that names
+nothing; the JSON API's clients and its schema expect a 404 for an unknown paper id).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from django.http.request import _ImmutableQueryDict
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-BAD_PATH = "The address contains control characters."
+BAD_PATH = "There is nothing here: the address contains control characters."
 
 
 def _cleaned(values: QueryDict, *, keep: Callable[[str], bool]) -> _ImmutableQueryDict:
@@ -68,8 +69,8 @@ class CleanInputMiddleware:
 def _bad_path(request: HttpRequest) -> HttpResponse:
     if request.path_info.startswith("/api/"):
         body = json.dumps({"error": BAD_PATH})
-        return HttpResponse(body, status=400, content_type="application/json")
-    return render(request, "error.html", {"status": 400, "message": BAD_PATH}, status=400)
+        return HttpResponse(body, status=404, content_type="application/json")
+    return render(request, "error.html", {"status": 404, "message": BAD_PATH}, status=404)
 
 
 class SecurityHeadersMiddleware:
