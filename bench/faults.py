@@ -828,8 +828,8 @@ def cohort_digests(site: Site, prefix: str) -> Counter[str]:
 def digest_phase(site: Site, prefix: str, cohort: int) -> str:
     counts = cohort_digests(site, prefix)
     composed = sum(counts.values())
-    if not composed:
-        return "starting (nothing composed)"
+    if not composed:  # it inserts a cohort's digests together, once they are composed
+        return "starting or composing (none in the outbox yet)"
     if composed < cohort:
         return f"composing ({composed} of {cohort})"
     return f"sending ({counts['sent']} of {cohort} sent)"
