@@ -45,12 +45,15 @@ test: install-test chromium lint
 	$(BIN)/pytest -q
 
 # Each benchmark also runs alone; see docs/benchmarks.md for the latest figures.
+# bench/load.py needs wrk (Debian: apt-get install wrk).
 bench: install-test
 	$(BIN)/pip install -q -c constraints.txt -e ".[test,bench]"
 	$(BIN)/python bench/feed.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/digest.py
+	$(BIN)/python bench/load.py
+	$(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -113,6 +114,57 @@ def test_a_run_whose_worker_died_is_taken_over_after_the_lease() -> None:
     assert (row.status, row.claimed_by, row.last_date) == ("ok", jobs.WORKER_ID, NOON.date())
     # Done for the day: no further claim.
     assert jobs.enqueue_due(later + jobs.LEASE, [job]) == 0
+
+
+def _local_claimer(alive: bool) -> tuple[str, subprocess.Popen[bytes]]:
+    """host:pid of a process on this machine: one still running, or one that has ended."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    if not alive:
+        child.kill()
+        child.wait()
+    return f"{socket.gethostname()}:{child.pid}", child
+
+
+@pytest.mark.django_db
+def test_a_run_whose_worker_on_this_machine_died_is_taken_over_at_once() -> None:
+    """`kill -9` of a worker, then a new one on the same machine: the new one sees that
+    the process holding the run is gone and runs it at once, not after the lease."""
+    ran: list[str] = []
+    job = jobs.DailyJob("local", 0, lambda: ran.append("run") or "done")
+    assert jobs.enqueue_due(NOON, [job]) == 1
+    dead, _ = _local_claimer(alive=False)
+    task = DBTaskResult.objects.get()
+    task.claim(dead[:64])
+    ScheduledRun.objects.filter(name="local").update(
+        status="running", claimed_by=dead, heartbeat_at=NOON
+    )
+    assert jobs.run_due(NOON + dt.timedelta(seconds=5), [job]) == ["local: done"]
+    assert ran == ["run"]
+    lost = DBTaskResult.objects.get(pk=task.pk)
+    assert (lost.status, lost.exception_class_path) == (
+        TaskResultStatus.FAILED,
+        "paperwire.jobs.WorkerLost",
+    )
+    assert dead in lost.traceback
+    row = ScheduledRun.objects.get(name="local")
+    assert (row.status, row.claimed_by) == ("ok", jobs.WORKER_ID)
+
+
+@pytest.mark.django_db
+def test_a_run_whose_worker_on_this_machine_lives_is_left_to_it() -> None:
+    job = jobs.DailyJob("busy", 0, lambda: "done")
+    assert jobs.enqueue_due(NOON, [job]) == 1
+    living, child = _local_claimer(alive=True)
+    try:
+        DBTaskResult.objects.get().claim(living[:64])
+        ScheduledRun.objects.filter(name="busy").update(
+            status="running", claimed_by=living, heartbeat_at=NOON
+        )
+        assert jobs.run_due(NOON + dt.timedelta(seconds=5), [job]) == []
+        assert ScheduledRun.objects.get(name="busy").claimed_by == living
+    finally:
+        child.kill()
+        child.wait()
 
 
 @pytest.mark.django_db(transaction=True)  # the heartbeat thread writes on its own connection

@@ -80,6 +80,42 @@ def test_kill_9_of_serve_ends_its_server_and_worker(tmp_path: Path) -> None:
             os.killpg(serve.pid, signal.SIGKILL)
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+        except (OSError, NotADirectoryError):
+            continue
+        if entry.name.isdigit() and int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def test_kill_9_of_granian_ends_its_workers_and_serve(tmp_path: Path) -> None:
+    """The web server's main process killed with SIGKILL: its worker processes, which
+    the kernel hands to `serve` (a child subreaper), are stopped with everything else,
+    instead of serving on the port as orphans that a new `serve` cannot replace."""
+    port = free_port()
+    serve = _start(tmp_path, port, "--no-worker")
+    log = tmp_path / "serve.log"
+    try:
+        _wait("serving", lambda: _listening(port), log)
+        granian = next(p for p in _children(serve.pid) if "granian" in _cmdline(p))
+        _wait("granian's workers", lambda: len(_children(granian)) == 2, log)
+        os.kill(granian, signal.SIGKILL)
+        serve.wait(timeout=60)
+        _wait("every process of serve to end", lambda: not _group_alive(serve.pid), log, 60)
+        assert not _listening(port)
+    finally:
+        if _group_alive(serve.pid):
+            os.killpg(serve.pid, signal.SIGKILL)
+
+
 def test_a_second_serve_on_a_port_in_use_refuses_to_start(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

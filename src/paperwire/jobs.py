@@ -44,6 +44,7 @@ from paperwire.ingest.http import PoliteClient
 from paperwire.ingest.models import ScheduledRun
 from paperwire.ingest.pipeline import IngestRequest, run_ingest
 from paperwire.mail.outbox import send_due_mail
+from paperwire.mail.sending import claimer_alive
 from paperwire.search.embeddings import EmbeddingUnavailable
 from paperwire.search.vectors import embed_missing
 
@@ -144,11 +145,16 @@ def schedule() -> list[DailyJob]:
 
 
 def claim(job: DailyJob, now: dt.datetime) -> bool:
-    """Take today's run of `job` if no worker has, or if the worker running it stopped
-    beating (died: its heartbeat is older than LEASE); True when this worker won it."""
+    """Take today's run of `job` if no worker has, or if the worker running it died: at
+    once when it ran on this machine (its process is gone), else when its heartbeat is
+    older than LEASE. True when this worker won it."""
     today = now.date()
     ScheduledRun.objects.get_or_create(name=job.name)
     abandoned = Q(status="running") & Q(heartbeat_at__lt=now - LEASE)
+    dead = _dead_local_claimer(job.name)
+    if dead:
+        # kill -9 or a crash of a worker here: a restarted worker need not wait the lease.
+        abandoned |= Q(status="running", claimed_by=dead)
     takeover = ScheduledRun.objects.filter(abandoned, name=job.name).exists()
     won = (
         ScheduledRun.objects.filter(name=job.name)
@@ -172,10 +178,25 @@ def claim(job: DailyJob, now: dt.datetime) -> bool:
             status=TaskResultStatus.FAILED,
             finished_at=now,
             exception_class_path="paperwire.jobs.WorkerLost",
-            traceback=f"its worker stopped beating for {LEASE}; the run was taken over by "
-            f"{WORKER_ID}",
+            traceback=(
+                f"its worker {dead} has died" if dead else f"its worker stopped beating for {LEASE}"
+            )
+            + f"; the run was taken over by {WORKER_ID}",
         )
     return won == 1
+
+
+def _dead_local_claimer(name: str) -> str | None:
+    """The "host:pid" holding the run of job `name`, if that is a process of this machine
+    that has ended."""
+    claimer = (
+        ScheduledRun.objects.filter(name=name, status="running")
+        .values_list("claimed_by", flat=True)
+        .first()
+    )
+    if claimer and not claimer_alive(claimer):
+        return claimer
+    return None
 
 
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"

@@ -59,7 +59,9 @@ def this_process() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _alive(claimer: str) -> bool:
+def claimer_alive(claimer: str) -> bool:
+    """False only when `claimer` ("host:pid") names a process of this machine that has
+    ended; a process of another machine may be alive as far as we can tell."""
     host, _, pid = claimer.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return True  # another machine's process: only its lease can tell
@@ -81,7 +83,7 @@ def release_dead_claims(model: type[OutgoingMail]) -> int:
     stale = model._default_manager.filter(status=OutgoingMail.SENDING)
     released = stale.filter(claimed_at__lt=now - LEASE).update(status=OutgoingMail.QUEUED)
     for pk, claimer in stale.values_list("pk", "claimed_by"):
-        if claimer and not _alive(claimer):
+        if claimer and not claimer_alive(claimer):
             released += model._default_manager.filter(
                 pk=pk, status=OutgoingMail.SENDING, claimed_by=claimer
             ).update(status=OutgoingMail.QUEUED)

@@ -4,6 +4,12 @@ Children are started with the kernel's parent-death signal (Linux PR_SET_PDEATHS
 the supervising process dies, however it dies (`kill -9` included), each child gets
 SIGTERM and stops, instead of serving on beside a new `serve`. SIGTERM and SIGINT to the
 supervisor are passed on to every child; a child that outlives its stop timeout is killed.
+
+The supervisor is also the children's subreaper (PR_SET_CHILD_SUBREAPER): when the web
+server's main process dies without stopping its worker processes (`kill -9` of granian),
+the kernel hands those workers to the supervisor instead of to init, and the supervisor
+stops them with everything else. Otherwise they would serve on as orphans, holding the
+port, and a new `serve` would refuse to start beside them.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import Any
 # Seconds a stopping server gives its workers before killing them.
 STOP_TIMEOUT = 20
 PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
 
 
 class PortInUse(Exception):
@@ -45,6 +52,11 @@ def check_port_free(host: str, port: int) -> None:
                     f"stop that server, or choose another port with --port or PORT="
                 ) from None
             raise
+
+
+def _libc() -> Any:
+    name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+    return ctypes.CDLL(name, use_errno=True) if name else None
 
 
 def _die_with_parent(parent: int) -> Callable[[], None]:
@@ -72,6 +84,9 @@ class Supervisor:
         # Installed before any child starts: a SIGTERM from now on stops them all.
         signal.signal(signal.SIGTERM, self._forward)
         signal.signal(signal.SIGINT, self._forward)
+        libc = _libc()
+        # Orphaned grandchildren (a dead granian's workers) become ours to stop.
+        self.subreaper = bool(libc) and libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
 
     def start(self, argv: list[str], **popen: Any) -> subprocess.Popen[Any]:
         child: subprocess.Popen[Any] = subprocess.Popen(  # our interpreter, our modules
@@ -97,6 +112,8 @@ class Supervisor:
                 code = main.wait(timeout=1)
                 break
             except subprocess.TimeoutExpired:
+                for pid in self._adopted():  # an orphan that ended is not left a zombie
+                    _reaped(pid)
                 # Asked to stop and the server is still up well past its own kill timeout.
                 if self.stopping and time.monotonic() - self.stopping[0] > self.stop_timeout + 10:
                     main.kill()
@@ -107,4 +124,55 @@ class Supervisor:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
+        self._stop_adopted()
         return code
+
+    def _adopted(self) -> list[int]:
+        """Processes the kernel handed to us when their parent died (we are a subreaper):
+        neither started by us nor reaped yet."""
+        if not self.subreaper:
+            return []
+        me, ours = os.getpid(), {child.pid for child in self.children}
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) in ours:
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == me:
+                found.append(int(entry))
+        return found
+
+    def _stop_adopted(self) -> None:
+        """SIGTERM to every adopted process, SIGKILL to those still up after the stop
+        timeout; each is reaped."""
+        adopted = self._adopted()
+        for pid in adopted:
+            _signal(pid, signal.SIGTERM)
+        deadline = time.monotonic() + self.stop_timeout
+        while adopted:
+            adopted = [pid for pid in adopted if not _reaped(pid)]
+            if adopted and time.monotonic() > deadline:
+                for pid in adopted:
+                    _signal(pid, signal.SIGKILL)
+                deadline = float("inf")
+            time.sleep(0.05)
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _reaped(pid: int) -> bool:
+    """Reap `pid` if it has ended; True when it is gone."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return done == pid
