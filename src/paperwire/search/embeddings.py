@@ -22,6 +22,8 @@ import numpy as np
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIM = 384
 MAX_TOKENS = 256
+# Texts per ONNX Runtime call, sorted by length so padding stays short.
+BATCH_TEXTS = 16
 TOKENIZER_PATH = Path(__file__).parent / "model" / "tokenizer.json"
 ONNX_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 # What a stored vector is tagged with: a different key means "embed again".
