@@ -19,6 +19,7 @@ from paperwire.search.engine import search
 from paperwire.search.related import MAX_RELATED, related_papers
 
 DEFAULT_LIMIT = 20
+SEARCH_MODES = ("hybrid", "keyword", "semantic")
 
 
 def _json(data: Any, status: int = 200) -> HttpResponse:
@@ -48,11 +49,13 @@ def search_papers(
     limit: str | None = None,
     sort: str | None = None,
     p: str | None = None,
+    mode: str | None = None,
 ) -> HttpResponse:
     """Papers matching `q` (words, "phrases", -exclusions, author:, cat:, org:, year:,
     after:, before:, sort:), as a top-level array like Hugging Face's. `p` is the 0-based
-    page. Notes about the query (ignored filters, missing embeddings) are in the
-    `X-Search-Notes` header."""
+    page; `mode` is `hybrid` (default), `keyword` or `semantic` (meaning only). Notes
+    about the query (ignored filters, missing embeddings) are in the `X-Search-Notes`
+    header."""
     size = _limit(limit, DEFAULT_LIMIT, settings.PAPERWIRE["API_MAX_LIMIT"])
     if isinstance(size, str):
         return _json({"error": size}, 400)
@@ -63,7 +66,9 @@ def search_papers(
         page = int(p)
     if sort and sort not in ("relevance", "date", "upvotes"):
         return _json({"error": f"sort must be relevance, date or upvotes, not {sort[:40]!r}"}, 400)
-    res = search(q or "", sort)
+    if mode and mode not in SEARCH_MODES:
+        return _json({"error": f"mode must be hybrid, keyword or semantic, not {mode[:40]!r}"}, 400)
+    res = search(q or "", sort, semantic=mode != "keyword", keyword=mode != "semantic")
     response = _json([search_item_json(paper) for paper in res.papers(page * size, size)])
     response["X-Search-Mode"] = res.mode
     response["X-Total-Count"] = str(res.total)

@@ -188,11 +188,14 @@ def _allowed_ids(q: ParsedQuery) -> set[int] | None:
 
 
 def _dense_only(q: ParsedQuery, res: SearchResults, params: FusionParams) -> None:
+    res.mode = "semantic"
+    if not vector_coverage()[0]:
+        res.notes.append("No paper has an embedding yet (run `paperwire embed`).")
+        return
     allowed = _allowed_ids(q) if (q.has_filters or q.excluded) else None
     (ids, scores), _, reason = dense_search(q.text, params.depth, allowed)
     if reason:
         res.notes.append(reason)
-    res.mode = "semantic"
     res.ids, res.scores, res.total = ids, scores, len(ids)
     if q.sort != "relevance":
         res.ids = _sort_ids(ids, q.sort)
