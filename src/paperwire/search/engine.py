@@ -18,10 +18,15 @@ from paperwire.search.embeddings import EmbeddingUnavailable, get_embedder
 from paperwire.search.filters import filtered_papers
 from paperwire.search.fusion import FusionParams, Ranked
 from paperwire.search.hybrid import fuse, keep_only
+from paperwire.search.plan import LONG_QUERY_TERMS
 from paperwire.search.query import ParsedQuery, parse_query
 
-# Chosen on bench/eval_queries.jsonl (see docs/benchmarks.md, "Search").
-DEFAULT_FUSION = FusionParams(method="convex", alpha=0.5, depth=100)
+# Chosen on bench/eval_queries.jsonl, SciFact and CISI (docs/benchmarks.md, "Search" and
+# "Relevance on public collections"): sentence-long queries (plan.LONG_QUERY_TERMS words
+# or more: claims, questions) lean on meaning more than a few words of a title do.
+DEFAULT_FUSION = FusionParams(
+    method="convex", alpha=0.5, depth=100, long_terms=LONG_QUERY_TERMS, long_alpha=0.7
+)
 
 
 def visible(qs: QuerySet[Paper]) -> QuerySet[Paper]:

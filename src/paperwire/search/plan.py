@@ -33,6 +33,10 @@ COMMON_CACHE_MAX = 50_000
 PROBE_WINDOW = 50_000
 # How long a process trusts the index size (the highest paper id in the index).
 SIZE_TTL = 60.0
+# A query with at least this many words (stop words left out) is a sentence: a claim, a
+# question, a description; shorter ones are mostly a few words of a title. Fusion leans
+# on meaning more for the long ones (engine.DEFAULT_FUSION, docs/search.md).
+LONG_QUERY_TERMS = 8
 
 
 def query_terms(q: ParsedQuery) -> list[str]:

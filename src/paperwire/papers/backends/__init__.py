@@ -31,7 +31,9 @@ _CHOSEN: WeakKeyDictionary[BaseDatabaseWrapper, DatabaseBackend] = WeakKeyDictio
 
 def database(conn: BaseDatabaseWrapper | str = DEFAULT_DB_ALIAS) -> DatabaseBackend:
     """The backend object of a connection (or of a connection alias)."""
-    wrapper = connections[conn] if isinstance(conn, str) else conn
+    # By alias: `django.db.connection` is a proxy (not hashable), and the alias gives
+    # this thread's own connection object.
+    wrapper = connections[conn if isinstance(conn, str) else conn.alias]
     chosen = _CHOSEN.get(wrapper)
     if chosen is None:
         cls = _CLASSES.get(wrapper.vendor)

@@ -29,7 +29,9 @@ _CHOSEN: WeakKeyDictionary[BaseDatabaseWrapper, SearchBackend] = WeakKeyDictiona
 
 def search_backend(conn: BaseDatabaseWrapper | str = DEFAULT_DB_ALIAS) -> SearchBackend:
     """The search backend of a connection (or alias): chosen once, then reused."""
-    wrapper = connections[conn] if isinstance(conn, str) else conn
+    # By alias: `django.db.connection` is a proxy (not hashable), and the alias gives
+    # this thread's own connection object.
+    wrapper = connections[conn if isinstance(conn, str) else conn.alias]
     chosen = _CHOSEN.get(wrapper)
     if chosen is None:
         chosen = _CHOSEN[wrapper] = _CLASSES[database(wrapper).name](wrapper)

@@ -17,12 +17,16 @@ from paperwire.search.fusion import Ranked
 from paperwire.search.plan import IndexStats, plan_or_query, query_terms
 from paperwire.search.query import ParsedQuery, fts_match
 
-# bm25() column weights, in the FTS table's column order.
-WEIGHTS = {"title": 10.0, "abstract": 3.0, "authors": 1.0}
+# bm25() column weights, in the FTS table's column order. Title 10 / abstract 3 (until
+# issue 19) ranked below plain one-field BM25 on SciFact and CISI: a heavy title weight
+# saturates BM25's term frequency on two title words and puts short titles first. Near
+# one field (title a little above the abstract) ranks above plain BM25 on both and
+# higher on bench/eval_queries.jsonl too (docs/benchmarks.md, "Relevance").
+WEIGHTS = {"title": 1.5, "abstract": 1.0, "authors": 1.0}
 
 
-def bm25_sql() -> str:
-    w = WEIGHTS
+def bm25_sql(weights: dict[str, float] | None = None) -> str:
+    w = weights or WEIGHTS
     return f"bm25({FTS_TABLE}, {w['title']}, {w['abstract']}, {w['authors']})"
 
 
