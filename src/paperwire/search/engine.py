@@ -25,7 +25,7 @@ from paperwire.search.query import ParsedQuery, parse_query
 # "Relevance on public collections"): sentence-long queries (plan.LONG_QUERY_TERMS words
 # or more: claims, questions) lean on meaning more than a few words of a title do.
 DEFAULT_FUSION = FusionParams(
-    method="convex", alpha=0.5, depth=100, long_terms=LONG_QUERY_TERMS, long_alpha=0.7
+    method="convex", alpha=0.5, depth=100, long_terms=LONG_QUERY_TERMS, long_alpha=0.6
 )
 
 
