@@ -322,6 +322,7 @@ def main() -> None:
                 replace(BASELINE, name="token cap 192", max_tokens=192),
                 replace(BASELINE, name="int8 kernels, 256 tokens", model="int8-dynamic"),
             ]
+            variants = [v for v in variants if v is BASELINE or args.only in v.name]
             dense_quality(args.quality, variants, tmp, args.quality_subset)
 
 

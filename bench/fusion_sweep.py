@@ -34,7 +34,7 @@ class Lever:
     semantic: bool = True
 
 
-NOW = (1.5, 1.0, 1.0)  # fts.WEIGHTS since issue 19
+NOW = (1.5, 1.0, 0.3)  # fts.WEIGHTS since issue 19
 
 
 def levers(chosen: dict[str, Any]) -> list[Lever]:
@@ -54,8 +54,8 @@ def levers(chosen: dict[str, Any]) -> list[Lever]:
         Lever("dense feedback 3 papers x 0.5", {"feedback_docs": 3, "feedback_weight": 0.5}),
         Lever("dense feedback 5 papers x 1.0", {"feedback_docs": 5, "feedback_weight": 1.0}),
         Lever("dense feedback 3 papers x 1.0", {"feedback_docs": 3, "feedback_weight": 1.0}),
-        Lever("paperwire now: fields 1.5/1/1, DEFAULT_FUSION", chosen, weights=NOW),
-        Lever("keyword only, paperwire now: fields 1.5/1/1", weights=NOW, semantic=False),
+        Lever("paperwire now: fields 1.5/1/0.3, DEFAULT_FUSION", chosen, weights=NOW),
+        Lever("keyword only, paperwire now: fields 1.5/1/0.3", weights=NOW, semantic=False),
     ]
 
 

@@ -21,8 +21,9 @@ from paperwire.search.query import ParsedQuery, fts_match
 # issue 19) ranked below plain one-field BM25 on SciFact and CISI: a heavy title weight
 # saturates BM25's term frequency on two title words and puts short titles first. Near
 # one field (title a little above the abstract) ranks above plain BM25 on both and
-# higher on bench/eval_queries.jsonl too (docs/benchmarks.md, "Relevance").
-WEIGHTS = {"title": 1.5, "abstract": 1.0, "authors": 1.0}
+# higher on bench/eval_queries.jsonl too (docs/benchmarks.md, "Relevance"). Authors stay
+# at a third of the abstract, as before: a name is not what a paper is about.
+WEIGHTS = {"title": 1.5, "abstract": 1.0, "authors": 0.3}
 
 
 def bm25_sql(weights: dict[str, float] | None = None) -> str:
