@@ -90,7 +90,7 @@ def _version(text: str) -> tuple[int, ...]:
 DEFER_SETTING = "paperwire.defer_search_index"
 _DEFERRED = f"current_setting('{DEFER_SETTING}', true) = 'on'"
 
-# Hyphens become spaces, in documents and queries alike (backends/postgresql/tsvector.py): PostgreSQL's
+# Hyphens become spaces, in documents and queries alike (tsvector.py): PostgreSQL's
 # parser gives "mixture-of-experts" a position of its own before its parts, so the
 # phrase "large mixture" would not match "large mixture-of-experts" (FTS5 splits there).
 _WEIGHTED_DOCUMENT = f"""
@@ -195,7 +195,7 @@ RETURNS vector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     ) END
 $$"""
 
-# The writers of this app send `embedding` with the bytes (backends/postgresql/pgvector.store_vectors):
+# The writers of this app send `embedding` with the bytes (pgvector.store_vectors):
 # then it is kept. A row written without it (another client, an UPDATE of the bytes
 # alone) gets it decoded here, in SQL, which is exact but slow (about 0.7 ms a row).
 ON_VECTOR = f"""
