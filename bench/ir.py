@@ -136,11 +136,23 @@ def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("paperwire web did not answer")
 
 
+# The API takes at most the Hub's 250 characters of `q` (api/responses.MAX_QUERY): a
+# longer query is cut at the last word that fits, as a user of the Hub's API must.
+API_MAX_QUERY = 250
+
+
+def api_query(text: str) -> str:
+    if len(text) <= API_MAX_QUERY:
+        return text
+    return text[: API_MAX_QUERY + 1].rsplit(" ", 1)[0]
+
+
 def api_run(base: str, queries: dict[str, str], mode: str) -> tuple[Run, list[float]]:
     """Each query through /api/papers/search?limit=100; scores are 100 - rank."""
     run: Run = {}
     took = []
-    for qid, text in queries.items():
+    for qid, full in queries.items():
+        text = api_query(full)
         url = f"{base}/api/papers/search?" + urllib.parse.urlencode(
             {"q": text, "limit": 100, "mode": mode}
         )
@@ -254,8 +266,9 @@ def main() -> None:
     corpus, queries, qrels = load_collection(args.collection)
     judged = {q: queries[q] for q in queries if q in qrels}
     qrels = {q: rel for q, rel in qrels.items() if q in judged}
-    print(f"{args.collection.name}: {len(corpus)} documents, {len(judged)} judged queries; "
-          f"load average {os.getloadavg()}", flush=True)  # fmt: skip
+    print(f"{args.collection.name}: {len(corpus)} documents, {len(judged)} judged queries "
+          f"({sum(api_query(t) != t for t in judged.values())} cut to the API's "
+          f"{API_MAX_QUERY} characters); load average {os.getloadavg()}", flush=True)  # fmt: skip
     tmp = None
     data_dir = args.data_dir
     if data_dir is None:

@@ -35,12 +35,17 @@ def bin_path(name: str) -> str:
 
 
 def delivered_mail() -> list[Any]:
-    """Send what the outbox holds, as the worker would, and return Django's test outbox
-    (tests run inside a transaction, so the request's own send-after-commit never runs)."""
+    """Do the password resets asked for and send what the outbox holds, as the web
+    process's mail thread would, and return Django's test outbox (tests run inside a
+    transaction, so the request's own work-after-commit never runs)."""
     from django.core import mail
 
+    from paperwire.community.models import ResetRequest
+    from paperwire.community.resets import do_reset
     from paperwire.mail.outbox import send_due_mail
 
+    for pk in ResetRequest.objects.values_list("pk", flat=True):
+        do_reset(pk)
     send_due_mail()
     return list(mail.outbox)
 

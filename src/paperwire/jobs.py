@@ -34,6 +34,8 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from paperwire.community.ratelimit import forget_expired
+from paperwire.community.resets import do_abandoned_resets
 from paperwire.community.signups import delete_unverified_accounts
 from paperwire.digests.outbox import RunSummary, compose_period, send_due
 from paperwire.digests.periods import default_period
@@ -324,6 +326,8 @@ def run_worker(
         retried = retry_due_mail()
         if retried:
             say(f"mail: {retried}")
+        forget_expired()  # rate-limit counters of windows that are over
+        do_abandoned_resets()
         released = delete_unverified_accounts()
         if released:
             say(f"{released} accounts never verified were removed (their usernames are free)")

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from paperwire.api.api import api
+from paperwire.community.accounts import admin_login
 
 urlpatterns = [
     path("", include("paperwire.papers.urls")),
@@ -11,6 +12,8 @@ urlpatterns = [
     path("", include("paperwire.community.urls")),
     path("", include("paperwire.digests.urls")),
     path("api/", api.urls),
+    # Before the admin's own routes: its login under the site's login limits.
+    path("admin/login/", admin_login, name="admin_login_limited"),
     path("admin/", admin.site.urls),
 ]
 

@@ -148,3 +148,93 @@ def test_hf_papers_info(live_paperwire, tmp_path: Path) -> None:
     assert json.loads(done.stdout)["title"] == CLUE
     plain = hf_cli(live_paperwire, tmp_path, "papers", "info", short_id(CLUE))
     assert plain.returncode == 0 and CLUE in plain.stdout
+
+
+# --- every HfApi papers method and `hf papers` command, errors included ----------------
+
+
+def test_paper_info_has_the_hubs_keys(hf: HfApi) -> None:
+    info = hf.paper_info(short_id(CLUE))
+    assert info.linked_models == [] and info.num_total_models == 0
+    assert info.linked_datasets == [] and info.num_total_datasets == 0
+    assert info.linked_spaces == []
+    assert info.discussion_id is not None and len(info.discussion_id) == 24
+    assert info.organization is not None and info.organization.avatar == ""
+    assert info.organization.name == "tencent"
+    assert info.submitted_by is not None and info.submitted_by.username == "paperwire"
+
+
+def test_list_papers_searches(hf: HfApi) -> None:
+    found = list(hf.list_papers(query="verification hidden states", limit=5))
+    assert 0 < len(found) <= 5
+    assert CLUE in {p.title for p in found}
+    assert len(list(hf.list_papers(query="model", limit=120))) <= 120
+
+
+@pytest.mark.parametrize(
+    ("call", "status"),
+    [
+        (lambda api: list(api.list_papers(query="x", limit=121)), 400),
+        (lambda api: list(api.list_papers(query="x" * 251)), 400),
+        (lambda api: list(api.list_daily_papers(week="2026-W53")), 400),
+        (lambda api: list(api.list_daily_papers(limit=101)), 400),
+        (lambda api: api.paper_info("pwaaaaaaaaaa"), 404),
+        (lambda api: api.read_paper("2401.99999"), 404),
+    ],
+)
+def test_client_errors_are_the_hubs_exceptions(hf: HfApi, call, status: int) -> None:
+    with pytest.raises(HfHubHTTPError) as failure:
+        call(hf)
+    assert failure.value.response.status_code == status
+    if "/api/" in str(failure.value.response.url):
+        assert "error" in failure.value.response.json()
+
+
+def test_list_daily_papers_every_argument(hf: HfApi) -> None:
+    january = TITLES_BY_DATE["2026-01-05"]
+    by_all = list(
+        hf.list_daily_papers(
+            date="2026-01-05", week="2026-W02", month="2026-01", submitter="paperwire",
+            sort="publishedAt", p=0, limit=100,
+        )
+    )  # fmt: skip
+    assert {p.title for p in by_all} == january
+    assert list(hf.list_daily_papers(date="2026-01-05", submitter="nobody")) == []
+
+
+def test_hf_papers_search(live_paperwire, tmp_path: Path) -> None:
+    done = hf_cli(
+        live_paperwire, tmp_path, "papers", "search", "hidden state verification", "--limit",
+        "120", "--format", "json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert CLUE in {p["title"] for p in json.loads(done.stdout)}
+
+
+def test_hf_papers_read(live_paperwire, tmp_path: Path) -> None:
+    done = hf_cli(live_paperwire, tmp_path, "papers", "read", short_id(CLUE))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"# {CLUE}")
+    assert "metadata and abstract only" in done.stdout
+
+
+@pytest.mark.parametrize("command", ["info", "read"])
+def test_hf_papers_unknown_id_is_not_found(live_paperwire, tmp_path: Path, command: str) -> None:
+    done = hf_cli(live_paperwire, tmp_path, "papers", command, "2401.99999")
+    assert done.returncode != 0
+    assert "not found" in (done.stdout + done.stderr)
+
+
+def test_hf_papers_ls_bad_date_fails_with_the_message(live_paperwire, tmp_path: Path) -> None:
+    done = hf_cli(live_paperwire, tmp_path, "papers", "ls", "--date", "2023-02-30")
+    assert done.returncode != 0
+    assert "does not exist" in done.stdout + done.stderr
+
+
+def test_markdown_by_accept_header(live_paperwire) -> None:
+    status, body = live_paperwire.get(
+        f"/papers/{short_id(CLUE)}", headers={"Accept": "text/markdown"}
+    )
+    assert status == 200 and body.decode().startswith(f"# {CLUE}")
+    status, body = live_paperwire.get(f"/papers/{short_id(CLUE)}", headers={"Accept": "text/html"})
+    assert status == 200 and body.lstrip().startswith(b"<!")

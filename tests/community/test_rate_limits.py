@@ -89,3 +89,37 @@ def test_submit_limit_per_account(member_client: Client, clean_cache: None) -> N
         assert member_client.post("/submit", {"arxiv": "nonsense"}).status_code == 400
     response = member_client.post("/submit", {"arxiv": "2401.01234"})
     assert response.status_code == 429 and b"Too many submissions" in response.content
+
+
+def test_the_admin_login_has_the_same_limits(
+    make_member, clean_cache: None, small_login_limits: None
+) -> None:
+    make_member("boss", is_staff=True, is_superuser=True)
+    client = Client(HTTP_HOST="127.0.0.1")
+    for _ in range(limit_for("login-account").count):
+        wrong = client.post("/admin/login/", {"username": "boss", "password": "guess"})
+        assert wrong.status_code == 200
+    right = client.post("/admin/login/", {"username": "boss", "password": PASSWORD})
+    assert right.status_code == 429 and b"Too many attempts" in right.content
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/login/").status_code == 200  # the form still shows
+
+
+def test_the_counter_is_one_atomic_statement_under_parallel_hits(
+    transactional_db: None, backend: str
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    from paperwire.community.ratelimit import count_attempt
+
+    def attempt(_: int) -> int:
+        try:
+            return count_attempt("parallel", "one-key", 600)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        counts = sorted(pool.map(attempt, range(64)))
+    assert counts == list(range(1, 65)), "two attempts saw the same count"

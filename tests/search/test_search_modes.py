@@ -27,7 +27,7 @@ def test_each_mode_ranks_with_its_own_rankers(embedded: None, client: Client) ->
 def test_an_unknown_mode_is_a_clear_400(demo: None, client: Client) -> None:
     response = client.get("/api/papers/search", {"q": "spiking", "mode": "<b>both</b>"})
     assert response.status_code == 400
-    assert "mode must be hybrid, keyword or semantic" in response.json()["error"]
+    assert "mode must be 'hybrid', 'keyword' or 'semantic'" in response.json()["error"]
 
 
 def test_semantic_mode_without_vectors_says_why(demo: None, client: Client) -> None:

@@ -174,3 +174,35 @@ class Member(User):
         proxy = True
         verbose_name = "member (moderation)"
         verbose_name_plural = "members (moderation)"
+
+
+class ResetRequest(models.Model):
+    """A password reset asked for, done off the request (community.resets): the page
+    does the same work whether or not the address has an account."""
+
+    email = models.EmailField(max_length=254)
+    # Where the link in the mail points: the host the person asked from.
+    domain = models.CharField(max_length=255)
+    use_https = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"reset for {self.email}"
+
+
+class RateCounter(models.Model):
+    """Attempts for one (scope, key) in its current window, which starts at the first
+    attempt after the last window ended (so a burst never straddles a shared boundary).
+
+    Counted with one INSERT … ON CONFLICT DO UPDATE … RETURNING (ratelimit.hit), which
+    both databases run atomically, so parallel requests in every process see one count."""
+
+    key = models.CharField(max_length=64, unique=True, help_text="hash of scope and key")
+    count = models.PositiveIntegerField(default=0)
+    # Seconds since the epoch: when the window began and ends.
+    started = models.FloatField()
+    expires = models.FloatField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}…: {self.count}"

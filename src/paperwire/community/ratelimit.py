@@ -1,6 +1,8 @@
-"""Fixed-window rate limits kept in the shared (database) cache.
+"""Fixed-window rate limits, counted in the database.
 
-Every web process sees the same counters, so limits hold with many workers.
+Every process counts in one table with one atomic statement (an upsert that returns the
+new count), so the limits hold under parallel requests to many web processes: the
+(N+1)-th of N+1 simultaneous attempts is refused, never let through.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import connection
 from django.http import HttpRequest
+
+from paperwire.community.models import RateCounter
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ DEFAULT_LIMITS: dict[str, Limit] = {
     "submit-ip": Limit(30, 3600),
     "submit-account": Limit(20, 3600),
     "comment-account": Limit(30, 600),
+    "subscribe-ip": Limit(10, 3600),
 }
 
 
@@ -43,20 +48,41 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 
+def count_attempt(scope: str, key: str, seconds: int) -> int:
+    """Count one attempt in the (scope, key) window of `seconds` that began with its
+    first attempt; returns the window's count including this one. One statement, atomic
+    on SQLite and on PostgreSQL (SET expressions see the row as it was)."""
+    now = time.time()
+    digest = hashlib.sha256(f"{scope}:{key.casefold()}".encode()).hexdigest()[:32]
+    q = connection.ops.quote_name
+    table, k, n = q(RateCounter._meta.db_table), q("key"), q("count")
+    started, expires = q("started"), q("expires")
+    over = f"{table}.{expires} <= %s"
+    sql = (
+        f"INSERT INTO {table} ({k}, {n}, {started}, {expires}) VALUES (%s, 1, %s, %s) "  # noqa: S608 - names are ours
+        f"ON CONFLICT ({k}) DO UPDATE SET "
+        f"{n} = CASE WHEN {over} THEN 1 ELSE {table}.{n} + 1 END, "
+        f"{started} = CASE WHEN {over} THEN %s ELSE {table}.{started} END, "
+        f"{expires} = CASE WHEN {over} THEN %s ELSE {table}.{expires} END "
+        f"RETURNING {n}"
+    )
+    end = now + seconds
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [digest, now, end, now, now, now, now, end])
+        row = cursor.fetchone()
+    return int(row[0])
+
+
 def hit(scope: str, key: str) -> bool:
     """Count one attempt; False when the attempt is over the limit."""
     limit = limit_for(scope)
-    window = int(time.time() // limit.seconds)
-    digest = hashlib.sha256(f"{scope}:{key.casefold()}".encode()).hexdigest()[:32]
-    name = f"rl:{digest}:{window}"
-    if cache.add(name, 1, limit.seconds + 5):
-        return True
-    try:
-        used = cache.incr(name)
-    except ValueError:  # expired between add and incr
-        cache.add(name, 1, limit.seconds + 5)
-        return True
-    return used <= limit.count
+    return count_attempt(scope, key, limit.seconds) <= limit.count
+
+
+def forget_expired() -> int:
+    """Delete counters of windows that are over (the worker, every poll)."""
+    deleted, _ = RateCounter.objects.filter(expires__lt=time.time()).delete()
+    return deleted
 
 
 def allowed(request: HttpRequest, action: str, account: str | None) -> bool:

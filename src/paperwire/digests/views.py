@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
@@ -10,8 +11,8 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.cache import cache
 from django.db import DatabaseError, transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from paperwire.community import ratelimit
 from paperwire.digests.compose import PeriodPapers, compose, site_url
 from paperwire.digests.models import Subscription
 from paperwire.digests.periods import default_period, parse_period_key
@@ -31,7 +33,6 @@ log = logging.getLogger(__name__)
 
 TOPIC_KINDS = ("categories", "keywords", "authors", "organizations")
 MAX_TOPICS = 20
-SUBSCRIBE_PER_IP_PER_HOUR = 10
 CONFIRMATIONS_PER_DAY = 3
 
 SignedView = Callable[[HttpRequest, "Subscription", str], HttpResponse]
@@ -80,20 +81,6 @@ def _initial(sub: Subscription) -> dict[str, Any]:
     return {"frequency": sub.frequency, **{k: ", ".join(sub.topic_list(k)) for k in TOPIC_KINDS}}
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
-def _rate_limited(key: str, limit: int, seconds: int) -> bool:
-    cache.add(key, 0, seconds)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, seconds)
-        count = 1
-    return count > limit
-
-
 @require_http_methods(["GET", "POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:
     """The form every page's e-mail field leads to. The answer never says whether an
@@ -104,7 +91,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     form = SubscribeForm(request.POST)
     if not form.is_valid():
         return render(request, "digests/subscribe.html", {"form": form}, status=400)
-    if _rate_limited(f"subscribe:ip:{_client_ip(request)}", SUBSCRIBE_PER_IP_PER_HOUR, 3600):
+    if not ratelimit.hit("subscribe-ip", ratelimit.client_ip(request)):
         return render(
             request,
             "digests/message.html",
@@ -162,10 +149,24 @@ def _subscribe_member(request: HttpRequest, sub: Subscription, form: SubscribeFo
     return _manage_page(request, sub, confirmed=True)
 
 
-def _send_confirmation(sub: Subscription) -> None:
+def _take_confirmation_slot(sub: Subscription) -> bool:
+    """Count one confirmation mail against the address's CONFIRMATIONS_PER_DAY, in
+    conditional UPDATEs (atomic under parallel requests: the check and the count are
+    one statement); False when the day's mails are used up."""
     now = timezone.now()
-    recent = sub.last_confirmation_at and (now - sub.last_confirmation_at).days < 1
-    if recent and sub.confirmations_sent >= CONFIRMATIONS_PER_DAY:
+    day_ago = now - dt.timedelta(days=1)
+    # A new day: the count starts again (only when the last mail is a day old).
+    Subscription.objects.filter(pk=sub.pk, last_confirmation_at__lte=day_ago).update(
+        confirmations_sent=0
+    )
+    taken = Subscription.objects.filter(
+        pk=sub.pk, confirmations_sent__lt=CONFIRMATIONS_PER_DAY
+    ).update(confirmations_sent=F("confirmations_sent") + 1, last_confirmation_at=now)
+    return taken == 1
+
+
+def _send_confirmation(sub: Subscription) -> None:
+    if not _take_confirmation_slot(sub):
         return  # silently: the answer must not differ, and the address is not bombed
     active = sub.status == Subscription.ACTIVE
     purpose = "manage" if active else "confirm"
@@ -177,10 +178,6 @@ def _send_confirmation(sub: Subscription) -> None:
         + ("manage your subscription" if active else "confirm your subscription"),
         render_to_string("digests/email/confirm.txt", context),
         kind="subscribe",
-    )
-    Subscription.objects.filter(pk=sub.pk).update(
-        confirmations_sent=(sub.confirmations_sent if recent else 0) + 1,
-        last_confirmation_at=now,
     )
 
 

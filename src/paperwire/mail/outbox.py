@@ -13,7 +13,9 @@ import hashlib
 import logging
 import secrets
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -28,6 +30,9 @@ log = logging.getLogger(__name__)
 
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
+# Work handed to the thread and not finished (work may hand on more work).
+_pending = 0
+_idle = threading.Condition(_executor_lock)
 
 
 def new_message_id() -> str:
@@ -83,26 +88,36 @@ def send_due_mail(*, summary: SendSummary | None = None, only: int | None = None
 
 def deliver_soon(pk: int) -> None:
     """Send outbox row `pk` in this process's mail thread, off the request's path."""
-    global _executor
+    in_background(send_due_mail, only=pk)
+
+
+def in_background(work: Callable[..., object], *args: Any, **kwargs: Any) -> None:
+    """Run `work` in this process's mail thread, with its own database connection; what
+    it leaves undone (an error, a process that dies) the worker takes up later."""
+    global _executor, _pending
     with _executor_lock:
         if _executor is None:
             _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperwire-mail")
-        _executor.submit(_deliver, pk)
+        _pending += 1
+        _executor.submit(_run, work, args, kwargs)
 
 
-def _deliver(pk: int) -> None:
+def _run(work: Callable[..., object], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    global _pending
     close_old_connections()
     try:
-        send_due_mail(only=pk)
-    except Exception:  # the worker retries whatever this left queued
-        log.exception("could not send outbox mail %s now; the worker will retry", pk)
+        work(*args, **kwargs)
+    except Exception:  # the worker retries whatever this left undone
+        log.exception("%s failed in the background; the worker will retry", work.__name__)
     finally:
         connections.close_all()
+        with _idle:
+            _pending -= 1
+            _idle.notify_all()
 
 
-def wait_for_deliveries() -> None:
-    """Block until mail handed to this process's thread is sent (tests, shutdown)."""
-    with _executor_lock:
-        executor = _executor
-    if executor is not None:
-        executor.submit(lambda: None).result()
+def wait_for_deliveries(timeout: float = 60) -> bool:
+    """Block until the mail thread has nothing left to do, including what its work
+    handed on (tests). False if it was still busy after `timeout` seconds."""
+    with _idle:
+        return _idle.wait_for(lambda: _pending == 0, timeout=timeout)

@@ -30,6 +30,9 @@ View = Callable[..., HttpResponse]
 # read from the database on every request, so a change anywhere retires them at once.
 process_pages = LocMemCache("paperwire-pages", {"OPTIONS": {"MAX_ENTRIES": 100}})
 
+# Headers a view sets that belong to the page, kept with it in the cache.
+KEPT_HEADERS = ("Link", "Vary")
+
 
 def versioned_page(view: View) -> View:
     """Cache a GET view's 200 responses for anonymous users until the data changes."""
@@ -40,7 +43,12 @@ def versioned_page(view: View) -> View:
         cacheable = request.method in ("GET", "HEAD") and not _has_session(request)
         key = local_key = ""
         if cacheable:
-            digest = hashlib.sha1(request.get_full_path().encode(), usedforsecurity=False)
+            # A view that answers one URL in several forms (HTML or Markdown by Accept)
+            # names the form in request.page_variant.
+            variant = getattr(request, "page_variant", "")
+            digest = hashlib.sha1(
+                f"{variant}|{request.get_full_path()}".encode(), usedforsecurity=False
+            )
             key = f"page:{version}:{digest.hexdigest()}"
             local_key = f"{key}:{changed_at.timestamp()}" if changed_at is not None else ""
             hit = process_pages.get(local_key) if local_key else None
@@ -55,7 +63,8 @@ def versioned_page(view: View) -> View:
             # The ETag ConditionalGetMiddleware would compute, hashed once per version
             # instead of on every hit.
             set_response_etag(response)
-            entry = (response.content, response["Content-Type"], response.get("ETag"))
+            kept = {name: response[name] for name in KEPT_HEADERS if name in response}
+            entry = (response.content, response["Content-Type"], response.get("ETag"), None, kept)
             _store(key, local_key, entry)
         # A signed-in page differs from the anonymous one of the same data version:
         # no Last-Modified, so a browser never revalidates one into the other.
@@ -68,9 +77,12 @@ def _cached_response(
     request: HttpRequest, entry: tuple[Any, ...], changed_at: Any, key: str, local_key: str
 ) -> HttpResponse:
     content, content_type, etag = entry[0], entry[1], entry[2] if len(entry) > 2 else None
+    kept: dict[str, str] = entry[4] if len(entry) > 4 else {}
     response = HttpResponse(content, content_type=content_type)
     if etag:
         response["ETag"] = etag
+    for name, value in kept.items():
+        response[name] = value
     _stamp(response, changed_at)
     if len(content) < 200 or not re_accepts_gzip.search(
         request.META.get("HTTP_ACCEPT_ENCODING", "")
@@ -82,7 +94,7 @@ def _cached_response(
     gzipped = entry[3] if len(entry) > 3 else None
     if gzipped is None:
         gzipped = compress_string(content, max_random_bytes=GZipMiddleware.max_random_bytes)
-        _store(key, local_key, (content, content_type, etag, gzipped))
+        _store(key, local_key, (content, content_type, etag, gzipped, kept))
     if len(gzipped) >= len(content):
         return response
     response.content = gzipped

@@ -47,3 +47,27 @@ def title_key(title: str) -> str:
 def short_id(title: str) -> str:
     digest = hashlib.sha256(title_key(title).encode()).digest()
     return "pw" + base64.b32encode(digest).decode("ascii").lower()[:10]
+
+
+# The Hub names users, authors, organizations and discussions by 24 hex digits (MongoDB
+# ObjectIds). Ours are made from primary keys: 8 digits for the kind of thing and 16 for
+# the key, so an id never changes, and two kinds never share one.
+HUB_ID_KINDS = {
+    "user": 1,
+    "author": 2,
+    "organization": 3,
+    "discussion": 4,
+    "comment": 5,
+    "submitter": 6,
+}
+HUB_ID_RE = re.compile(r"^[0-9a-f]{24}$")
+
+
+def hub_id(kind: str, number: int) -> str:
+    return f"{HUB_ID_KINDS[kind]:08x}{number:016x}"
+
+
+def hub_id_of_name(kind: str, name: str) -> str:
+    """For someone known only by name (a submitter imported without an account here)."""
+    digest = hashlib.sha256(name.encode()).digest()
+    return hub_id(kind, int.from_bytes(digest[:8], "big"))

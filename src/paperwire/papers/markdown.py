@@ -5,6 +5,12 @@ from __future__ import annotations
 from paperwire.papers.feed import format_feed_date
 from paperwire.papers.models import Paper
 
+# The Hub's .md holds the whole paper; this site keeps only metadata and the abstract.
+ABSTRACT_ONLY = (
+    "> This Markdown holds the paper's metadata and abstract only: this site does not "
+    "keep the full text."
+)
+
 
 def paper_markdown(paper: Paper, page_url: str) -> str:
     lines = [f"# {paper.title}", ""]
@@ -23,14 +29,27 @@ def paper_markdown(paper: Paper, page_url: str) -> str:
         lines.append(f"Upvotes: {entry.upvotes}")
     if paper.categories:
         lines.append("Categories: " + ", ".join(paper.categories))
+    if paper.ai_keywords:
+        lines.append("Keywords (imported): " + ", ".join(paper.ai_keywords))
     links = [f"[Paper page]({page_url})"]
     if paper.arxiv_id:
         links += [f"[arXiv]({paper.arxiv_url})", f"[PDF]({paper.pdf_url})"]
     if paper.code_url:
-        links.append(f"[Code]({paper.code_url})")
+        stars = f" ({paper.github_stars} stars)" if paper.github_stars is not None else ""
+        links.append(f"[Code]({paper.code_url}){stars}")
     if paper.project_url:
         links.append(f"[Project page]({paper.project_url})")
-    lines += ["", " · ".join(links), "", "## Abstract", "", paper.abstract.strip() or "(none)", ""]
+    full_text = (
+        f"{ABSTRACT_ONLY} The full paper is at [arXiv]({paper.arxiv_url})."
+        if (paper.arxiv_id)
+        else ABSTRACT_ONLY
+    )
+    lines += ["", " · ".join(links), "", full_text, ""]
+    if paper.ai_summary:
+        lines += ["## Summary (imported, machine-written)", "", paper.ai_summary.strip(), ""]
+    lines += ["## Abstract", "", paper.abstract.strip() or "(none)", ""]
+    if paper.media_urls:
+        lines += ["## Media", ""] + [f"- <{url}>" for url in paper.media_urls] + [""]
     if paper.published_at:
         lines.insert(2, f"*{format_feed_date(paper.published_at)}*\n")
     return "\n".join(lines)

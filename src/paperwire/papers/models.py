@@ -59,6 +59,16 @@ class Paper(models.Model):
     license = models.URLField(max_length=300, blank=True)
     code_url = models.URLField(max_length=500, blank=True)
     project_url = models.URLField(max_length=500, blank=True)
+    # Known only from imported Hugging Face data; kept so it is shown and served again.
+    github_stars = models.PositiveIntegerField(null=True, blank=True)
+    media_urls = models.JSONField(default=list, blank=True)
+    thumbnail = models.URLField(max_length=500, blank=True)
+    ai_summary = models.TextField(blank=True)
+    ai_keywords = models.JSONField(default=list, blank=True)
+    ai_summary_model = models.CharField(max_length=100, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # The Hub's id of the paper's discussion, when imported; else one is derived from pk.
+    hub_discussion_id = models.CharField(max_length=64, blank=True)
     # Known even when the names are not (the demo papers say "7 authors").
     num_authors = models.PositiveIntegerField(null=True, blank=True)
     organization = models.ForeignKey(
@@ -159,6 +169,11 @@ class FeedEntry(models.Model):
     )
     # Who submitted it when that person has no account here (imported feeds).
     submitter_name = models.CharField(max_length=150, blank=True)
+    submitter_fullname = models.CharField(max_length=200, blank=True)
+    submitter_avatar = models.URLField(max_length=500, blank=True)
+    # The outer `publishedAt` of an imported Hub item, served again as given; when
+    # empty, the item's publishedAt is submitted_at.
+    listed_at = models.DateTimeField(null=True, blank=True)
     upvotes = models.PositiveIntegerField(default=0)
     num_comments = models.PositiveIntegerField(default=0)
     modified = models.DateTimeField(auto_now=True)

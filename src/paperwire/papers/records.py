@@ -8,10 +8,11 @@ with a `paper` inside), and Hugging Face paper objects (/api/papers/{id}).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from paperwire.papers.ids import PUBLIC_ID_RE, parse_arxiv_id
+from paperwire.papers.ids import PUBLIC_ID_RE, hub_id, parse_arxiv_id
 
 MAX_TITLE = 1000
 MAX_ABSTRACT = 50_000
@@ -55,9 +56,16 @@ class PaperRecord:
     primary_category: str | None = None
     versions: list[dict[str, Any]] | None = None
     text_fields: dict[str, str] = field(default_factory=dict)
+    github_stars: int | None = None
+    media_urls: list[str] | None = None
+    ai_keywords: list[str] | None = None
+    withdrawn_at: dt.datetime | None = None
     feed_date: dt.date | None = None
     submitted_at: dt.datetime | None = None
+    listed_at: dt.datetime | None = None
     submitter_name: str | None = None
+    submitter_fullname: str | None = None
+    submitter_avatar: str | None = None
     upvotes: int | None = None
     num_comments: int | None = None
 
@@ -70,16 +78,41 @@ TEXT_FIELDS = {
     "license": ("license", 300),
     "code_url": ("githubRepo", MAX_URL),
     "project_url": ("projectPage", MAX_URL),
+    "ai_summary": ("ai_summary", MAX_TEXT),
+    "ai_summary_model": ("ai_summary_model", 100),
+    "hub_discussion_id": ("discussionId", 64),
 }
 # Shown as links: anything but http(s) (javascript:, data:) would run in the reader's browser.
 URL_FIELDS = {"license", "code_url", "project_url"}
+# The submitter the API names for entries nobody submitted (hfjson.site_user_json).
+SITE_USER_ID = hub_id("user", 0)
+# The Hub's ids are 24 hex digits; anything of letters and digits is kept as given.
+_HUB_ID_RE = re.compile(r"^[A-Za-z0-9]{1,64}$")
 
 
 def _text_field(obj: dict[str, Any], key: str, name: str, limit: int) -> str | None:
     value = _str(obj, key, limit=limit)
     if value and name in URL_FIELDS:
         _check_url(value, key)
+    if value and name == "hub_discussion_id" and not _HUB_ID_RE.match(value):
+        raise RecordError(f"'{key}' may hold only letters and digits, not {value[:40]!r}")
     return value
+
+
+def _url(obj: dict[str, Any], key: str) -> str | None:
+    value = _str(obj, key, limit=MAX_URL)
+    if value:
+        _check_url(value, key)
+    return value
+
+
+def _url_list(value: Any, key: str) -> list[str] | None:
+    urls = _string_list(value, key)
+    for url in urls or []:
+        if len(url) > MAX_URL:
+            raise RecordError(f"'{key}' has a URL over {MAX_URL} characters")
+        _check_url(url, key)
+    return urls
 
 
 def _check_url(value: str, key: str) -> None:
@@ -227,20 +260,35 @@ def _from_jsonl(obj: dict[str, Any]) -> PaperRecord:
         categories=_string_list(obj.get("categories"), "categories"),
         primary_category=_str(obj, "primary_category", limit=32),
         versions=_versions(obj.get("versions")),
+        github_stars=_count(obj, "github_stars"),
+        media_urls=_url_list(obj.get("media_urls"), "media_urls"),
+        ai_keywords=_string_list(obj.get("ai_keywords"), "ai_keywords"),
+        withdrawn_at=parse_when(obj.get("withdrawn_at"), "withdrawn_at"),
         feed_date=feed.date() if feed else None,
         submitted_at=parse_when(obj.get("submitted_at"), "submitted_at"),
+        listed_at=parse_when(obj.get("listed_at"), "listed_at"),
         submitter_name=_str(obj, "submitted_by", limit=150),
+        submitter_fullname=_str(obj, "submitted_by_fullname", limit=200),
+        submitter_avatar=_url(obj, "submitted_by_avatar"),
         upvotes=_count(obj, "upvotes"),
         num_comments=_count(obj, "num_comments"),
     )
     for name, (_, limit) in TEXT_FIELDS.items():
-        value = _text_field(obj, name, name, limit)
+        value = _text_field(obj, _JSONL_NAMES.get(name, name), name, limit)
         if value is not None:
             rec.text_fields[name] = value
+    thumbnail = _url(obj, "thumbnail")
+    if thumbnail is not None:
+        rec.text_fields["thumbnail"] = thumbnail
     return rec
 
 
+# Export names that differ from the model field's.
+_JSONL_NAMES = {"hub_discussion_id": "discussion_id"}
+
+
 def _from_hf_paper(paper: dict[str, Any], outer: dict[str, Any]) -> PaperRecord:
+    """A Hub paper object, inside a daily-papers item (`outer`) or alone (outer is paper)."""
     public, arxiv = _ids(paper)
     title = outer.get("title") or paper.get("title")
     rec = PaperRecord(
@@ -251,24 +299,49 @@ def _from_hf_paper(paper: dict[str, Any], outer: dict[str, Any]) -> PaperRecord:
         published_at=parse_when(paper.get("publishedAt"), "publishedAt"),
         # [] is "names not known" (a paper has authors): it must not erase stored names.
         authors=_authors(paper.get("authors")) or None,
-        organization=_organization(outer.get("organization") or paper.get("organization")),
+        organization=_organization(paper.get("organization") or outer.get("organization")),
         upvotes=_count(paper, "upvotes"),
+        github_stars=_count(paper, "githubStars"),
+        media_urls=_url_list(paper.get("mediaUrls", outer.get("mediaUrls")), "mediaUrls"),
+        ai_keywords=_string_list(paper.get("ai_keywords"), "ai_keywords"),
+        withdrawn_at=parse_when(paper.get("withdrawnAt"), "withdrawnAt"),
     )
     rec.num_authors = len(rec.authors) if rec.authors else _count(paper, "numAuthors")
     for name, (hf_name, limit) in TEXT_FIELDS.items():
         value = _text_field(paper, hf_name, name, limit)
         if value:
             rec.text_fields[name] = value
+    # A daily item's `thumbnail`, or a /api/papers item's `thumbnailUrl`.
+    thumbnail = _url(outer, "thumbnail") or _url(paper, "thumbnailUrl")
+    if thumbnail:
+        rec.text_fields["thumbnail"] = thumbnail
+    # The feed time is when the paper was submitted to the daily list. A daily item's
+    # outer publishedAt is another time (around the arXiv announcement): kept as given,
+    # and the feed time only when an older file has nothing else.
     submitted = parse_when(paper.get("submittedOnDailyAt"), "submittedOnDailyAt")
+    by = paper.get("submittedOnDailyBy")
     if outer is not paper:
-        submitted = parse_when(outer.get("publishedAt"), "publishedAt") or submitted
+        rec.listed_at = parse_when(outer.get("publishedAt"), "publishedAt")
+        submitted = submitted or rec.listed_at
         rec.num_comments = _count(outer, "numComments")
-        by = outer.get("submittedBy")
-        if isinstance(by, dict):
-            rec.submitter_name = _str(by, "user", limit=150) or _str(by, "name", limit=150)
+        by = outer.get("submittedBy") or by
+    else:
+        rec.num_comments = _count(paper, "numComments")
+    if isinstance(by, dict) and by.get("_id") != SITE_USER_ID:
+        rec.submitter_name = _str(by, "user", limit=150) or _str(by, "name", limit=150)
+        fullname = _str(by, "fullname", limit=200)
+        # A full name that only repeats the user name is what the API sends for none.
+        if fullname and fullname != rec.submitter_name:
+            rec.submitter_fullname = fullname
+        avatar = _str(by, "avatarUrl", limit=MAX_URL)
+        # A relative avatar (the Hub's own paths) is no picture we can show.
+        if avatar and avatar.lower().startswith(("http://", "https://")):
+            rec.submitter_avatar = avatar
     if submitted is not None:
         rec.submitted_at = submitted
         rec.feed_date = submitted.date()
+    if rec.listed_at == rec.submitted_at:
+        rec.listed_at = None  # nothing to keep beyond the feed time
     return rec
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from paperwire.papers.ids import short_id, title_key
+from paperwire.papers.ids import hub_id, short_id, title_key
 from paperwire.papers.models import (
     Author,
     DataVersion,
@@ -83,11 +83,17 @@ def _apply_fields(paper: Paper, rec: PaperRecord) -> bool:
         "primary_category": rec.primary_category,
         "versions": rec.versions,
         "num_authors": len(rec.authors) if rec.authors else rec.num_authors,
+        "github_stars": rec.github_stars,
+        "media_urls": rec.media_urls,
+        "ai_keywords": rec.ai_keywords,
+        "withdrawn_at": rec.withdrawn_at,
         **rec.text_fields,
     }
     for name, value in simple.items():
         if value is not None:
             setattr(paper, name, value)
+    if paper.pk is not None and paper.hub_discussion_id == hub_id("discussion", paper.pk):
+        paper.hub_discussion_id = ""  # our own id for this paper's thread, read back
     if rec.organization is not None:
         org, _ = Organization.objects.get_or_create(name=rec.organization.name)
         changed = False
@@ -142,7 +148,10 @@ def _upsert_feed_entry(paper: Paper, rec: PaperRecord) -> bool:
     updates = {
         "feed_date": rec.feed_date,
         "submitted_at": rec.submitted_at,
+        "listed_at": rec.listed_at,
         "submitter_name": rec.submitter_name,
+        "submitter_fullname": rec.submitter_fullname,
+        "submitter_avatar": rec.submitter_avatar,
         "upvotes": rec.upvotes,
         "num_comments": rec.num_comments,
     }

@@ -199,15 +199,30 @@ def paper_to_json(paper: Paper) -> dict[str, Any]:
     for name in ("categories", "versions"):
         if getattr(paper, name):
             out[name] = getattr(paper, name)
-    for name in ("code_url", "project_url"):
+    for name in ("code_url", "project_url", "thumbnail", "ai_summary", "ai_summary_model"):
         if getattr(paper, name):
             out[name] = getattr(paper, name)
+    if paper.hub_discussion_id:
+        out["discussion_id"] = paper.hub_discussion_id
+    if paper.github_stars is not None:
+        out["github_stars"] = paper.github_stars
+    for name in ("media_urls", "ai_keywords"):
+        if getattr(paper, name):
+            out[name] = getattr(paper, name)
+    if paper.withdrawn_at:
+        out["withdrawn_at"] = iso_z(paper.withdrawn_at)
     entry: FeedEntry | None = getattr(paper, "feed_entry", None)
     if entry is not None:
         out["feed_date"] = entry.feed_date.isoformat()
         out["submitted_at"] = iso_z(entry.submitted_at)
+        if entry.listed_at:
+            out["listed_at"] = iso_z(entry.listed_at)
         if entry.submitter_name:
             out["submitted_by"] = entry.submitter_name
+        if entry.submitter_fullname:
+            out["submitted_by_fullname"] = entry.submitter_fullname
+        if entry.submitter_avatar:
+            out["submitted_by_avatar"] = entry.submitter_avatar
         out["upvotes"] = entry.upvotes
         out["num_comments"] = entry.num_comments
     return out

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from paperwire.papers import feed
 from paperwire.papers.cache import versioned_page
@@ -116,6 +117,10 @@ def _paper_or_404(paper_id: str) -> Paper:
     qs = Paper.objects.select_related("organization", "feed_entry").prefetch_related(
         "paper_authors__author"
     )
+    parsed = parse_arxiv_id(paper_id)
+    if parsed is not None and parsed[1] is not None and not qs.filter(public_id=paper_id):
+        # A versioned arXiv id (2509.04664v1) names the paper: one page for all versions.
+        return get_object_or_404(qs, arxiv_id=parsed[0], hidden=False)
     return get_object_or_404(qs, public_id=paper_id, hidden=False)
 
 
@@ -128,8 +133,37 @@ def _without_version(paper_id: str) -> str | None:
     return None if Paper.objects.filter(public_id=paper_id).exists() else parsed[0]
 
 
-@versioned_page
 def paper_page(request: HttpRequest, paper_id: str) -> HttpResponse:
+    """The paper's page; its Markdown for a client that asks for text/markdown (as the
+    Hub answers `Accept: text/markdown`)."""
+    wants_markdown = prefers_markdown(request.headers.get("Accept", ""))
+    request.page_variant = "markdown" if wants_markdown else "html"  # type: ignore[attr-defined]
+    view = paper_md if wants_markdown else _paper_html
+    response = view(request, paper_id)
+    patch_vary_headers(response, ("Accept",))
+    return response
+
+
+def prefers_markdown(accept: str) -> bool:
+    """Whether an Accept header ranks text/markdown above HTML (browsers never name it)."""
+    weights: dict[str, float] = {}
+    for part in accept.split(","):
+        media, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        weights[media.strip().lower()] = quality
+    markdown = weights.get("text/markdown", 0.0)
+    return markdown > 0 and markdown >= weights.get("text/html", 0.0)
+
+
+@versioned_page
+def _paper_html(request: HttpRequest, paper_id: str) -> HttpResponse:
     if (base := _without_version(paper_id)) is not None:
         # arXiv links name a version; the page shows the paper's latest one.
         return redirect(_paper_or_404(base).get_absolute_url())
