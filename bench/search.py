@@ -363,7 +363,8 @@ def fill_database(n: int) -> dict[str, float]:
     now = timezone.now()
     t = time.perf_counter()
     if postgresql:
-        from paperwire.search import pg_search, pg_sql
+        from paperwire.search import pg_sql
+        from paperwire.search.backends.postgresql import pgvector
 
         with connection.cursor() as cur:
             pg_sql.drop_vector_index(cur)
@@ -386,11 +387,12 @@ def fill_database(n: int) -> dict[str, float]:
             vecs = rng.standard_normal((len(made), DIM)).astype(np.float32)
             vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
             if postgresql:
-                pg_search.store_vectors(
+                pgvector.store_vectors(
+                    connection,
                     [
                         (p.pk, MODEL_KEY, DIM, v.tobytes(), "", now)
                         for p, v in zip(made, vecs, strict=True)
-                    ]
+                    ],
                 )
             else:
                 PaperVector.objects.bulk_create(
@@ -425,10 +427,11 @@ def part_latency(
     from django.conf import settings
     from django.db import connection
 
-    from paperwire.search import engine, keyword, snapshot
+    from paperwire.search import engine, snapshot
+    from paperwire.search.backends.sqlite import fts
+    from paperwire.search.backends.sqlite.vector_index import INDEX
     from paperwire.search.embeddings import get_embedder
     from paperwire.search.query import fts_match, parse_query
-    from paperwire.search.vectors import INDEX
 
     if fill:
         fill_database(n)
@@ -460,8 +463,8 @@ def part_latency(
     wall: dict[str, list[float]] = {k: [] for k in names}
     cpu: dict[str, list[float]] = {k: [] for k in names}
     sql = (
-        f"SELECT rowid FROM {keyword.FTS_TABLE} WHERE {keyword.FTS_TABLE} MATCH %s "
-        f"ORDER BY {keyword._BM25} LIMIT 100"
+        f"SELECT rowid FROM {fts.FTS_TABLE} WHERE {fts.FTS_TABLE} MATCH %s "
+        f"ORDER BY {fts.bm25_sql()} LIMIT 100"
     )
     overlap = 0
     # The two unindexed baselines take seconds a query at 1M: they run on the first

@@ -104,3 +104,21 @@ def test_both_fusions_run(embedded: None, method: str) -> None:
 
     res = engine.search("state space models", params=FusionParams(method=method))
     assert res.mode == "hybrid" and res.ids
+
+
+def test_fusion_per_query_shape_and_dense_feedback(embedded: None) -> None:
+    """A sentence-long query is fused with the long-query alpha; dense feedback (off by
+    default) moves the query vector towards the first papers and still ranks them."""
+    from paperwire.search.fusion import FusionParams
+
+    params = FusionParams(long_terms=3, long_alpha=1.0)
+    assert params.alpha_for(2) == params.alpha and params.alpha_for(3) == 1.0
+    long = "a recurrent model with selective state spaces for long sequences"
+    # alpha 1.0: the order is the dense one among the candidates.
+    res = engine.search(long, params=params)
+    dense = engine.search(long, keyword=False)
+    assert res.mode == "hybrid" and res.ids[:3] == dense.ids[:3]
+    fed = engine.search(long, params=FusionParams(feedback_docs=3, feedback_weight=0.5))
+    assert fed.mode == "hybrid" and fed.ids
+    # Feedback from the first papers keeps the topic: most of the top five stay.
+    assert len(set(fed.ids[:5]) & set(engine.search(long).ids[:5])) >= 3

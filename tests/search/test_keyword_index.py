@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 
 from paperwire.papers.models import Paper
+from paperwire.search.backends import search_backend
 from paperwire.search.engine import search
 from paperwire.search.fts_sql import FTS_TABLE
-from paperwire.search.keyword import keyword_search, reindex
 from paperwire.search.query import parse_query
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def fts_row(pk: int) -> tuple[str, str, str] | None:
 
 
 def kw_ids(raw: str) -> list[int]:
-    return keyword_search(parse_query(raw))[0][0]
+    return search_backend().keyword_search(parse_query(raw))[0][0]
 
 
 @sqlite_only
@@ -68,7 +68,7 @@ def test_reindex_rebuilds_everything(small_feed: Any) -> None:
     with connection.cursor() as cur:
         cur.execute(f"DELETE FROM {FTS_TABLE}")
     assert kw_ids("replays") == []
-    assert reindex() == len(small_feed)
+    assert search_backend().reindex() == len(small_feed)
     assert len(kw_ids("replays")) == 1
 
 
@@ -164,35 +164,38 @@ def test_bad_input_never_fails(small_feed: Any, raw: str) -> None:
 def test_common_words_are_pruned_in_large_indexes(
     small_feed: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from paperwire.search import keyword
+    from paperwire.search import plan
+    from paperwire.search.backends.sqlite.fts import STATS
+
+    def pretend_large() -> None:
+        STATS.reset()
+        monkeypatch.setattr(STATS, "_size", (10**6, 1e12))
+
+    def plan_of(raw: str) -> tuple[Any, str, int | None]:
+        return plan.plan_or_query(parse_query(raw), STATS, connection)
 
     # Pretend the index is large and "a word in 2 papers" is common; count words over
     # the whole (small, really) index.
-    monkeypatch.setattr(keyword, "PROBE_WINDOW", 10**7)
-    monkeypatch.setattr(keyword, "COMMON_DOCS", 2)
-    monkeypatch.setitem(keyword._size_cache, "n", 1e6)
-    monkeypatch.setitem(keyword._size_cache, "at", 1e12)
+    monkeypatch.setattr(plan, "PROBE_WINDOW", 10**7)
+    monkeypatch.setattr(plan, "COMMON_DOCS", 2)
+    pretend_large()
     q = parse_query("state replays")  # "state" is in 2 titles, "replays" in 1
-    pruned, mode, low = keyword._plan(q)
+    pruned, mode, low = plan_of("state replays")
     assert pruned.terms == ["replays"] and mode == "or" and low is None
-    (ids, _), _ = keyword_search(q)
+    (ids, _), _ = search_backend().keyword_search(q)
     assert [Paper.objects.get(pk=i).title for i in ids] == ["Esports Replays at Scale"]
     # More matches than the scoring budget: only a window of the newest papers is read.
-    monkeypatch.setattr(keyword, "COMMON_DOCS", 100)
-    monkeypatch.setattr(keyword, "SCORE_BUDGET", 1)
-    keyword.reset_caches()
-    monkeypatch.setitem(keyword._size_cache, "n", 1e6)
-    monkeypatch.setitem(keyword._size_cache, "at", 1e12)
-    _, mode, low = keyword._plan(parse_query("state"))
+    monkeypatch.setattr(plan, "COMMON_DOCS", 100)
+    monkeypatch.setattr(plan, "SCORE_BUDGET", 1)
+    pretend_large()
+    _, mode, low = plan_of("state")
     assert mode == "or" and low is not None and 0 < low < 1e6
     # Every word common: all are required, among the newest RECENT_WINDOW papers.
-    monkeypatch.setattr(keyword, "COMMON_DOCS", 2)
-    monkeypatch.setattr(keyword, "RECENT_WINDOW", 10**6)
-    keyword.reset_caches()
-    monkeypatch.setitem(keyword._size_cache, "n", 1e6)
-    monkeypatch.setitem(keyword._size_cache, "at", 1e12)
-    assert keyword._plan(parse_query("state"))[1:] == ("and", 0)
-    (ids, scores), total = keyword_search(parse_query("state"))
+    monkeypatch.setattr(plan, "COMMON_DOCS", 2)
+    monkeypatch.setattr(plan, "RECENT_WINDOW", 10**6)
+    pretend_large()
+    assert plan_of("state")[1:] == ("and", 0)
+    (ids, scores), total = search_backend().keyword_search(parse_query("state"))
     assert total == len(ids) >= 2
     # Not BM25 here: title matches first (score 2), then the rest.
     assert scores == sorted(scores, reverse=True) and scores[0] == 2.0

@@ -13,13 +13,25 @@ from django.db import connection
 from django.utils import timezone
 
 from paperwire.papers.models import Author, Paper
-from paperwire.search import engine, pg_search, pg_sql
+from paperwire.search import engine, pg_sql
+from paperwire.search import plan as keyword_plan
+from paperwire.search.backends import search_backend
+from paperwire.search.backends.postgresql import pgvector, tsvector
+from paperwire.search.backends.sqlite.vector_index import INDEX
 from paperwire.search.embeddings import DIM, MODEL_KEY, Embedder
-from paperwire.search.keyword import keyword_search, reindex
 from paperwire.search.models import PaperVector
 from paperwire.search.query import parse_query
 from paperwire.search.related import related_ids
 from paperwire.search.vectors import embed_missing, from_blob, to_blob
+
+
+def keyword_search(q: Any, limit: int = keyword_plan.MAX_MATCHES) -> Any:
+    return search_backend().keyword_search(q, limit)
+
+
+def reindex() -> int:
+    return search_backend().reindex()
+
 
 pytestmark = [
     pytest.mark.django_db,
@@ -162,7 +174,7 @@ def test_reindex_rebuilds_documents_and_triggers(small_feed: Any) -> None:
 
 
 def test_query_language_becomes_a_tsquery_of_parameters(demo: None) -> None:
-    built = pg_search.tsquery(parse_query('"state space" models -diagonal -"neural ode"'))
+    built = tsvector.tsquery(parse_query('"state space" models -diagonal -"neural ode"'))
     assert built is not None
     sql, params = built
     assert params == ["state space", "models", "diagonal", "neural ode"]
@@ -179,7 +191,7 @@ def test_query_language_becomes_a_tsquery_of_parameters(demo: None) -> None:
 
 
 def test_keyword_query_uses_the_gin_index(more_papers: None) -> None:
-    built = pg_search.keyword_sql(parse_query("spiking -recurrent"))
+    built = tsvector.keyword_sql(parse_query("spiking -recurrent"))
     assert built is not None
     rank, where, params = built
     explained = plan(f"SELECT d.paper_id, {rank} FROM search_paper_doc d WHERE {where}", params)
@@ -215,9 +227,9 @@ def test_embedding_is_sent_by_the_app_and_decoded_for_other_writers(demo: None) 
         assert same
         return None if text is None else np.array(json.loads(text), dtype=np.float32)
 
-    pg_search.store_vectors([(p1, MODEL_KEY, DIM, to_blob(a), "h", now)])
+    pgvector.store_vectors(connection, [(p1, MODEL_KEY, DIM, to_blob(a), "h", now)])
     assert np.array_equal(embedding(p1), a)  # type: ignore[arg-type]
-    pg_search.store_vectors([(p1, MODEL_KEY, DIM, to_blob(b), "h2", now)])  # upsert
+    pgvector.store_vectors(connection, [(p1, MODEL_KEY, DIM, to_blob(b), "h2", now)])  # upsert
     assert np.array_equal(embedding(p1), b)  # type: ignore[arg-type]
     PaperVector.objects.create(
         paper_id=p2, model=MODEL_KEY, dim=DIM, vector=to_blob(a), text_hash="-", embedded_at=now
@@ -235,7 +247,7 @@ def test_a_bulk_copy_of_vectors_builds_the_hnsw_index_once(embedded: None) -> No
     copy keeps it; a copy killed in between gets it back on the next run."""
     import psycopg
 
-    from paperwire.search.bulk import PgVectorColumns
+    from paperwire.search.backends.postgresql import PgVectorColumns
 
     def has_index() -> bool:
         with connection.cursor() as cur:
@@ -255,18 +267,19 @@ def test_a_bulk_copy_of_vectors_builds_the_hnsw_index_once(embedded: None) -> No
         hook.after_load(cur)
         assert has_index()
         hook.after_load(cur)  # already there: nothing to do
-    vec = from_blob(PaperVector.objects.order_by("pk").first().vector)  # type: ignore[union-attr]
-    assert pg_search.vector_search(vec, 1)[0] == [PaperVector.objects.order_by("pk").first().pk]  # type: ignore[union-attr]
+    first = PaperVector.objects.order_by("pk").first()
+    assert first is not None
+    assert pgvector.vector_search(connection, from_blob(first.vector), 1)[0] == [first.pk]
 
 
 def test_vector_search_uses_the_hnsw_index(more_papers: None) -> None:
     vec = from_blob(PaperVector.objects.order_by("pk").first().vector)  # type: ignore[union-attr]
-    sql, params, _ = pg_search.vector_sql(vec, 10)
+    sql, params, _ = pgvector.vector_sql(vec, 10)
     explained = plan(sql, params)
     assert "Index Scan using search_papervector_embedding_hnsw" in explained, explained
     # Filtered to a few papers: exact over just those rows, no graph walk.
     few = set(Paper.objects.values_list("pk", flat=True)[:5])
-    sql, params, filtered_scan = pg_search.vector_sql(vec, 10, allowed=few)
+    sql, params, filtered_scan = pgvector.vector_sql(vec, 10, allowed=few)
     assert not filtered_scan
     assert "hnsw" not in plan(sql, params)
 
@@ -281,15 +294,15 @@ def test_hnsw_results_match_exact_cosines(
         vec = caching_embedder.encode_query(text)
         sims = matrix @ vec
         exact = [ids[i] for i in np.argsort(-sims)[:10]]
-        got, scores = pg_search.vector_search(vec, 10)
+        got, scores = pgvector.vector_search(connection, vec, 10)
         assert got == exact
         assert np.allclose(scores, np.sort(sims)[::-1][:10], atol=1e-5)
         # Filtered, both ways: exact over the allowed rows, and the iterative HNSW scan.
         allowed = [i for i in exact if i in year_2023] or exact[:1]
         expected = [i for i in (ids[j] for j in np.argsort(-sims)) if i in year_2023][:5]
-        assert pg_search.vector_search(vec, 5, allowed=year_2023)[0] == expected
-        monkeypatch.setattr(pg_search, "EXACT_FILTERED_MAX", 0)
-        assert pg_search.vector_search(vec, 5, allowed=year_2023)[0] == expected
+        assert pgvector.vector_search(connection, vec, 5, allowed=year_2023)[0] == expected
+        monkeypatch.setattr(pgvector, "EXACT_FILTERED_MAX", 0)
+        assert pgvector.vector_search(connection, vec, 5, allowed=year_2023)[0] == expected
         monkeypatch.undo()
         assert allowed
 
@@ -300,7 +313,7 @@ def test_related_papers_come_from_the_database_index(embedded: None) -> None:
     assert method == "embedding" and len(ids) == 5 and paper.pk not in ids
     assert scores == sorted(scores, reverse=True)
     # Nothing was loaded into this process: the in-memory index stays empty.
-    assert engine.INDEX._state is None
+    assert INDEX._state is None
 
 
 def test_missing_extension_is_a_clear_error() -> None:
@@ -366,18 +379,15 @@ def test_hyphenated_words_match_as_on_sqlite(import_rows: Callable[[list[Any]], 
 def test_common_words_are_pruned_in_large_indexes(
     small_feed: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from paperwire.search import keyword
-
     # Pretend the index is large and "a word in 2 papers" is common; the probes and the
     # window of the newest papers cover the (pretended) whole index.
-    monkeypatch.setattr(keyword, "COMMON_DOCS", 2)
-    monkeypatch.setattr(keyword, "PROBE_WINDOW", 10**6)
-    monkeypatch.setattr(keyword, "RECENT_WINDOW", 10**6)
-    pg_search.reset_caches()
-    monkeypatch.setitem(pg_search._size_cache, "n", 1e6)
-    monkeypatch.setitem(pg_search._size_cache, "at", 1e12)
+    monkeypatch.setattr(keyword_plan, "COMMON_DOCS", 2)
+    monkeypatch.setattr(keyword_plan, "PROBE_WINDOW", 10**6)
+    monkeypatch.setattr(keyword_plan, "RECENT_WINDOW", 10**6)
+    tsvector.STATS.reset()
+    monkeypatch.setattr(tsvector.STATS, "_size", (10**6, 1e12))
     q = parse_query("state replays")  # "state" is in 2 titles, "replays" in 1
-    pruned, mode, _ = keyword._plan(q, pg_search._index_size, pg_search._doc_count)
+    pruned, mode, _ = keyword_plan.plan_or_query(q, tsvector.STATS, connection)
     assert pruned.terms == ["replays"] and mode == "or"
     (ids, _), _ = keyword_search(q)
     assert [Paper.objects.get(pk=i).title for i in ids] == ["Esports Replays at Scale"]
@@ -392,22 +402,20 @@ def test_bounded_keyword_search_equals_the_unbounded_one_on_few_matches(
     """Bounding is on (the index holds more than 4 x COMMON_DOCS papers), but when every
     word is rare and the matches fit the score budget nothing is cut: the results are
     exactly the unbounded query's."""
-    from paperwire.search import keyword
-
     queries = ["spiking recurrent", "mamba selective", "diffusion video", '"state space"']
     unbounded = {raw: keyword_search(parse_query(raw)) for raw in queries}
-    monkeypatch.setattr(keyword, "COMMON_DOCS", 30)
-    pg_search.reset_caches()
-    assert pg_search._index_size() > 4 * keyword.COMMON_DOCS
+    monkeypatch.setattr(keyword_plan, "COMMON_DOCS", 30)
+    tsvector.STATS.reset()
+    assert tsvector.STATS.size(connection) > 4 * keyword_plan.COMMON_DOCS
     for raw in queries:
-        _, mode, low = keyword._plan(parse_query(raw), pg_search._index_size, pg_search._doc_count)
+        _, mode, low = keyword_plan.plan_or_query(parse_query(raw), tsvector.STATS, connection)
         assert mode == "or" and low is None, raw
         assert keyword_search(parse_query(raw)) == unbounded[raw], raw
     # A window of the newest papers (when the matches exceed the score budget): only
     # those are ranked, in the same order as in the unbounded ranking.
     (all_ids, _), _ = unbounded["diffusion video"]
     low = sorted(all_ids)[len(all_ids) // 2]
-    monkeypatch.setattr(keyword, "_plan", lambda q, *_: (q, "or", low))
+    monkeypatch.setattr(tsvector, "plan_or_query", lambda q, *_: (q, "or", low))
     (ids, _), total = keyword_search(parse_query("diffusion video"))
     assert ids == [i for i in all_ids if i > low] and total == len(ids)
     assert 0 < len(ids) < len(all_ids)
@@ -419,11 +427,9 @@ def test_common_words_are_bounded_by_the_newest_papers(
     """A word in every filler paper is common: beside a rare word it is dropped; with
     only common words they are all required among the newest RECENT_WINDOW papers,
     without ts_rank (titles holding every word first)."""
-    from paperwire.search import keyword
-
-    monkeypatch.setattr(keyword, "COMMON_DOCS", 100)
-    monkeypatch.setattr(keyword, "RECENT_WINDOW", 500)
-    pg_search.reset_caches()
+    monkeypatch.setattr(keyword_plan, "COMMON_DOCS", 100)
+    monkeypatch.setattr(keyword_plan, "RECENT_WINDOW", 500)
+    tsvector.STATS.reset()
     top = Paper.objects.order_by("-pk").values_list("pk", flat=True).first()
     assert top is not None
     # "filler" and "particular" are in all 3,000 filler papers; "spiking" in demo papers.
@@ -436,7 +442,7 @@ def test_common_words_are_bounded_by_the_newest_papers(
     (ids, scores), _ = keyword_search(parse_query("filler paper"), limit=50)
     assert len(ids) == 50 and min(ids) > top - 500 and set(scores) == {2.0}
     # The plan reads the window through the primary key, not every match.
-    built = pg_search.tsquery(parse_query("filler particular"), "and")
+    built = tsvector.tsquery(parse_query("filler particular"), "and")
     assert built is not None
     explained = plan(
         f"SELECT paper_id FROM search_paper_doc d WHERE d.document @@ {built[0]} "
@@ -475,7 +481,7 @@ def test_cli_embed_and_search_on_postgresql(
     out = run("search", "temporal reasoning")
     assert "keyword search" in out.stdout and "embedding" in out.stderr
     assert "Embedded 137" in run("embed", "--quiet").stdout
-    assert pg_search.vector_count() == 137
+    assert search_backend().vector_count() == 137
     out = run("search", "brain-inspired energy efficient text generator")
     assert "hybrid search" in out.stdout
     assert "SpikeGPT" in out.stdout.splitlines()[1]
@@ -487,13 +493,13 @@ def _watch_vector_threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     import threading
 
     threads: list[str] = []
-    real = pg_search.vector_search
+    real = pgvector.vector_search
 
     def watched(*args: Any, **kwargs: Any) -> Any:
         threads.append(threading.current_thread().name)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pg_search, "vector_search", watched)
+    monkeypatch.setattr(pgvector, "vector_search", watched)
     return threads
 
 
@@ -513,7 +519,7 @@ def test_the_semantic_half_runs_beside_the_keyword_half(
         "spiking neural networks",
         "cat:cs.CV video",
     ]
-    real = pg_search.vector_search
+    real = pgvector.vector_search
     threads = _watch_vector_threads(monkeypatch)
     beside = {q: (engine.search(q).ids[:10], engine.search(q).mode) for q in queries}
     assert threads and {t.startswith("paperwire-query-embed") for t in threads[:2]} == {True}
@@ -534,7 +540,7 @@ def test_the_semantic_half_runs_beside_the_keyword_half(
             raise DatabaseError("server closed the connection unexpectedly")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pg_search, "vector_search", broken)
+    monkeypatch.setattr(pgvector, "vector_search", broken)
     assert engine.search(queries[0]).ids[:10] == beside[queries[0]][0]
     assert failed == [1]
 

@@ -12,8 +12,9 @@ import pytest
 
 from paperwire.papers.models import Paper
 from paperwire.search import engine, snapshot
+from paperwire.search.backends.sqlite.vector_index import INDEX, delta_size, refresh_snapshot
 from paperwire.search.embeddings import Embedder
-from paperwire.search.vectors import INDEX, delta_size, embed_missing, refresh_snapshot
+from paperwire.search.vectors import embed_missing
 
 QUERIES = ("state space models", "video generation", "diffusion for images")
 

@@ -37,12 +37,15 @@ def search_papers(
         None, description="paperwire's own: relevance (default), date or upvotes"
     ),
     p: int = Query(0, ge=0, le=MAX_SEARCH_PAGE, description="paperwire's own: page, from 0"),
+    mode: Literal["hybrid", "keyword", "semantic"] = Query(
+        "hybrid", description="paperwire's own: both rankers, keywords only or meaning only"
+    ),
 ) -> HttpResponse:
     """Papers matching `q` (words, "phrases", -exclusions, author:, cat:, org:, year:,
     after:, before:, sort:), as a top-level array like Hugging Face's. Notes about the
     query (ignored filters, missing embeddings) are in the `X-Search-Notes` header; a
     further page is linked in `Link: rel="next"`."""
-    res = search(q, sort)
+    res = search(q, sort, semantic=mode != "keyword", keyword=mode != "semantic")
     papers = res.papers(p * limit, limit)
     context = hub_context(papers)
     response = json_response([search_item_json(paper, context) for paper in papers])

@@ -10,11 +10,11 @@ import datetime as dt
 import gc
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 
 from paperwire.ingest import atom, oai, rss
 from paperwire.ingest.ahead import harvest, parse_ahead_wanted
@@ -24,6 +24,7 @@ from paperwire.ingest.http import PoliteClient
 from paperwire.ingest.models import Checkpoint
 from paperwire.ingest.normalize import ArxivEntry
 from paperwire.ingest.upsert import StoreStats, store_entries
+from paperwire.papers.backends import database
 from paperwire.papers.store import bump_data_version
 
 log = logging.getLogger(__name__)
@@ -141,31 +142,11 @@ def fewer_collections(young: int = 50_000) -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-@contextmanager
-def fewer_checkpoints(pages: int = 16_384) -> Iterator[None]:
-    """On SQLite, let the write-ahead log grow to `pages` pages (64 MB) before its
-    contents are copied into the database file, instead of 1,000 (4 MB). A page of 1,000
-    new papers writes about 3.5 MB, so with the default every commit of a harvest ran a
-    checkpoint of its own (two fsyncs, and the index pages that each commit touches
-    copied again each time); measured: 7 % of a harvest's time. Restored afterwards,
-    and the log is then checkpointed once (PASSIVE: never waits for readers)."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA wal_autocheckpoint")
-        before = int(cursor.fetchone()[0])
-        cursor.execute(f"PRAGMA wal_autocheckpoint = {max(int(pages), before)}")
-    try:
-        yield
-    finally:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA wal_autocheckpoint = {before}")
-                if not connection.in_atomic_block:
-                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        except DatabaseError as exc:  # never hide the error that ended the harvest
-            log.warning("could not restore the WAL checkpoint setting: %s", exc)
+def fewer_checkpoints(pages: int = 16_384) -> AbstractContextManager[None]:
+    """Let SQLite's write-ahead log grow to `pages` pages (64 MB) during a harvest
+    instead of checkpointing at every commit (papers/backends/sqlite.py says why);
+    nothing on PostgreSQL."""
+    return database(connection).fewer_checkpoints(pages)
 
 
 Pages = Callable[[dict[str, object]], Iterator[Page]]

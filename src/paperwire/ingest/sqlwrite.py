@@ -17,6 +17,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from paperwire.ingest.sqltext import Ready, sqlite_datetime, sqlite_json
+from paperwire.papers.backends import database
 from paperwire.papers.models import Author, FeedEntry, Paper, PaperAuthor
 
 Adapter = Callable[[Any], Any]
@@ -25,7 +26,7 @@ Adapter = Callable[[Any], Any]
 def stored_text_usable() -> bool:
     """True when this database stores the text of sqltext (sqltext.Ready values): SQLite
     running in UTC (settings.TIME_ZONE), as these fast paths assume."""
-    return connection.vendor == "sqlite" and connection.timezone_name == "UTC"
+    return database(connection).writes_stored_text
 
 
 def _adapter(field: models.Field[Any, Any]) -> Adapter:
@@ -91,18 +92,7 @@ def _insert(
             row = tuple(items)
         values.append(row + consts if consts else row)
     with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            # SQLite runs one prepared statement per row in C: nothing to gain from more.
-            cursor.executemany(sql, values)
-            return
-        # PostgreSQL: one statement per few hundred rows, not a round trip per row.
-        per = max(1, 20_000 // len(fields))
-        for i in range(0, len(values), per):
-            chunk = values[i : i + per]
-            many = sql.replace(
-                f"VALUES ({marks})", "VALUES " + ", ".join([f"({marks})"] * len(chunk))
-            )
-            cursor.execute(many, [v for row in chunk for v in row])
+        database(connection).insert_rows(cursor, sql, marks, values)
 
 
 class NewPaper(SimpleNamespace):
@@ -135,18 +125,14 @@ def new_paper() -> Any:
 
 
 def allocate_paper_ids(papers: list[Any]) -> bool:
-    """On SQLite, give new papers their ids before they are written, so their bylines can
-    be written first (the foreign key is checked at commit) and the search index's
+    """Where the database lets the writer number new rows (SQLite, inside its write
+    transaction), give new papers their ids before they are written, so their bylines
+    can be written first (the foreign key is checked at commit) and the search index's
     insert trigger sees a paper's whole byline once, instead of being rewritten per
-    author. Safe: the transaction holds SQLite's single write lock (BEGIN IMMEDIATE)."""
-    if connection.vendor != "sqlite" or not connection.in_atomic_block or not papers:
+    author."""
+    base = database(connection).preassign_ids(Paper._meta.db_table, len(papers))
+    if base is None:
         return False
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT max(coalesce((SELECT max(id) FROM papers_paper), 0),"
-            " coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'papers_paper'), 0))"
-        )
-        base = int(cursor.fetchone()[0])
     for i, paper in enumerate(papers, start=1):
         paper.pk = base + i
     return True

@@ -32,6 +32,8 @@ from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connections, models, transaction
 
+from paperwire.papers.backends import database
+
 Progress = Callable[[str, int, int], None]  # (table, rows done, rows in all)
 
 # Tables that `migrate` fills by itself (post_migrate signals), differently per database.
@@ -42,8 +44,6 @@ MAX_PARAMETERS = 30_000
 
 class ExtraColumns(Protocol):
     """Columns of a target table beyond its model's fields, computed from each row."""
-
-    table: str
 
     def columns(self, cursor: Any) -> list[str]:
         """The columns to fill on this target (a psycopg cursor on it); [] for none.
@@ -59,11 +59,12 @@ class ExtraColumns(Protocol):
         """After the table is copied (e.g. build that index once)."""
 
 
-_EXTRA: dict[str, ExtraColumns] = {}
+# table -> the extra columns for a target database (alias), or None there.
+_EXTRA: dict[str, Callable[[str], ExtraColumns | None]] = {}
 
 
-def register_columns(extra: ExtraColumns) -> None:
-    _EXTRA[extra.table] = extra
+def register_columns(table: str, for_target: Callable[[str], ExtraColumns | None]) -> None:
+    _EXTRA[table] = for_target
 
 
 class CopyProblem(Exception):
@@ -165,47 +166,6 @@ def _insert(model: type[models.Model], alias: str, rows: list[tuple[Any, ...]]) 
     return written
 
 
-def _copy_in(model: type[models.Model], alias: str, rows: list[tuple[Any, ...]]) -> int:
-    """COPY rows (none of which the table holds) into a PostgreSQL table, in binary;
-    returns rows written."""
-    import psycopg
-
-    connection = connections[alias]
-    fields = _fields(model)
-    names = [f.attname for f in fields]
-    quote = connection.ops.quote_name
-    table = model._meta.db_table
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        extra = _EXTRA.get(table)
-        extra_columns = extra.columns(cursor) if extra else []
-        columns = ", ".join(quote(c) for c in [*(f.column for f in fields), *extra_columns])
-        # Names come from the models and the registered apps, never from input.
-        cursor.execute(f"SELECT {columns} FROM {quote(table)} LIMIT 0")  # noqa: S608
-        types = [d.type_code for d in cursor.description or []]
-        with cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(types)
-            for row in rows:
-                values = [
-                    f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)
-                ]
-                if extra and extra_columns:
-                    values.extend(extra.values(dict(zip(names, row, strict=True))))
-                copy.write_row(values)
-    return len(rows)
-
-
-def _with_cursor(alias: str, fn: Callable[[Any], None]) -> None:
-    """fn(a psycopg cursor on the database), in a transaction of its own."""
-    import psycopg
-
-    connection = connections[alias]
-    with transaction.atomic(using=alias):
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
-            fn(cursor)
-
-
 def _count(model: type[models.Model], alias: str) -> int:
     return int(model._base_manager.using(alias).count())
 
@@ -299,14 +259,17 @@ def copy_database(
         copied = 0
         if progress:
             progress(table, min(done, total), total)
-        extra = _EXTRA.get(table) if connections[target].vendor == "postgresql" else None
+        into = database(target)
+        # Extra columns are streamed with COPY; where rows are INSERTed, triggers fill them.
+        extra_for = _EXTRA.get(table) if into.supports_copy else None
+        extra = extra_for(target) if extra_for else None
         if extra is not None and total > done:
-            _with_cursor(target, partial(extra.before_load, rows=total - done))
+            into.with_raw_cursor(partial(extra.before_load, rows=total - done))
         # Resume after the last row a previous run committed; ON CONFLICT covers the rest.
         for rows in _rows(model, source, after=_last_pk(model, target), batch=batch):
             with transaction.atomic(using=target):
-                if connections[target].vendor == "postgresql":
-                    written = _copy_in(model, target, rows)
+                if into.supports_copy:
+                    written = into.copy_rows(model, _fields(model), rows, extra)
                 else:
                     written = _insert(model, target, rows)
             copied += written
@@ -314,7 +277,7 @@ def copy_database(
             if progress:
                 progress(table, min(done, total), total)
         if extra is not None:
-            _with_cursor(target, extra.after_load)
+            into.with_raw_cursor(extra.after_load)
         results.append(TableResult(table, total, done, copied))
     reset_sequences(target, order)
     for result, model in zip(results, order, strict=True):

@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from django.db import DEFAULT_DB_ALIAS, Error, connections
 from django.db.migrations.executor import MigrationExecutor
 
-# The lowest versions deployment.md promises to work with.
-MIN_POSTGRESQL = 14
-MIN_PGVECTOR = (0, 5)
+from paperwire.papers.backends import database
 
 
 class DatabaseProblem(Exception):
@@ -23,13 +21,7 @@ class DatabaseProblem(Exception):
 
 def where(alias: str = DEFAULT_DB_ALIAS) -> str:
     """The database of a connection, for messages (never the password)."""
-    params = connections[alias].settings_dict
-    if connections[alias].vendor == "sqlite":
-        return f"SQLite file {params['NAME']}"
-    host = params.get("HOST") or "the local socket"
-    port = f":{params['PORT']}" if params.get("PORT") else ""
-    user = f"{params['USER']}@" if params.get("USER") else ""
-    return f"PostgreSQL {user}{host}{port}/{params['NAME']}"
+    return database(alias).where()
 
 
 def explain(exc: BaseException, alias: str = DEFAULT_DB_ALIAS, setting: str = "") -> str:
@@ -83,18 +75,8 @@ def pending_migrations(alias: str = DEFAULT_DB_ALIAS) -> list[str]:
 
 
 def vector_extension(alias: str = DEFAULT_DB_ALIAS) -> tuple[str | None, str | None]:
-    """(installed version, available version) of pgvector on a PostgreSQL database."""
-    with connections[alias].cursor() as cursor:
-        cursor.execute(
-            "SELECT installed_version, default_version FROM pg_available_extensions "
-            "WHERE name = 'vector'"
-        )
-        row = cursor.fetchone()
-    return (row[0], row[1]) if row else (None, None)
-
-
-def _version_tuple(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.split(".") if part.isdigit())
+    """(installed version, available version) of pgvector on the database."""
+    return database(alias).vector_extension()
 
 
 @dataclass
@@ -125,12 +107,8 @@ def check_database(alias: str = DEFAULT_DB_ALIAS) -> Report:
     except DatabaseProblem as exc:
         report.fail(str(exc))
         return report
-    connection = connections[alias]
     report.ok(f"connected to {where(alias)}")
-    if connection.vendor == "postgresql":
-        _check_postgresql(alias, report)
-    elif connection.vendor == "sqlite":
-        _check_sqlite(alias, report)
+    database(alias).check(report)
     pending = pending_migrations(alias)
     if pending:
         report.fail(
@@ -140,92 +118,3 @@ def check_database(alias: str = DEFAULT_DB_ALIAS) -> Report:
     else:
         report.ok("every migration is applied")
     return report
-
-
-def _check_postgresql(alias: str, report: Report) -> None:
-    connection = connections[alias]
-    major = connection.pg_version // 10000  # type: ignore[attr-defined]
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0]
-    if major < MIN_POSTGRESQL:
-        report.fail(f"PostgreSQL {version}: paperwire needs {MIN_POSTGRESQL} or later")
-    else:
-        report.ok(f"PostgreSQL {version}")
-    installed, available = vector_extension(alias)
-    if installed:
-        if _version_tuple(installed) < MIN_PGVECTOR:
-            report.fail(
-                f"pgvector {installed} is too old for HNSW indexes: "
-                "ALTER EXTENSION vector UPDATE (needs 0.5 or later)"
-            )
-        else:
-            report.ok(f"pgvector {installed}")
-    elif available:
-        report.fail(
-            f"pgvector {available} is available but not enabled in this database: run "
-            "`paperwire migrate` as a user allowed to CREATE EXTENSION vector, or have a "
-            "superuser run CREATE EXTENSION vector"
-        )
-    else:
-        report.fail(
-            "the pgvector extension is not installed on this server: install pgvector "
-            "0.5 or later (e.g. the postgresql-NN-pgvector package), then run "
-            "`paperwire migrate`"
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = current_schema() AND NOT (i.indisvalid AND i.indisready) "
-            "ORDER BY 1"
-        )
-        invalid = [row[0] for row in cursor.fetchall()]
-        cursor.execute(
-            "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
-        )
-        total = cursor.fetchone()[0]
-    if invalid:
-        report.fail(
-            f"invalid indexes (an interrupted CREATE INDEX CONCURRENTLY?): {', '.join(invalid)}"
-            ": REINDEX INDEX CONCURRENTLY each of them"
-        )
-    else:
-        report.ok(f"{total} indexes, all valid")
-
-
-def _check_sqlite(alias: str, report: Report) -> None:
-    with connections[alias].cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode")
-        mode = str(cursor.fetchone()[0])
-        cursor.execute("PRAGMA quick_check")
-        problems = [str(row[0]) for row in cursor.fetchall()]
-        cursor.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%USING fts5%'"
-        )
-        fts_tables = [str(row[0]) for row in cursor.fetchall()]
-        fts_problems = []
-        for table in fts_tables:
-            try:
-                # Names come from sqlite_master, not from input.
-                cursor.execute(
-                    f'INSERT INTO "{table}"("{table}") VALUES (\'integrity-check\')'  # noqa: S608
-                )
-            except Error as exc:
-                fts_problems.append(f"{table}: {exc}")
-    if mode.lower() == "wal":
-        report.ok("journal mode WAL")
-    else:
-        report.warn(f"journal mode {mode} (paperwire sets WAL when it connects)")
-    if problems == ["ok"]:
-        report.ok("SQLite quick_check: ok")
-    else:
-        report.fail(f"SQLite quick_check: {'; '.join(problems[:5])}: restore from a backup")
-    if fts_problems:
-        report.fail(
-            f"full-text index damaged ({'; '.join(fts_problems)}): restore from a backup, "
-            "or rebuild it with the FTS5 'rebuild' command"
-        )
-    elif fts_tables:
-        report.ok(f"full-text index {', '.join(fts_tables)}: integrity ok")

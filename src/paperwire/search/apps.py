@@ -9,35 +9,22 @@ class SearchConfig(AppConfig):
     label = "search"
 
     def ready(self) -> None:
-        post_migrate.connect(ensure_fts_triggers, sender=self)
+        post_migrate.connect(repair_after_migrate, sender=self)
         from paperwire.papers.dbcopy import register_columns
         from paperwire.papers.indexing import register
-        from paperwire.search.bulk import FtsBulkIndex, PgBulkIndex, PgVectorColumns
+        from paperwire.search.backends import search_backend
+        from paperwire.search.backends.bulk import BackendBulkIndex
+        from paperwire.search.models import PaperVector
 
-        register(FtsBulkIndex())
-        register(PgBulkIndex())
-        register_columns(PgVectorColumns())
+        register(BackendBulkIndex())
+        register_columns(
+            PaperVector._meta.db_table, lambda alias: search_backend(alias).copy_columns()
+        )
 
 
-def ensure_fts_triggers(using: str = "default", **kwargs: Any) -> None:
-    """Re-create the FTS sync triggers if a later migration dropped them.
+def repair_after_migrate(using: str = "default", **kwargs: Any) -> None:
+    """Let the database's search backend repair what a migration dropped (on SQLite,
+    a table rebuild drops the FTS sync triggers on it)."""
+    from paperwire.search.backends import search_backend
 
-    On SQLite, Django alters a table by rebuilding it, which drops the triggers
-    on it (a new column on papers_paper would silently stop index updates).
-    When any trigger is missing it is created and the index rebuilt.
-    """
-    from django.db import connections
-
-    from paperwire.search.fts_sql import CREATE, REBUILD, TRIGGER_NAMES, TRIGGERS
-
-    conn = connections[using]
-    if conn.vendor != "sqlite":
-        return
-    with conn.cursor() as cur:
-        cur.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        present = {row[0] for row in cur.fetchall()}
-        cur.execute("SELECT name FROM sqlite_master WHERE name = 'papers_paper'")
-        if not cur.fetchone() or set(TRIGGER_NAMES) <= present:
-            return
-        for sql in [*CREATE, *TRIGGERS, *REBUILD]:
-            cur.execute(sql)
+    search_backend(using).after_migrate()

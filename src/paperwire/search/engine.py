@@ -13,16 +13,20 @@ from django.db import DatabaseError, connection
 from django.db.models import F, QuerySet
 
 from paperwire.papers.models import Paper
-from paperwire.search import keyword
+from paperwire.search.backends import all_backends, search_backend
 from paperwire.search.embeddings import EmbeddingUnavailable, get_embedder
-from paperwire.search.fusion import FusionParams, Ranked, convex_fuse, rrf_fuse
+from paperwire.search.filters import filtered_papers
+from paperwire.search.fusion import FusionParams, Ranked
+from paperwire.search.hybrid import fuse, keep_only
+from paperwire.search.plan import LONG_QUERY_TERMS
 from paperwire.search.query import ParsedQuery, parse_query
-from paperwire.search.vectors import INDEX
 
-# Chosen on bench/eval_queries.jsonl (see docs/benchmarks.md, "Search").
-DEFAULT_FUSION = FusionParams(method="convex", alpha=0.5, depth=100)
-# A paper only the dense ranker found is shown when at least this close to the query.
-MIN_DENSE_COSINE = 0.25
+# Chosen on bench/eval_queries.jsonl, SciFact and CISI (docs/benchmarks.md, "Search" and
+# "Relevance on public collections"): sentence-long queries (plan.LONG_QUERY_TERMS words
+# or more: claims, questions) lean on meaning more than a few words of a title do.
+DEFAULT_FUSION = FusionParams(
+    method="convex", alpha=0.5, depth=100, long_terms=LONG_QUERY_TERMS, long_alpha=0.6
+)
 
 
 def visible(qs: QuerySet[Paper]) -> QuerySet[Paper]:
@@ -63,13 +67,15 @@ class _Coverage:
 
 
 _coverage = _Coverage()
+# Seconds between two looks at how many papers have vectors (at least).
+RECHECK_SECONDS = 2.0
 
 
 def vector_coverage() -> tuple[int, int]:
     """(papers with a current vector, papers); refreshed at most every few seconds."""
     now = time.monotonic()
     if now - _coverage.checked > _coverage.interval:
-        _coverage.vectors = INDEX.size()
+        _coverage.vectors = search_backend().vector_count()
         newest = Paper.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         if _coverage.vectors >= newest:
             # Ids are never reused, so as many vectors as the newest id means every
@@ -79,15 +85,15 @@ def vector_coverage() -> tuple[int, int]:
             _coverage.papers = Paper.objects.count()
             # Counting a million papers is slow: ask less often the longer it takes.
             took = time.monotonic() - now
-            _coverage.interval = max(INDEX.RECHECK_SECONDS, 200 * took)
+            _coverage.interval = max(RECHECK_SECONDS, 200 * took)
         _coverage.checked = time.monotonic()
     return _coverage.vectors, _coverage.papers
 
 
 def reset_caches() -> None:
     _coverage.checked = -1e9
-    keyword.reset_caches()
-    INDEX.reset()
+    for backend in all_backends():
+        backend.reset_caches()
 
 
 # One thread embeds the query while the calling thread runs the keyword query: both
@@ -114,7 +120,7 @@ def dense_search(
     except EmbeddingUnavailable as exc:
         reason = f"Semantic search is unavailable ({exc}); showing keyword matches."
         return ([], []), None, reason
-    return INDEX.search(vec, k, allowed=allowed), vec, None
+    return search_backend().vector_search(vec, k, allowed=allowed), vec, None
 
 
 DenseResult = tuple[Ranked, np.ndarray | None, str | None]
@@ -122,12 +128,12 @@ DenseResult = tuple[Ranked, np.ndarray | None, str | None]
 
 def _dense_beside_ok(q: ParsedQuery) -> bool:
     """Whether the semantic half may run beside the keyword half, in the embedding
-    thread on that thread's own connection: on PostgreSQL (SQLite searches vectors in
-    memory, no query to overlap), without filters (their allowed ids come from this
-    connection), and outside a transaction (another connection would not see its
-    writes)."""
+    thread on that thread's own connection: where the vector search is a database query
+    (on SQLite it is in memory, nothing to overlap), without filters (their allowed ids
+    come from this connection), and outside a transaction (another connection would not
+    see its writes)."""
     return (
-        connection.vendor == "postgresql"
+        search_backend().vector_search_is_a_query
         and not connection.in_atomic_block
         and not (q.has_filters or q.excluded)
     )
@@ -150,13 +156,20 @@ def search(
     sort: str | None = None,
     params: FusionParams = DEFAULT_FUSION,
     semantic: bool = True,
+    keyword: bool = True,
 ) -> SearchResults:
-    """Every matching paper id in result order (the caller slices a page)."""
+    """Every matching paper id in result order (the caller slices a page).
+
+    `semantic=False` ranks by keywords only; `keyword=False` by meaning only (the dense
+    ranker's top `params.depth`, no cosine floor), for evaluation and the API's `mode`.
+    """
     start = time.perf_counter()
     q = parse_query(raw, sort)
     res = SearchResults(query=q, notes=list(q.notes))
     if not q.has_text:
         _listing(q, res)
+    elif not keyword and semantic:
+        _dense_only(q, res, params)
     else:
         _ranked(q, res, params, semantic)
     res.total = max(res.total, len(res.ids))
@@ -165,10 +178,10 @@ def search(
 
 
 def _allowed_ids(q: ParsedQuery) -> set[int] | None:
-    qs = keyword.filtered_papers(q)
+    qs = filtered_papers(q)
     ids = None if qs is None else set(qs.values_list("pk", flat=True))
     if q.excluded:
-        sql, params = keyword.excluded_ids_sql(q)
+        sql, params = search_backend().excluded_ids_sql(q)
         if sql:
             with connection.cursor() as cur:
                 cur.execute(sql, params)
@@ -179,10 +192,25 @@ def _allowed_ids(q: ParsedQuery) -> set[int] | None:
     return ids
 
 
+def _dense_only(q: ParsedQuery, res: SearchResults, params: FusionParams) -> None:
+    res.mode = "semantic"
+    if not vector_coverage()[0]:
+        res.notes.append("No paper has an embedding yet (run `paperwire embed`).")
+        return
+    allowed = _allowed_ids(q) if (q.has_filters or q.excluded) else None
+    (ids, scores), _, reason = dense_search(q.text, params.depth, allowed)
+    if reason:
+        res.notes.append(reason)
+    res.ids, res.scores, res.total = ids, scores, len(ids)
+    if q.sort != "relevance":
+        res.ids = _sort_ids(ids, q.sort)
+        res.scores = [0.0] * len(res.ids)
+
+
 def _ranked(q: ParsedQuery, res: SearchResults, params: FusionParams, semantic: bool) -> None:
     if q.sort != "relevance":
         # A list in date or upvote order should hold papers with every word.
-        kw, kw_total = keyword.keyword_search(q, mode="and")
+        kw, kw_total = search_backend().keyword_search(q, mode="and")
         if kw[0]:
             res.ids = _sort_ids(kw[0], q.sort)
             res.scores = [0.0] * len(res.ids)
@@ -197,22 +225,23 @@ def _ranked(q: ParsedQuery, res: SearchResults, params: FusionParams, semantic: 
         else:
             embedding = _EMBEDDER_THREAD.submit(_embed, q.text)
     # With vectors the result count is the fused list's, so matches are not counted.
-    kw, kw_total = keyword.keyword_search(q, count=not (semantic and have))
+    kw, kw_total = search_backend().keyword_search(q, count=not (semantic and have))
     dense: Ranked = ([], [])
     vec = None
+    allowed: set[int] | None = None
     if semantic and have:
         done = beside.result() if beside is not None else None
         if done is not None:
             dense, vec, reason = done
         else:
-            allowed = _allowed_ids(q) if (q.has_filters or q.excluded) else None
+            if q.has_filters or q.excluded:
+                allowed = _allowed_ids(q)
             dense, vec, reason = dense_search(q.text, params.depth, allowed, embedding)
         if reason:
             res.notes.append(reason)
         if q.phrases:
             # A phrase is a requirement: dense hits must contain it too.
-            keep = set(kw[0])
-            dense = _keep(dense, keep)
+            dense = keep_only(dense, set(kw[0]))
     elif semantic and papers:
         res.notes.append(
             "No paper has an embedding yet (run `paperwire embed`): "
@@ -225,7 +254,7 @@ def _ranked(q: ParsedQuery, res: SearchResults, params: FusionParams, semantic: 
         )
     if dense[0]:
         res.mode = "hybrid" if kw[0] else "semantic"
-        ids, scores = _fuse(kw, dense, vec, params)
+        ids, scores = fuse(q, kw, dense, vec, params, allowed)
     else:
         res.mode = "keyword"
         ids, scores = kw
@@ -234,41 +263,6 @@ def _ranked(q: ParsedQuery, res: SearchResults, params: FusionParams, semantic: 
         ids = _sort_ids(ids, q.sort)
         scores = [0.0] * len(ids)
     res.ids, res.scores = ids, scores
-
-
-def _keep(ranked: Ranked, keep: set[int]) -> Ranked:
-    pairs = [(i, s) for i, s in zip(*ranked, strict=True) if i in keep]
-    return [i for i, _ in pairs], [s for _, s in pairs]
-
-
-def _fuse(kw: Ranked, dense: Ranked, vec: np.ndarray | None, params: FusionParams) -> Ranked:
-    if params.method == "rrf":
-        w = params.dense_weight
-        fused = rrf_fuse([kw, dense], [1 - w, w], params.rrf_k)
-        return _drop_weak(fused, dense, kw)
-    cos = dict(zip(*dense, strict=True))
-    if vec is not None:
-        # Exact cosines for keyword hits outside the dense top-k.
-        missing = [i for i in kw[0][: params.depth] if i not in cos]
-        cos.update(INDEX.cosines(vec, missing))
-    fused = convex_fuse((kw[0][: params.depth], kw[1][: params.depth]), cos, params.alpha)
-    ids, scores = _drop_weak(fused, dense, kw)
-    # Keyword matches past the fusion depth follow, in BM25 order.
-    seen = set(ids)
-    tail = [i for i in kw[0][params.depth :] if i not in seen]
-    return ids + tail, scores + [0.0] * len(tail)
-
-
-def _drop_weak(fused: Ranked, dense: Ranked, kw: Ranked) -> Ranked:
-    """Papers that only the dense ranker found, and only faintly, are not results."""
-    matched = set(kw[0])
-    cos = dict(zip(*dense, strict=True))
-    pairs = [
-        (i, s)
-        for i, s in zip(*fused, strict=True)
-        if i in matched or cos.get(i, 1.0) >= MIN_DENSE_COSINE
-    ]
-    return [i for i, _ in pairs], [s for _, s in pairs]
 
 
 def _sort_ids(ids: list[int], sort: str) -> list[int]:
@@ -289,10 +283,10 @@ def _listing(q: ParsedQuery, res: SearchResults) -> None:
     limit = settings.PAPERWIRE.get("SEARCH_MAX_LISTING", 1000)
     # `filtered or all()` would evaluate the queryset: a filter matching nothing is
     # falsy, and the listing became the whole corpus.
-    filtered = keyword.filtered_papers(q)
+    filtered = filtered_papers(q)
     qs = Paper.objects.all() if filtered is None else filtered
     if q.excluded:
-        sql, params = keyword.excluded_ids_sql(q)
+        sql, params = search_backend().excluded_ids_sql(q)
         if sql:
             qs = qs.extra(where=[f"papers_paper.id NOT IN ({sql})"], params=params)  # noqa: S610
     if q.sort == "upvotes":

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from paperwire.papers.ids import title_key
 from paperwire.papers.models import Paper
-from paperwire.search import engine, keyword
+from paperwire.search import engine
+from paperwire.search.backends import search_backend
 from paperwire.search.fusion import FusionParams
 from paperwire.search.query import parse_query
 
@@ -72,7 +73,7 @@ def evaluate(ranker: Ranker, judged: list[Judged], k: int = 10) -> dict[str, flo
 
 
 def bm25_ranker(query: str) -> list[int]:
-    return keyword.keyword_search(parse_query(query), limit=10)[0][0]
+    return search_backend().keyword_search(parse_query(query), limit=10)[0][0]
 
 
 def dense_ranker(query: str) -> list[int]:

@@ -11,7 +11,7 @@ import, raw SQL), updates the index in the same transaction.
 from __future__ import annotations
 
 FTS_TABLE = "search_paper_fts"
-# Non-empty only inside a bulk writer's transaction (search/bulk.py): the insert
+# Non-empty only inside a bulk writer's transaction (backends/sqlite/): the insert
 # triggers then leave the new rows to that writer.
 SUSPEND_TABLE = "search_fts_suspend"
 

@@ -22,6 +22,18 @@ class FusionParams:
     dense_weight: float = 0.5
     # How many candidates each ranker contributes.
     depth: int = 100
+    # Fusion per query shape: queries of at least `long_terms` words (sentences, claims,
+    # questions) weigh the dense score by `long_alpha` instead (0: off).
+    long_terms: int = 0
+    long_alpha: float = 0.5
+    # Dense pseudo-relevance feedback: the query vector plus `feedback_weight` x the mean
+    # vector of the first `feedback_docs` fused papers, searched and fused again (0: off).
+    feedback_docs: int = 0
+    feedback_weight: float = 0.0
+
+    def alpha_for(self, terms: int) -> float:
+        """The dense weight for a query of `terms` words (stop words left out)."""
+        return self.long_alpha if self.long_terms and terms >= self.long_terms else self.alpha
 
 
 def normalize_bm25(scores: list[float]) -> list[float]:

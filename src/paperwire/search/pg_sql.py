@@ -86,11 +86,11 @@ def _version(text: str) -> tuple[int, ...]:
 
 
 # Set (SET LOCAL, so for one transaction of one session) by a bulk writer that indexes
-# the papers it inserts itself, in one statement (search/bulk.py).
+# the papers it inserts itself, in one statement (search/backends/postgresql/__init__.py).
 DEFER_SETTING = "paperwire.defer_search_index"
 _DEFERRED = f"current_setting('{DEFER_SETTING}', true) = 'on'"
 
-# Hyphens become spaces, in documents and queries alike (pg_search.py): PostgreSQL's
+# Hyphens become spaces, in documents and queries alike (tsvector.py): PostgreSQL's
 # parser gives "mixture-of-experts" a position of its own before its parts, so the
 # phrase "large mixture" would not match "large mixture-of-experts" (FTS5 splits there).
 _WEIGHTED_DOCUMENT = f"""
@@ -195,7 +195,7 @@ RETURNS vector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     ) END
 $$"""
 
-# The writers of this app send `embedding` with the bytes (pg_search.store_vectors):
+# The writers of this app send `embedding` with the bytes (pgvector.store_vectors):
 # then it is kept. A row written without it (another client, an UPDATE of the bytes
 # alone) gets it decoded here, in SQL, which is exact but slow (about 0.7 ms a row).
 ON_VECTOR = f"""

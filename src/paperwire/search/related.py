@@ -7,10 +7,9 @@ paper's title words ranked by BM25 stand in.
 from __future__ import annotations
 
 from paperwire.papers.models import Paper
-from paperwire.search import keyword
+from paperwire.search.backends import search_backend
 from paperwire.search.fusion import Ranked
 from paperwire.search.query import ParsedQuery, words
-from paperwire.search.vectors import INDEX
 
 MAX_RELATED = 50
 
@@ -18,11 +17,12 @@ MAX_RELATED = 50
 def related_ids(paper: Paper, k: int = 5) -> tuple[Ranked, str]:
     """((ids, scores), method) where method is "embedding" or "keywords"."""
     k = max(1, min(k, MAX_RELATED))
-    vec = INDEX.vector_of(paper.pk)
+    backend = search_backend()
+    vec = backend.vector_of(paper.pk)
     if vec is not None:
-        return INDEX.search(vec, k, exclude=paper.pk), "embedding"
+        return backend.vector_search(vec, k, exclude=paper.pk), "embedding"
     q = ParsedQuery(terms=words(paper.title)[:32])
-    (ids, scores), _ = keyword.keyword_search(q, limit=k + 1)
+    (ids, scores), _ = backend.keyword_search(q, limit=k + 1)
     pairs = [(i, s) for i, s in zip(ids, scores, strict=True) if i != paper.pk][:k]
     return ([i for i, _ in pairs], [s for _, s in pairs]), "keywords"
 

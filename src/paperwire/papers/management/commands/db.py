@@ -12,6 +12,7 @@ from django.db import DEFAULT_DB_ALIAS, Error, connections
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
 
+from paperwire.papers.backends import database
 from paperwire.papers.dbcopy import CopyProblem, copy_database
 from paperwire.papers.dbtools import (
     DatabaseProblem,
@@ -19,7 +20,6 @@ from paperwire.papers.dbtools import (
     connect,
     explain,
     pending_migrations,
-    vector_extension,
     where,
 )
 from paperwire.settings import database_from_url
@@ -176,14 +176,9 @@ class Command(BaseCommand):
                 f"the source ({where(SOURCE)}) has {len(pending)} migration(s) to apply: "
                 "run `paperwire migrate` against it first, with the same paperwire version"
             )
-        if connections[TARGET].vendor == "postgresql":
-            installed, available = vector_extension(TARGET)
-            if not installed and not available:
-                raise DatabaseProblem(
-                    f"the pgvector extension is not installed on the server of {where(TARGET)}:"
-                    " install pgvector 0.5 or later (e.g. the postgresql-NN-pgvector package)"
-                    " and run the copy again"
-                )
+        problem = database(TARGET).before_migrate_problem()
+        if problem:
+            raise DatabaseProblem(problem)
         try:
             call_command("migrate", database=TARGET, interactive=False, verbosity=0)
         except Error as exc:
