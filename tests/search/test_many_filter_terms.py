@@ -55,8 +55,13 @@ def test_page_api_and_feeds_answer(embedded: None, client: Client, kind: str) ->
     for query in (two_hundred(kind), "language models " + two_hundred(kind)):
         page = client.get("/search", {"q": query})
         assert page.status_code == 200
-        api = client.get("/api/papers/search", {"q": query})
+        # The API takes the Hub's 250 characters at most: the terms that fit answer, the
+        # whole query is a 400 that names q.
+        fits = query[:250].rsplit(" ", 1)[0]
+        api = client.get("/api/papers/search", {"q": fits})
         assert api.status_code == 200 and isinstance(api.json(), list)
+        too_long = client.get("/api/papers/search", {"q": query})
+        assert too_long.status_code == 400 and "q" in too_long.json()["error"]
         for fmt in ("rss", "atom"):
             assert client.get(f"/feeds/search.{fmt}", {"q": query}).status_code == 200
 
