@@ -1,17 +1,21 @@
 """A reader's model: a linear scorer over two features of every paper, learned from the
-reader's positives against sampled negatives (a Rocchio classifier).
+reader's positives against the papers they were not chosen from (a Rocchio classifier).
 
 Features of a paper (`PaperFeatures`):
-- its all-MiniLM-L6-v2 embedding, centered on the mean of the papers ranked and scaled
-  back to unit length (centering removes the direction every abstract shares, which
+- its all-MiniLM-L6-v2 embedding, centered on the mean of the candidates and scaled back
+  to unit length (centering removes the direction every abstract shares, which
   otherwise makes generic papers look close to everything);
 - its TF-IDF over hashed words (recommend.text), centered and scaled the same way.
 
 The reader's weights, per feature: the weighted mean of their positives minus
-NEGATIVE_WEIGHT x the mean of sampled negatives, scaled to unit length. A paper's score
-is (1 - TEXT_SHARE) x its embedding's dot product with the embedding weights plus
-TEXT_SHARE x the same for the text. Every constant here was chosen on the development
-half of the topics in bench/foryou.py and reported on the other half (docs/benchmarks.md).
+NEGATIVE_WEIGHT x the mean of negatives sampled from the candidates, scaled to unit
+length. Centering on the candidates' mean already contrasts the positives with every
+candidate, the expectation of any sample of negatives; bench/foryou.py measured that
+subtracting a sample's mean as well only adds its noise, so NEGATIVE_WEIGHT is 0 and
+the contrast is with all candidates. A paper's score is (1 - TEXT_SHARE) x its
+embedding's dot product with the embedding weights plus TEXT_SHARE x the same for the
+text. Every constant here was chosen on the development half of the topics in
+bench/foryou.py and reported on the other half (docs/benchmarks.md).
 
 Every ranker returns `(row indices, scores)`, best first, so rankers compose.
 """
@@ -24,8 +28,8 @@ import numpy as np
 
 from paperwire.recommend.text import SparseRows
 
-TEXT_SHARE = 0.5
-NEGATIVE_WEIGHT = 1.0
+TEXT_SHARE = 0.3
+NEGATIVE_WEIGHT = 0.0
 NEGATIVES = 500
 # A reader with fewer positives is ranked by their topics, then trending (cold start).
 MIN_POSITIVES = 3

@@ -25,6 +25,7 @@ from paperwire.papers.models import FeedEntry
 from paperwire.recommend import candidates
 from paperwire.recommend.model import (
     MIN_POSITIVES,
+    NEGATIVE_WEIGHT,
     PaperFeatures,
     ReaderModel,
     sample_negatives,
@@ -169,9 +170,10 @@ def learn(user: User, window: candidates.Window, positives: list[Positive]) -> L
     ordered = [by_id[pk] for pk in found]
     weights = np.array([p.weight for p in ordered], dtype=np.float64)
     own_rows = window.rows(by_id)
-    negatives = sample_negatives(
-        window.features.size, set(own_rows.tolist()), _seed(user, positives)
-    )
+    negatives = np.zeros(0, dtype=np.int64)
+    if NEGATIVE_WEIGHT:
+        seed = _seed(user, positives)
+        negatives = sample_negatives(window.features.size, set(own_rows.tolist()), seed)
     model = train(features, weights, window.features, negatives)
     return Learned(model, ordered, features, own_rows)
 
