@@ -372,16 +372,43 @@ def _p50(samples: list[float]) -> str:
 
 
 def speed(folder: Path, papers: int, window: int, readers: int, data_dir: Path) -> None:
+    """Fill the database here, then time in a fresh process, as a web process and a
+    worker meet it (the loader's process carries the bulk load's state)."""
+    import subprocess
+
     from django.core.management import call_command
 
+    call_command("migrate", verbosity=0)
+    print(f"\nSpeed: {papers:,} papers, {window:,} in the last 7 feed days (SQLite, {data_dir})")
+    _fill(papers, window, folder)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    args = [
+        sys.executable,
+        __file__,
+        "--time",
+        str(data_dir),
+        str(papers),
+        str(window),
+        str(readers),
+    ]
+    subprocess.run(args, check=True)
+
+
+def time_reader(papers: int, window: int, readers: int) -> None:
+    """The timed part, in its own process: For you for the reader, then the digest batch."""
+    from django.contrib.auth.models import User
+
     from paperwire.community.models import Upvote
+    from paperwire.papers.models import Paper
     from paperwire.recommend import candidates
     from paperwire.recommend.model import score_readers, unit_rows
     from paperwire.recommend.ranking import for_you, positives_of
 
-    call_command("migrate", verbosity=0)
-    print(f"\nSpeed: {papers:,} papers, {window:,} in the last 7 feed days (SQLite, {data_dir})")
-    user, ids = _fill(papers, window, folder)
+    user = User.objects.get(username="reader")
     assert len(positives_of(user)) == 50
     start = time.perf_counter()
     built = candidates.WINDOWS.get(7)
@@ -389,11 +416,10 @@ def speed(folder: Path, papers: int, window: int, readers: int, data_dir: Path) 
         f"window features built once per process: {time.perf_counter() - start:.2f} s, "
         f"{built.features.size:,} papers"
     )
-
+    outside = list(Paper.objects.filter(feed_entry__isnull=True).values_list("pk", flat=True))
     rng = np.random.default_rng(SEED + 2)
-    extra = [int(pk) for pk in rng.choice(ids[: papers - window], 60, replace=False)]
+    extra = [int(pk) for pk in rng.choice(outside, 60, replace=False)]
     timings, bare = [], []
-    window_state = candidates.WINDOWS.get(7)
     first = for_you(user, limit=20)
     assert first.mode == "model", first.mode
     for k in range(40):
@@ -403,10 +429,11 @@ def speed(folder: Path, papers: int, window: int, readers: int, data_dir: Path) 
         ranked = for_you(user, limit=20)
         timings.append(time.perf_counter() - t0)
         assert ranked.mode == "model" and len(ranked.picks) == 20
+        assert ranked.positives == 51
         vote.delete()
         t0 = time.perf_counter()
         # The bare product it contains: the window's embeddings times one vector.
-        (window_state.features.embedding @ window_state.features.embedding[0]).argsort()[-20:]
+        (built.features.embedding @ built.features.embedding[0]).argsort()[-20:]
         bare.append(time.perf_counter() - t0)
     print(
         f"{'for you, 50 positives, model retrained':<46} p50 {_p50(timings)}  "
@@ -415,12 +442,9 @@ def speed(folder: Path, papers: int, window: int, readers: int, data_dir: Path) 
     print(f"{'bare: window embeddings x one vector, top 20':<46} p50 {_p50(bare)}")
 
     day = window // 7
-    papers_dense = window_state.features.dense(np.arange(day))
-    weights = unit_rows(
-        np.random.default_rng(SEED + 3)
-        .normal(size=(readers, papers_dense.shape[1]))
-        .astype(np.float32)
-    )
+    papers_dense = built.features.dense(np.arange(day))
+    noise = np.random.default_rng(SEED + 3).normal(size=(readers, papers_dense.shape[1]))
+    weights = unit_rows(noise.astype(np.float32))
     ours, raw = [], []
     for _ in range(5):
         t0 = time.perf_counter()
@@ -445,7 +469,12 @@ def main() -> None:
     parser.add_argument("--only", choices=["quality", "speed"])
     parser.add_argument("--quick", action="store_true", help="speed on 10,000 papers")
     parser.add_argument("--cisi", type=Path, default=CISI, help="the CISI folder")
+    parser.add_argument("--time", nargs=4, help=argparse.SUPPRESS)  # the timed child
     args = parser.parse_args()
+    if args.time:
+        _setup_django(Path(args.time[0]))
+        time_reader(*(int(v) for v in args.time[1:]))
+        return
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}, numpy {np.__version__}"

@@ -55,6 +55,9 @@ class Window:
     features: PaperFeatures
     embedding_mean: np.ndarray
     idf: np.ndarray
+    # The raw (uncentered) vectors by paper id: a reader's positives in the window are
+    # featured from these and the term cache, without asking the database.
+    vectors: dict[int, np.ndarray]
 
     def rows(self, paper_ids: Iterable[int]) -> np.ndarray:
         return np.array([self.row_of[p] for p in paper_ids if p in self.row_of], dtype=np.int64)
@@ -80,6 +83,10 @@ class _TermCache:
                     self._terms[pk] = hit
             out[pk] = hit[1]
         return out
+
+    def known(self, paper_ids: list[int]) -> dict[int, text.TermCounts]:
+        """The cached words of these papers (those the cache holds)."""
+        return {pk: self._terms[pk][1] for pk in paper_ids if pk in self._terms}
 
     def keep_only(self, keep: set[int]) -> None:
         with self._lock:
@@ -155,6 +162,7 @@ def _build(days: int, stamp: tuple[object, ...]) -> Window:
         features=features,
         embedding_mean=embedding_mean,
         idf=idf,
+        vectors=vectors,
     )
 
 
@@ -180,6 +188,7 @@ class _Windows:
                 self._windows.pop(next(iter(self._windows)))
             self._windows[days] = (now, window)
             TERMS.keep_only({pk for _, w in self._windows.values() for pk in w.row_of})
+            OUTSIDE.clear()
         return window
 
     def reset(self) -> None:
@@ -189,22 +198,61 @@ class _Windows:
 WINDOWS = _Windows()
 
 
+class _OutsideCache:
+    """Vectors and words of positives outside the window (older papers a reader liked),
+    kept until the window is rebuilt: most requests then ask the database nothing about
+    the positives but which they are."""
+
+    LIMIT = 50_000
+
+    def __init__(self) -> None:
+        self._papers: dict[int, tuple[np.ndarray | None, text.TermCounts]] = {}
+
+    def get(self, paper_ids: list[int]) -> dict[int, tuple[np.ndarray | None, text.TermCounts]]:
+        missing = [pk for pk in paper_ids if pk not in self._papers]
+        if missing:
+            rows = list(Paper.objects.filter(pk__in=missing).values_list("pk", "title", "abstract"))
+            terms = TERMS.get(rows)
+            vectors = vectors_of([r[0] for r in rows])
+            if len(self._papers) + len(rows) > self.LIMIT:
+                self._papers.clear()
+            for pk, _, _ in rows:
+                self._papers[pk] = (vectors.get(pk), terms[pk])
+        return {pk: self._papers[pk] for pk in paper_ids if pk in self._papers}
+
+    def clear(self) -> None:
+        self._papers.clear()
+
+
+OUTSIDE = _OutsideCache()
+
+
 def features_of(window: Window, paper_ids: list[int]) -> tuple[list[int], PaperFeatures]:
     """Features of any papers (a reader's positives, in or out of the window), centered
-    and weighted like the window's: (the ids found, in the given order; their features)."""
-    papers = list(Paper.objects.filter(pk__in=paper_ids).values_list("pk", "title", "abstract"))
-    by_id = {p[0]: p for p in papers}
-    ordered = [by_id[pk] for pk in paper_ids if pk in by_id]
-    terms = TERMS.get(ordered)
-    vectors = vectors_of([p[0] for p in ordered])
-    embedding = np.zeros((len(ordered), DIM), dtype=np.float32)
-    has = np.zeros(len(ordered), dtype=bool)
-    for i, (pk, _, _) in enumerate(ordered):
-        vec = vectors.get(pk)
+    and weighted like the window's: (the ids found, in the given order; their features).
+    Papers of the window come from memory; others from OUTSIDE."""
+    inside = [pk for pk in paper_ids if pk in window.row_of]
+    terms = TERMS.known(inside)
+    outside = OUTSIDE.get([pk for pk in paper_ids if pk not in window.row_of or pk not in terms])
+    found: list[int] = []
+    vectors: list[np.ndarray | None] = []
+    counts: list[text.TermCounts] = []
+    for pk in paper_ids:
+        if pk in terms:
+            found.append(pk)
+            vectors.append(window.vectors.get(pk))
+            counts.append(terms[pk])
+        elif pk in outside:
+            found.append(pk)
+            vectors.append(outside[pk][0])
+            counts.append(outside[pk][1])
+    embedding = np.zeros((len(found), DIM), dtype=np.float32)
+    has = np.zeros(len(found), dtype=bool)
+    for i, vec in enumerate(vectors):
         if vec is not None:
             embedding[i], has[i] = vec, True
-    tfidf = text.tfidf(text.stack([terms[p[0]] for p in ordered]), window.idf)
+    tfidf = text.tfidf(text.stack(counts), window.idf)
     features = PaperFeatures.build(
         embedding, has, tfidf, window.embedding_mean, window.features.text_mean
     )
-    return [p[0] for p in ordered], features
+    return found, features

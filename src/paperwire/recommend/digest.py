@@ -52,8 +52,8 @@ def picks_for_digest(
             rows = np.array([r for r in rows.tolist() if ordered[r].paper_id not in own][:k])
             if not len(rows):
                 continue
-            likeness = reader.likeness(papers, rows)
+            reasons = reader.reasons(reader.likeness(papers, rows))
             out[pk] = [
-                (ordered[r], reader.reason(likeness[i])[0]) for i, r in enumerate(rows.tolist())
+                (ordered[r], why) for r, (why, _) in zip(rows.tolist(), reasons, strict=True)
             ]
     return out

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.contrib.auth.models import User
-from django.db.models import Q
+from django.db.models import Q, Value
 
 from paperwire.community.models import CollectionItem, Save, Upvote
 from paperwire.digests.compose import topic_filter
 from paperwire.digests.models import Subscription
 from paperwire.papers import feed
-from paperwire.papers.models import FeedEntry
+from paperwire.papers.models import FeedEntry, Paper
 from paperwire.recommend import candidates
 from paperwire.recommend.model import (
     MIN_POSITIVES,
@@ -77,28 +77,45 @@ class ForYou:
 
 
 def positives_of(user: User, limit: int = MAX_POSITIVES) -> list[Positive]:
-    """The reader's upvotes, saves and collected papers, newest first, one per paper."""
-    found: dict[int, Positive] = {}
-    fields = ("paper_id", "paper__public_id", "paper__title")
-    sources = [
-        ("upvote", Upvote.objects.filter(user=user).values_list(*fields, "created")),
-        ("save", Save.objects.filter(user=user).values_list(*fields, "created")),
-        (
-            "collection",
-            CollectionItem.objects.filter(collection__owner=user).values_list(*fields, "added"),
-        ),
+    """The reader's upvotes, saves and collected papers, newest first, one per paper: one
+    query (a UNION), the papers' titles left for the reasons shown (named_positives)."""
+    kinds = [
+        Upvote.objects.filter(user=user)
+        .values_list("paper_id", "created")
+        .annotate(kind=Value("upvote")),
+        Save.objects.filter(user=user)
+        .values_list("paper_id", "created")
+        .annotate(kind=Value("save")),
+        CollectionItem.objects.filter(collection__owner=user)
+        .values_list("paper_id", "added")
+        .annotate(kind=Value("collection")),
     ]
-    for kind, rows in sources:
-        for pk, public_id, title, when in rows.filter(paper__hidden=False).order_by("-pk")[
-            : limit * 2
-        ]:
-            seen = found.get(pk)
-            if seen is None:
-                found[pk] = Positive(pk, public_id, title, {kind}, when)
-            else:
-                seen.kinds.add(kind)
-                seen.when = max(seen.when, when)
-    return sorted(found.values(), key=lambda p: p.when, reverse=True)[:limit]
+    # A compound statement takes no ORDER BY in its parts (CollectionItem has one).
+    kinds = [part.order_by() for part in kinds]
+    union = kinds[0].union(*kinds[1:], all=True).order_by("-created")[: 3 * limit]
+    found: dict[int, Positive] = {}
+    for pk, when, kind in union:
+        seen = found.get(pk)
+        if seen is None:
+            found[pk] = Positive(pk, "", "", {kind}, when)
+        else:
+            seen.kinds.add(kind)
+    return list(found.values())[:limit]
+
+
+def named(positives: list[Positive]) -> list[Positive]:
+    """The positives whose papers are visible, with their titles and public ids (one
+    query, for the few that reasons name)."""
+    rows = Paper.objects.filter(pk__in=[p.paper_id for p in positives], hidden=False)
+    titles = {
+        pk: (public, title) for pk, public, title in rows.values_list("pk", "public_id", "title")
+    }
+    shown = []
+    for positive in positives:
+        if positive.paper_id in titles:
+            positive.public_id, positive.title = titles[positive.paper_id]
+            shown.append(positive)
+    return shown
 
 
 def subscription_of(user: User) -> Subscription | None:
@@ -157,9 +174,23 @@ class Learned:
             papers.dense_text(rows) @ mine.T
         )
 
-    def reason(self, likeness_row: np.ndarray) -> tuple[str, Positive]:
-        like = self.positives[int(np.argmax(likeness_row))]
-        return f"like “{like.title}” you {like.verb}", like
+    def reasons(self, likeness: np.ndarray) -> list[tuple[str, Positive | None]]:
+        """For each row of likeness: "like “Title” you saved", naming the most alike
+        positive that is still visible."""
+        order = np.argsort(-likeness, axis=1)
+        wanted = {int(j) for j in order[:, :3].ravel()}
+        visible = {p.paper_id for p in named([self.positives[j] for j in wanted])}
+        out: list[tuple[str, Positive | None]] = []
+        for ranked in order:
+            like = next(
+                (self.positives[j] for j in ranked[:3] if self.positives[j].paper_id in visible),
+                None,
+            )
+            if like is None:
+                out.append(("like papers you upvoted and saved", None))
+            else:
+                out.append((f"like “{like.title}” you {like.verb}", like))
+        return out
 
 
 def learn(user: User, window: candidates.Window, positives: list[Positive]) -> Learned:
@@ -186,11 +217,12 @@ def _model_picks(
     if not len(rows):
         return []
     likeness = learned.likeness(window.features, rows)
-    picks = []
-    for i, (row, score) in enumerate(zip(rows.tolist(), scores.tolist(), strict=True)):
-        reason, like = learned.reason(likeness[i])
-        picks.append(Pick(int(window.ids[row]), float(score), reason, like=like))
-    return picks
+    return [
+        Pick(int(window.ids[row]), float(score), reason, like=like)
+        for row, score, (reason, like) in zip(
+            rows.tolist(), scores.tolist(), learned.reasons(likeness), strict=True
+        )
+    ]
 
 
 def _topic_ids(window: candidates.Window, kind: str, value: str) -> set[int]:
