@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query
 
@@ -80,6 +81,8 @@ def my_for_you(
     """The member's "For you" ranking, best first: items as /api/daily_papers gives them,
     each with `reason`, why it is there. The mode (model, topics or trending) is in the
     `X-For-You-Mode` header."""
+    if not getattr(settings, "PAPERWIRE_FOR_YOU", True):
+        return error("For you is turned off on this site", 404)
     ranked = for_you(token_of(request).user, limit=limit, days=days)
     ids = [p.paper_id for p in ranked.picks]
     entries = {e.paper_id: e for e in feed.entries(None).filter(paper_id__in=ids)}
@@ -142,7 +145,7 @@ def register(api: NinjaAPI) -> None:
     )(whoami)
     api.get(
         "/me/for-you",
-        response={200: list[ForYouItemOut], 400: Error, **AUTH_ERRORS},
+        response={200: list[ForYouItemOut], 400: Error, 404: Error, **AUTH_ERRORS},
         summary="Papers ranked for the token's owner",
         tags=["me"],
         auth=TOKEN,

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.syndication.views import Feed
 from django.core import signing
@@ -63,6 +64,8 @@ class ForYouFeed(Feed):
     description = "Recent papers ranked for you from your upvotes, saves and collections."
 
     def get_object(self, request: HttpRequest, token: str) -> RankedEntries:
+        if not getattr(settings, "PAPERWIRE_FOR_YOU", True):
+            raise Http404("For you is turned off on this site")
         ranked = for_you(user_of_token(token), limit=ITEMS)
         entries = FeedEntry.objects.select_related("paper").filter(
             paper_id__in=[p.paper_id for p in ranked.picks]
