@@ -66,5 +66,8 @@ def site(demo_feed: None, settings: Any) -> Iterator[None]:
 )  # fmt: skip
 def test_api_answers_as_its_schema_says(case: Any) -> None:
     # Bodies uncompressed: the test reads them as they are.
-    headers = {"Accept-Encoding": "identity", "Authorization": f"Bearer {TOKEN['value']}"}
-    case.call_and_validate(headers=headers)
+    # Where the case carries the bearer header (made up by schemathesis), a real token
+    # takes its place; a case that leaves it out on purpose stays without one.
+    if case.headers and "Authorization" in case.headers:
+        case.headers["Authorization"] = f"Bearer {TOKEN['value']}"
+    case.call_and_validate(headers={"Accept-Encoding": "identity"})

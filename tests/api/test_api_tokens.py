@@ -96,7 +96,7 @@ def test_upvotes_and_saves(owner: User, small_feed: Any) -> None:
     assert client.delete("/api/papers/2401.01234/upvote").json()["upvotes"] == 3
     assert client.post("/api/papers/9999.99999/upvote").status_code == 404
     Paper.objects.create(public_id="pwoutsidefeed", title="Outside", title_key="outside")
-    assert client.post("/api/papers/pwoutsidefeed/upvote").status_code == 400
+    assert client.post("/api/papers/pwoutsidefeed/upvote").status_code == 409
     assert FeedEntry.objects.get(paper__arxiv_id="2401.01234").upvotes == 3
 
     assert client.post("/api/me/saves/2401.01234").json() == {"id": "2401.01234", "saved": True}
@@ -130,10 +130,10 @@ def test_collections_list_create_add_remove_reorder(owner: User, small_feed: Any
         json.dumps({"papers": order[:2]}),
         content_type="application/json",
     )
-    assert bad.status_code == 400 and "every paper" in bad.json()["error"]
+    assert bad.status_code == 409 and "every paper" in bad.json()["error"]
     assert client.delete(f"/api/me/collections/{pk}/papers/{ids[0]}").status_code == 200
     assert [c["title"] for c in client.get("/api/me/collections").json()] == ["S4 and kin"]
-    assert post(client, "/api/me/collections", {"title": "S4 and kin"}).status_code == 400
+    assert post(client, "/api/me/collections", {"title": "S4 and kin"}).status_code == 409
 
     # Private until made public; then huggingface_hub's parser reads it.
     anonymous = Client(HTTP_HOST="127.0.0.1")

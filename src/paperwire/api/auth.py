@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer
 
 from paperwire.api.responses import error
@@ -64,6 +64,13 @@ def register_errors(api: NinjaAPI) -> None:
         response = error("this needs a token: Authorization: Bearer <token>", 401)
         response["WWW-Authenticate"] = 'Bearer realm="paperwire"'
         return response
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # ninja's own refusals (an unreadable body: "Cannot parse request body"), in
+        # the API's {"error": …} shape.
+        message = str(exc) or "bad request"
+        return error(message[0].lower() + message[1:], exc.status_code)
 
     @api.exception_handler(TokenRefused)
     def refused(request: HttpRequest, exc: Any) -> HttpResponse:

@@ -117,7 +117,7 @@ def create(request: HttpRequest, body: CollectionIn) -> HttpResponse:
             user, body.title, body.description, public=not body.private
         )
     except library.LibraryError as exc:
-        return error(str(exc))
+        return error(str(exc), exc.status)
     return json_response(collection_json(collection), 201)
 
 
@@ -136,7 +136,7 @@ def update(request: HttpRequest, pk: int, body: CollectionUpdate) -> HttpRespons
             found, name=body.title, description=body.description, public=public
         )
     except library.LibraryError as exc:
-        return error(str(exc))
+        return error(str(exc), exc.status)
     return json_response(collection_json(found))
 
 
@@ -158,7 +158,7 @@ def add_paper(request: HttpRequest, pk: int, body: CollectionPaperIn) -> HttpRes
     try:
         library.add_to_collection(found, paper)
     except library.LibraryError as exc:
-        return error(str(exc))
+        return error(str(exc), exc.status)
     found.refresh_from_db()
     return json_response(collection_json(found))
 
@@ -182,12 +182,12 @@ def reorder(request: HttpRequest, pk: int, body: CollectionOrderIn) -> HttpRespo
     for paper_id in body.papers:
         paper = find_public_paper(paper_id)
         if paper is None:
-            return error(f"no paper with id {paper_id[:80]!r}", 400)
+            return error(f"no paper with id {paper_id[:80]!r}", 404)
         ids.append(paper.pk)
     try:
         library.reorder_collection(found, ids)
     except library.LibraryError as exc:
-        return error(str(exc))
+        return error(str(exc), exc.status)
     found.refresh_from_db()
     return json_response(collection_json(found))
 
@@ -202,7 +202,7 @@ def register(api: NinjaAPI) -> None:
     )(list_mine)
     api.post(
         "/me/collections",
-        response={201: CollectionOut, 400: Error, **AUTH_ERRORS},
+        response={201: CollectionOut, 400: Error, 409: Error, **AUTH_ERRORS},
         summary="Make a collection (write scope)",
         **mine,
     )(create)
@@ -214,7 +214,7 @@ def register(api: NinjaAPI) -> None:
     )(get_mine)
     api.patch(
         "/me/collections/{int:pk}",
-        response={200: CollectionOut, 400: Error, 404: Error, **AUTH_ERRORS},
+        response={200: CollectionOut, 400: Error, 404: Error, 409: Error, **AUTH_ERRORS},
         summary="Rename, describe, publish or hide a collection (write scope)",
         **mine,
     )(update)
@@ -226,7 +226,7 @@ def register(api: NinjaAPI) -> None:
     )(delete)
     api.post(
         "/me/collections/{int:pk}/papers",
-        response={200: CollectionOut, 400: Error, 404: Error, **AUTH_ERRORS},
+        response={200: CollectionOut, 400: Error, 404: Error, 409: Error, **AUTH_ERRORS},
         summary="Add a paper at the end (write scope)",
         **mine,
     )(add_paper)
@@ -238,7 +238,7 @@ def register(api: NinjaAPI) -> None:
     )(remove_paper)
     api.put(
         "/me/collections/{int:pk}/order",
-        response={200: CollectionOut, 400: Error, 404: Error, **AUTH_ERRORS},
+        response={200: CollectionOut, 400: Error, 404: Error, 409: Error, **AUTH_ERRORS},
         summary="Put the papers in a new order (write scope)",
         **mine,
     )(reorder)

@@ -83,7 +83,7 @@ class VoteOut(HubSchema):
 
 class CollectionIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=COLLECTION_NAME_MAX)
+    title: str = Field(min_length=1, max_length=COLLECTION_NAME_MAX, pattern=r"\S")
     namespace: str | None = Field(None, max_length=150, description="Your username, if sent")
     description: str = Field("", max_length=COLLECTION_DESCRIPTION_MAX)
     private: bool = True
@@ -91,7 +91,7 @@ class CollectionIn(Schema):
 
 class CollectionUpdate(Schema):
     model_config = ConfigDict(extra="forbid")
-    title: str | None = Field(None, min_length=1, max_length=COLLECTION_NAME_MAX)
+    title: str | None = Field(None, min_length=1, max_length=COLLECTION_NAME_MAX, pattern=r"\S")
     description: str | None = Field(None, max_length=COLLECTION_DESCRIPTION_MAX)
     private: bool | None = None
 
@@ -132,7 +132,9 @@ class CollectionOut(HubSchema):
 
 class CommentIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    comment: str = Field(min_length=1, max_length=COMMENT_MAX_LENGTH, description="Markdown")
+    comment: str = Field(
+        min_length=1, max_length=COMMENT_MAX_LENGTH, pattern=r"\S", description="Markdown"
+    )
 
 
 class PostedCommentOut(HubSchema):

@@ -29,7 +29,7 @@ def _vote(request: HttpRequest, paper_id: str, up: bool) -> HttpResponse:
     if paper is None:
         return error(f"no paper with id {paper_id[:80]!r}", 404)
     if not FeedEntry.objects.filter(paper=paper).exists():
-        return error("this paper is not in the feed, so it cannot be upvoted", 400)
+        return error("this paper is not in the feed, so it cannot be upvoted", 409)
     voted, count = actions.set_vote(token_of(request).user, paper, up)
     return json_response({"id": paper.public_id, "upvoted": voted, "upvotes": count})
 
@@ -91,13 +91,13 @@ def register(api: NinjaAPI) -> None:
     write: dict[str, Any] = {"auth": TOKEN, "tags": ["community"], "by_alias": True}
     api.post(
         "/papers/{path:paper_id}/upvote",
-        response={200: VoteOut, 400: Error, 404: Error, **AUTH_ERRORS},
+        response={200: VoteOut, 404: Error, 409: Error, **AUTH_ERRORS},
         summary="Upvote a paper (write scope)",
         **write,
     )(upvote)
     api.delete(
         "/papers/{path:paper_id}/upvote",
-        response={200: VoteOut, 400: Error, 404: Error, **AUTH_ERRORS},
+        response={200: VoteOut, 404: Error, 409: Error, **AUTH_ERRORS},
         summary="Remove your upvote (write scope)",
         **write,
     )(remove_upvote)

@@ -31,6 +31,14 @@ MAX_ITEMS = 1000
 class LibraryError(ValueError):
     """A request the library refuses; the message says why, for the member."""
 
+    # The API's status: 400 for bad input, 409 when the library's state is the reason
+    # (a name already taken, a limit reached, an order that names other papers).
+    status = 400
+
+
+class LibraryConflict(LibraryError):
+    status = 409
+
 
 def set_saved(user: User, paper: Paper, saved: bool) -> bool:
     """Save the paper or take it out of the library; returns whether it is saved now."""
@@ -96,14 +104,14 @@ def create_collection(
 ) -> Collection:
     name, description = clean_name(name), clean_description(description)
     if Collection.objects.filter(owner=user).count() >= MAX_COLLECTIONS:
-        raise LibraryError(f"You can have at most {MAX_COLLECTIONS} collections.")
+        raise LibraryConflict(f"You can have at most {MAX_COLLECTIONS} collections.")
     try:
         with transaction.atomic():
             return Collection.objects.create(
                 owner=user, name=name, description=description, public=public
             )
     except IntegrityError:
-        raise LibraryError(f"You already have a collection called {name!r}.") from None
+        raise LibraryConflict(f"You already have a collection called {name!r}.") from None
 
 
 def update_collection(
@@ -123,7 +131,9 @@ def update_collection(
         with transaction.atomic():
             collection.save()
     except IntegrityError:
-        raise LibraryError(f"You already have a collection called {collection.name!r}.") from None
+        raise LibraryConflict(
+            f"You already have a collection called {collection.name!r}."
+        ) from None
     return collection
 
 
@@ -135,7 +145,7 @@ def add_to_collection(collection: Collection, paper: Paper) -> CollectionItem:
             return existing
         items = CollectionItem.objects.filter(collection=collection)
         if items.count() >= MAX_ITEMS:
-            raise LibraryError(f"A collection can hold at most {MAX_ITEMS} papers.")
+            raise LibraryConflict(f"A collection can hold at most {MAX_ITEMS} papers.")
         last = items.aggregate(last=Max("position"))["last"]
         try:
             with transaction.atomic():
@@ -164,9 +174,9 @@ def reorder_collection(collection: Collection, paper_ids: Sequence[int]) -> None
             for item in CollectionItem.objects.select_for_update().filter(collection=collection)
         }
         if len(set(paper_ids)) != len(paper_ids):
-            raise LibraryError("The new order names a paper more than once.")
+            raise LibraryConflict("The new order names a paper more than once.")
         if set(paper_ids) != set(items):
-            raise LibraryError(
+            raise LibraryConflict(
                 "The new order must name every paper of the collection, and only those."
             )
         for position, paper_id in enumerate(paper_ids):
