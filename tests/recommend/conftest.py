@@ -1,10 +1,11 @@
 """For-you fixtures: a small feed of three topics, each paper with a vector, on both
-backends; the window cache of this process is emptied around every test."""
+backends (the window cache of this process is emptied around every test by
+tests/conftest.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -30,15 +31,6 @@ PER_TOPIC = 6
 @pytest.fixture(autouse=True)
 def _on_both_backends(backend: str) -> str:
     return backend
-
-
-@pytest.fixture(autouse=True)
-def _fresh_windows() -> Iterator[None]:
-    from paperwire.recommend.candidates import WINDOWS
-
-    WINDOWS.reset()
-    yield
-    WINDOWS.reset()
 
 
 def _vector(topic: int, i: int) -> np.ndarray:
