@@ -176,3 +176,34 @@ def test_comments_list_post_and_reply(owner: User, small_feed: Any) -> None:
     assert post(client, "/api/papers/2401.01234/comment", {"comment": ""}).status_code == 400
     assert post(client, "/api/papers/2401.01234/comment", {"text": "wrong key"}).status_code == 400
     assert Comment.objects.count() == 2
+
+
+def test_my_data_and_deleting_the_account_through_the_api(owner: User, small_feed: Any) -> None:
+    client = bearer(owner)
+    client.post("/api/me/saves/2401.01234")
+    post(client, "/api/papers/2401.01234/comment", {"comment": "Mine"})
+    data = client.get("/api/me/data").json()
+    assert data["profile"]["username"] == "ada" and [s["paper"] for s in data["saves"]] == [
+        "2401.01234"
+    ]
+    assert [t["name"] for t in data["tokens"]] == ["write token"]
+    reader = bearer(owner, "read")
+    assert (
+        reader.delete(
+            "/api/me", json.dumps({"password": "x"}), content_type="application/json"
+        ).status_code
+        == 403
+    )
+    wrong = client.delete(
+        "/api/me", json.dumps({"password": "not it"}), content_type="application/json"
+    )
+    assert wrong.status_code == 403 and "nothing was deleted" in wrong.json()["error"]
+    assert User.objects.filter(username="ada").exists()
+    done = client.delete(
+        "/api/me",
+        json.dumps({"password": "correct horse battery staple 42"}),
+        content_type="application/json",
+    )
+    assert done.json() == {"deleted": "ada"}
+    assert not User.objects.filter(username="ada").exists()
+    assert Comment.objects.get().deleted and client.get("/api/whoami-v2").status_code == 401

@@ -13,7 +13,7 @@ from huggingface_hub import HfApi
 
 from support import bin_path
 
-from .helpers import Site, log_in, sign_up
+from .helpers import PASSWORD, Site, log_in, sign_up
 
 
 def make_token(page: Any, name: str, scope: str) -> str:
@@ -133,3 +133,16 @@ def test_token_whoami_and_the_api_with_a_real_token(page: Any, site: Site, watch
     assert api(site, write, "GET", "/api/whoami-v2")[0] == 401
     gone = hf_whoami(site, write)
     assert gone.returncode != 0 and "tom" not in gone.stdout
+
+    # The member's own data, and the end of the account, through the API too.
+    status, data = api(site, read, "GET", "/api/me/data")
+    assert status == 200 and data["profile"]["username"] == "tom"
+    assert [c["body"] for c in data["comments"]] == ["Via the *API*", "And a reply"]
+    assert {t["name"] for t in data["tokens"]} == {"reader"}
+    page.goto(site.url + "/settings")
+    last = make_token(page, "last one", "Write: also upvote")
+    assert api(site, last, "DELETE", "/api/me", {"password": "wrong"})[0] == 403
+    assert api(site, last, "DELETE", "/api/me", {"password": PASSWORD}) == (200, {"deleted": "tom"})
+    assert api(site, read, "GET", "/api/whoami-v2")[0] == 401
+    page.goto(site.url + f"/papers/{first}")
+    expect(page.locator(".discussion")).to_contain_text("[deleted]")

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
-from paperwire.api import collections, daily, me, papers, votes
+from paperwire.api import collections, daily, me, mydata, papers, votes
 from paperwire.api import search as search_api
 from paperwire.api.auth import register_errors
 from paperwire.api.responses import error, validation_message
@@ -54,6 +54,7 @@ register_errors(api)
 daily.register(api)
 papers.register(api)
 me.register(api)
+mydata.register(api)
 collections.register(api)
 # Before /papers/{path:paper_id}, which would take "search", ".../upvote" and
 # ".../comments" for paper ids.
