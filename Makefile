@@ -54,6 +54,7 @@ bench: install-test
 	$(BIN)/python bench/digest.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/faults.py
+	$(BIN)/python bench/foryou.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

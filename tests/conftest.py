@@ -195,6 +195,7 @@ def _forget_process_caches() -> None:
     from paperwire.papers.cache import process_pages
 
     process_pages.clear()
+    _forget_for_you_windows()
     try:
         from paperwire.search.engine import _EMBEDDER_THREAD, reset_caches
     except ImportError:  # pragma: no cover - search not importable here
@@ -210,6 +211,22 @@ def _forget_process_caches() -> None:
         del connections["default"]
 
     _EMBEDDER_THREAD.submit(forget_thread_connection).result()
+
+
+def _forget_for_you_windows() -> None:
+    from paperwire.recommend.candidates import OUTSIDE, WINDOWS
+
+    WINDOWS.reset()
+    OUTSIDE.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_for_you_windows() -> Iterator[None]:
+    """For you keeps the window's features in the process for a few seconds: each test
+    starts from its own data, not the previous test's (rolled back) papers."""
+    _forget_for_you_windows()
+    yield
+    _forget_for_you_windows()
 
 
 @pytest.fixture

@@ -170,6 +170,7 @@ INSTALLED_APPS = [
     "paperwire.search",
     "paperwire.digests",
     "paperwire.community",
+    "paperwire.recommend",
 ]
 
 MIDDLEWARE = [
@@ -355,3 +356,9 @@ PAPERWIRE_PAPER_FETCHER = os.environ.get(
 )
 # Hour (UTC) at which the worker composes and sends the day's e-mail digests.
 PAPERWIRE_DIGEST_HOUR = int(os.environ.get("PAPERWIRE_DIGEST_HOUR", "7"))
+
+# "For you" (docs/for-you.md): on by default; the window is the last N feed days; the
+# digest's "Picked for you" section asks recommend through this dotted path.
+PAPERWIRE_FOR_YOU = env_bool("PAPERWIRE_FOR_YOU", default=True)
+PAPERWIRE_FOR_YOU_DAYS = int(os.environ.get("PAPERWIRE_FOR_YOU_DAYS", "7"))
+PAPERWIRE_FOR_YOU_PICKS = "paperwire.recommend.digest.picks_for_digest"

@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("paperwire.search.urls")),
     path("", include("paperwire.community.urls")),
     path("", include("paperwire.digests.urls")),
+    path("", include("paperwire.recommend.urls")),
+    path("", include("paperwire.userdata.urls")),
     path("api/", api.urls),
     # Before the admin's own routes: its login under the site's login limits.
     path("admin/login/", admin_login, name="admin_login_limited"),

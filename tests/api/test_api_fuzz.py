@@ -24,9 +24,24 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 EXAMPLES_PER_OPERATION = 60
 
 
+# A write token, so the endpoints that act for a member are fuzzed past their 401.
+TOKEN: dict[str, str] = {}
+
+
 @pytest.fixture(autouse=True)
-def site(demo_feed: None) -> Iterator[None]:
+def site(demo_feed: None, settings: Any) -> Iterator[None]:
+    from django.contrib.auth.models import User
+
+    from paperwire.community.ratelimit import Limit
+    from paperwire.community.tokens import create_token
+
     assert not import_file(HUB_DAILY_FILE).problems
+    member = User.objects.create_user("fuzzer", "fuzzer@example.org", "a long fuzzing password")
+    TOKEN["value"] = create_token(member, "fuzz", "write")[1]
+    # Hundreds of requests a minute: the per-token budgets are not what is fuzzed here.
+    settings.PAPERWIRE_RATE_LIMITS = {
+        scope: Limit(1_000_000, 60) for scope in ("api-read", "api-write", "comment-account")
+    }
     # As Django's test client does: a request must not close the test's connection
     # (its transaction holds the data).
     request_started.disconnect(close_old_connections)
@@ -51,4 +66,8 @@ def site(demo_feed: None) -> Iterator[None]:
 )  # fmt: skip
 def test_api_answers_as_its_schema_says(case: Any) -> None:
     # Bodies uncompressed: the test reads them as they are.
+    # Where the case carries the bearer header (made up by schemathesis), a real token
+    # takes its place; a case that leaves it out on purpose stays without one.
+    if case.headers and "Authorization" in case.headers:
+        case.headers["Authorization"] = f"Bearer {TOKEN['value']}"
     case.call_and_validate(headers={"Accept-Encoding": "identity"})

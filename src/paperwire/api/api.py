@@ -7,8 +7,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
-from paperwire.api import daily, papers
+from paperwire.api import collections, daily, me, mydata, papers, votes
 from paperwire.api import search as search_api
+from paperwire.api.auth import register_errors
 from paperwire.api.responses import error, validation_message
 from paperwire.papers import feed
 
@@ -17,8 +18,11 @@ api = NinjaAPI(
     version="1",
     description=(
         "Daily papers and paper metadata. The paths, parameters and JSON shapes of "
-        "/api/daily_papers, /api/papers, /api/papers/search and /api/papers/{id} are those "
-        'of Hugging Face\'s API; every error is a JSON object {"error": "…"}.'
+        "/api/daily_papers, /api/papers, /api/papers/search, /api/papers/{id}, "
+        "/api/whoami-v2 and /api/collections/{slug} are those of Hugging Face's API; every "
+        'error is a JSON object {"error": "…"}. Endpoints marked with a lock need a personal '
+        "access token (Settings → API tokens) as `Authorization: Bearer <token>`; those that "
+        "change anything need its write scope."
     ),
     urls_namespace="api",
 )
@@ -46,8 +50,14 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error("not found", 404)
 
 
+register_errors(api)
 daily.register(api)
 papers.register(api)
-# Before /papers/{path:paper_id}, which would take "search" for a paper id.
+me.register(api)
+mydata.register(api)
+collections.register(api)
+# Before /papers/{path:paper_id}, which would take "search", ".../upvote" and
+# ".../comments" for paper ids.
 search_api.register(api)
+votes.register(api)
 papers.register_detail(api)

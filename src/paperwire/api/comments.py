@@ -30,14 +30,14 @@ def comment_author_json(user: Any) -> dict[str, Any]:
 
 
 def comment_json(comment: Comment) -> dict[str, Any]:
-    gone = not comment.visible
+    gone = not comment.visible or comment.author is None
     latest: dict[str, Any] = {
         # A deleted or hidden comment keeps its place in the thread, not its words.
         "raw": "" if gone else comment.body,
         "html": "" if gone else comment.body_html,
         "updatedAt": iso_z(comment.edited or comment.created),
     }
-    author = None if gone else comment_author_json(comment.author)
+    author = None if gone or comment.author is None else comment_author_json(comment.author)
     if author is not None:
         latest["author"] = author
     data: dict[str, Any] = {
@@ -45,7 +45,7 @@ def comment_json(comment: Comment) -> dict[str, Any]:
         "hidden": gone,
         "latest": latest,
         "numEdits": 1 if comment.edited else 0,
-        "editors": [] if gone else [comment.author.get_username()],
+        "editors": [] if author is None else [author["name"]],
         "editorAvatarUrls": [] if gone else [""],
         "reactions": [],
     }

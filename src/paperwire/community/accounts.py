@@ -23,7 +23,8 @@ from django.urls import reverse
 
 from paperwire.community import paging, ratelimit, resets, signups
 from paperwire.community.forms import ProfileForm, SignupForm
-from paperwire.community.models import AuthorClaim, Comment, Profile, Upvote
+from paperwire.community.models import AccessToken, AuthorClaim, Comment, Profile, Upvote
+from paperwire.community.tokens_views import NEW_TOKEN_KEY, TokenForm
 from paperwire.papers.models import FeedEntry
 
 log = logging.getLogger(__name__)
@@ -231,6 +232,16 @@ def profile_page(request: HttpRequest, username: str) -> HttpResponse:
     return render(request, "community/profile.html", context)
 
 
+def _settings_context(request: HttpRequest, form: ProfileForm) -> dict[str, Any]:
+    return {
+        "form": form,
+        "tokens": AccessToken.objects.filter(user_id=int(request.user.pk or 0)),
+        "token_form": TokenForm(),
+        # Shown on this one page, never again: only its hash is stored.
+        "new_token": request.session.pop(NEW_TOKEN_KEY, None),
+    }
+
+
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
     profile = profile_of(request.user)  # type: ignore[arg-type]
@@ -240,5 +251,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             form.save()
             messages.success(request, "Your profile is saved.")
             return redirect("settings")
-        return render(request, "community/settings.html", {"form": form}, status=400)
-    return render(request, "community/settings.html", {"form": form})
+        context = _settings_context(request, form)
+        return render(request, "community/settings.html", context, status=400)
+    response = render(request, "community/settings.html", _settings_context(request, form))
+    # The page may hold a new token: never kept by a cache.
+    response["Cache-Control"] = "no-store"
+    return response

@@ -55,8 +55,14 @@ class Comment(models.Model):
     """One comment in a paper's threaded discussion. The body is Markdown."""
 
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="discussion")
+    # None once its author deleted their account: the comment stays, as "[deleted]",
+    # so that the replies of others keep their place in the thread.
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
     )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
@@ -206,3 +212,101 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key[:8]}…: {self.count}"
+
+
+class Save(models.Model):
+    """A paper in a member's library, saved in one click. The saves are the member's
+    private reading list, each read or unread."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saves"
+    )
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="save_rows")
+    created = models.DateTimeField(auto_now_add=True)
+    # When the member marked it read; None while it is unread.
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="save_user_paper_uniq")
+        ]
+        indexes = [models.Index(fields=["user", "-created"], name="save_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} saved {self.paper_id}"
+
+
+COLLECTION_NAME_MAX = 100
+COLLECTION_DESCRIPTION_MAX = 2000
+
+
+class Collection(models.Model):
+    """A member's named, ordered list of papers; public ones have a page and feeds."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collections"
+    )
+    name = models.CharField(max_length=COLLECTION_NAME_MAX)
+    description = models.TextField(max_length=COLLECTION_DESCRIPTION_MAX, blank=True)
+    public = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="collection_owner_name_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} by {self.owner}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("collection", args=[self.pk])
+
+
+class CollectionItem(models.Model):
+    """A paper's place in a collection: position 0 first."""
+
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="collection_items")
+    position = models.PositiveIntegerField(default=0)
+    added = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["collection", "paper"], name="collection_paper_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} in collection {self.collection_id}"
+
+
+class AccessToken(models.Model):
+    """A personal access token for the API. Only its SHA-256 is stored: the token itself
+    is shown once, when it is made."""
+
+    READ, WRITE = "read", "write"
+    SCOPES = [(READ, "read"), (WRITE, "write")]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens"
+    )
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=5, choices=SCOPES, default=READ)
+    digest = models.CharField(max_length=64, unique=True, help_text="sha256 of the token")
+    # The token's first characters, so a member can tell their tokens apart.
+    prefix = models.CharField(max_length=12)
+    created = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return f"token {self.name!r} of {self.user} ({self.scope})"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.WRITE

@@ -36,6 +36,11 @@ DEFAULT_LIMITS: dict[str, Limit] = {
     "submit-account": Limit(20, 3600),
     "comment-account": Limit(30, 600),
     "subscribe-ip": Limit(10, 3600),
+    # Password tries on the "Delete my account" page, per account.
+    "delete-account": Limit(10, 3600),
+    # API requests per personal access token (community.tokens): reads, and writes.
+    "api-read": Limit(600, 60),
+    "api-write": Limit(60, 60),
 }
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from paperwire.community import accounts, views
+from paperwire.community import accounts, collection_feeds, library_views, tokens_views, views
 from paperwire.papers.urls import PAPER_ID
 
 urlpatterns = [
@@ -46,6 +46,31 @@ urlpatterns = [
     path("submit", views.submit, name="submit"),
     re_path(rf"^papers/{PAPER_ID}/upvote$", views.upvote, name="upvote"),
     re_path(rf"^papers/{PAPER_ID}/comments$", views.comment_create, name="comment_create"),
+    re_path(rf"^papers/{PAPER_ID}/save$", library_views.save, name="save"),
+    re_path(rf"^library/read/{PAPER_ID}$", library_views.mark_read, name="mark_read"),
+    path("library", library_views.library_page, name="library"),
+    path("collections/new", library_views.collection_create, name="collection_create"),
+    path("collections/add", library_views.collection_add, name="collection_add"),
+    path("collections/<int:pk>", library_views.collection_page, name="collection"),
+    path("collections/<int:pk>/edit", library_views.collection_edit, name="collection_edit"),
+    path("collections/<int:pk>/delete", library_views.collection_delete, name="collection_delete"),
+    re_path(
+        rf"^collections/(?P<pk>[0-9]+)/items/{PAPER_ID}$",
+        library_views.collection_item,
+        name="collection_item",
+    ),
+    path(
+        "collections/<int:pk>.rss",
+        collection_feeds.CollectionFeed(),
+        name="feed_collection_rss",
+    ),
+    path(
+        "collections/<int:pk>.atom",
+        collection_feeds.CollectionFeedAtom(),
+        name="feed_collection_atom",
+    ),
+    path("settings/tokens", tokens_views.tokens_create, name="token_create"),
+    path("settings/tokens/<int:pk>/revoke", tokens_views.token_revoke, name="token_revoke"),
     path("comments/<int:pk>/edit", views.comment_edit, name="comment_edit"),
     path("comments/<int:pk>/delete", views.comment_delete, name="comment_delete"),
     path("comments/<int:pk>/report", views.comment_report, name="comment_report"),

@@ -14,6 +14,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from paperwire.digests.models import DigestMessage, Subscription
 from paperwire.digests.tokens import make_token
@@ -27,6 +28,7 @@ MATCH_COUNT = 20
 # views.py). More can only come from the admin's JSON field, and every topic is a term
 # of one WHERE clause: 800 of them passed SQLite's expression depth limit (1000).
 TOPICS_PER_KIND = 20
+FOR_YOU_COUNT = 5
 
 
 @dataclass
@@ -87,6 +89,18 @@ class PeriodPapers:
         self.trending_html = render_to_string("digests/email/_items.html", {"items": items})
         # Many subscribers save the same searches: each is run once per period.
         self._searches: dict[str, set[int]] = {}
+        # "Picked for you", by subscription: filled for all of them at once.
+        self.for_you: dict[int, list[tuple[FeedEntry, str]]] = {}
+
+    def prepare_for_you(self, subscriptions: list[Subscription]) -> None:
+        """Rank the period's papers for every subscriber who asked for "For you", in one
+        batch. The ranking is recommend's, a layer above, named by a setting."""
+        wanted = [s for s in subscriptions if s.for_you and s.user_id]
+        path = getattr(settings, "PAPERWIRE_FOR_YOU_PICKS", "")
+        if not wanted or not path or not getattr(settings, "PAPERWIRE_FOR_YOU", True):
+            return
+        picker = import_string(path)
+        self.for_you.update(picker(wanted, list(self.entries), FOR_YOU_COUNT))
 
     def search_ids(self, query: str) -> set[int]:
         if query not in self._searches:
@@ -110,7 +124,8 @@ def unsubscribe_url(subscription: Subscription) -> str:
 def compose(subscription: Subscription, papers: PeriodPapers) -> Digest | None:
     """The digest for one subscriber, or None when the period has nothing for them."""
     matches = papers.matches(subscription)
-    if not papers.trending and not matches:
+    picked = papers.for_you.get(subscription.pk, [])
+    if not papers.trending and not matches and not picked:
         return None
     period = papers.period
     label = period.label
@@ -123,6 +138,7 @@ def compose(subscription: Subscription, papers: PeriodPapers) -> Digest | None:
         "trending_text": papers.trending_text,
         "trending_html": papers.trending_html,
         "matches": [_item(e) for e in matches],
+        "for_you": [{**_item(e), "why": why} for e, why in picked],
         "topics": subscription.topics or {},
         "frequency": subscription.get_frequency_display().lower(),
         "unsubscribe_url": unsubscribe_url(subscription),
@@ -131,7 +147,7 @@ def compose(subscription: Subscription, papers: PeriodPapers) -> Digest | None:
         ),
         "feed_url": site_url(reverse("feed_subscription_atom", args=[subscription.feed_token])),
     }
-    ids = papers.trending_ids + [i["id"] for i in context["matches"]]
+    ids = papers.trending_ids + [i["id"] for i in context["for_you"] + context["matches"]]
     return Digest(
         subject=subject,
         text=render_to_string("digests/email/digest.txt", context),

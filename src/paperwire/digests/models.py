@@ -38,6 +38,8 @@ class Subscription(models.Model):
     frequency = models.CharField(max_length=8, choices=FREQUENCIES, default=DAILY)
     # {"categories": [...], "keywords": [...], "authors": [...], "organizations": [...]}
     topics = models.JSONField(default=dict, blank=True)
+    # A member's digest also lists the papers "For you" ranks highest (paperwire.recommend).
+    for_you = models.BooleanField(default=False)
     # Secret part of the personal feed's URL; rotating it revokes old feed URLs.
     feed_token = models.CharField(max_length=64, unique=True, default=_feed_token)
     created = models.DateTimeField(auto_now_add=True)

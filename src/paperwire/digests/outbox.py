@@ -51,6 +51,9 @@ def compose_period(
     papers = PeriodPapers(period)
     done = set(DigestMessage.objects.filter(period=key).values_list("subscription_id", flat=True))
     subscribers = Subscription.objects.filter(status=Subscription.ACTIVE, frequency=frequency)
+    papers.prepare_for_you(
+        list(subscribers.filter(for_you=True).exclude(pk__in=done).select_related("user"))
+    )
     now = timezone.now()
     pending: list[DigestMessage] = []
     for sub in subscribers.order_by("pk").iterator(chunk_size=500):

@@ -56,6 +56,11 @@ class PreferencesForm(forms.Form):
     )
     authors = _topic_field("Authors", "comma-separated full names")
     organizations = _topic_field("Organizations", "comma-separated handles, e.g. tencent")
+    for_you = forms.BooleanField(
+        label="Add papers picked for you",
+        required=False,
+        help_text="For members: the papers your For you page ranks highest",
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -78,7 +83,11 @@ class SubscribeForm(PreferencesForm):
 
 
 def _initial(sub: Subscription) -> dict[str, Any]:
-    return {"frequency": sub.frequency, **{k: ", ".join(sub.topic_list(k)) for k in TOPIC_KINDS}}
+    return {
+        "frequency": sub.frequency,
+        "for_you": sub.for_you,
+        **{k: ", ".join(sub.topic_list(k)) for k in TOPIC_KINDS},
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -142,6 +151,7 @@ def _subscribe_member(request: HttpRequest, sub: Subscription, form: SubscribeFo
     if sub.status != Subscription.ACTIVE:
         sub.frequency = form.cleaned_data["frequency"]
         sub.topics = form.topics() or sub.topics
+        sub.for_you = form.cleaned_data["for_you"] or sub.for_you
         sub.status = Subscription.ACTIVE
         sub.confirmed_at = timezone.now()
     sub.user = request.user  # type: ignore[assignment]
@@ -237,7 +247,8 @@ def manage(request: HttpRequest, sub: Subscription, token: str) -> HttpResponse:
         if form.is_valid():
             sub.frequency = form.cleaned_data["frequency"]
             sub.topics = form.topics()
-            sub.save(update_fields=["frequency", "topics"])
+            sub.for_you = form.cleaned_data["for_you"]
+            sub.save(update_fields=["frequency", "topics", "for_you"])
             return _manage_page(request, sub, saved=True)
         return _manage_page(request, sub, form=form, status=400)
     return _manage_page(request, sub)
@@ -300,7 +311,9 @@ def preview(request: HttpRequest) -> HttpResponse:
         return HttpResponse(str(exc), status=400, content_type="text/plain")
     if period is None:
         return HttpResponse("There are no papers yet.", content_type="text/plain")
-    digest = compose(sub, PeriodPapers(period))
+    papers = PeriodPapers(period)
+    papers.prepare_for_you([sub])
+    digest = compose(sub, papers)
     if digest is None:
         return HttpResponse("Nothing to send for that period.", content_type="text/plain")
     if request.GET.get("format") == "text":

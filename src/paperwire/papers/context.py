@@ -19,4 +19,6 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "site_name": settings.SITE_NAME,
         "this_week": week_of(anchor).slug,
         "this_month": month_of(anchor).slug,
+        # The header links members to For you unless the operator turned it off.
+        "for_you_on": bool(getattr(settings, "PAPERWIRE_FOR_YOU", True)),
     }

@@ -59,6 +59,8 @@ HUB_ID_KINDS = {
     "discussion": 4,
     "comment": 5,
     "submitter": 6,
+    "collection": 7,
+    "collection_item": 8,
 }
 HUB_ID_RE = re.compile(r"^[0-9a-f]{24}$")
 
@@ -71,3 +73,10 @@ def hub_id_of_name(kind: str, name: str) -> str:
     """For someone known only by name (a submitter imported without an account here)."""
     digest = hashlib.sha256(name.encode()).digest()
     return hub_id(kind, int.from_bytes(digest[:8], "big"))
+
+
+def number_of_hub_id(kind: str, value: str) -> int | None:
+    """The primary key inside one of our hub_id()s of that kind, or None."""
+    if not HUB_ID_RE.match(value) or int(value[:8], 16) != HUB_ID_KINDS[kind]:
+        return None
+    return int(value[8:], 16)

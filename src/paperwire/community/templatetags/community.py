@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from paperwire.community.forms import CommentForm
-from paperwire.community.models import Comment, Upvote
+from paperwire.community.models import Collection, Comment, Save, Upvote
 from paperwire.papers.models import FeedEntry, Paper
 
 register = template.Library()
@@ -79,6 +79,68 @@ def upvote_box(context: template.Context, entry: FeedEntry) -> str:
     )
     data["csrf_token"] = context.get("csrf_token")
     return render_to_string("community/_votes.html", data)
+
+
+def _saved_ids(request: HttpRequest | None) -> set[int]:
+    """The ids of papers in the member's library, read once per request."""
+    if request is None or not request.user.is_authenticated:
+        return set()
+    cached: set[int] | None = getattr(request, "_paperwire_saved", None)
+    if cached is None:
+        cached = set(Save.objects.filter(user=request.user).values_list("paper_id", flat=True))
+        request._paperwire_saved = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def save_context(
+    paper: Paper, saved: bool, *, authenticated: bool, next_url: str
+) -> dict[str, Any]:
+    return {"paper": paper, "saved": saved, "authenticated": authenticated, "next_url": next_url}
+
+
+# The anonymous Save link, built without a template render for the same reason as the
+# anonymous ▲ above: it is on every card of every cached page.
+_ANONYMOUS_SAVE = (
+    '<span class="save" id="save-{}"><a class="save-button" href="{}?next={}" rel="nofollow"'
+    ' aria-label="Log in to save: {}">☆ Save</a></span>'
+)
+
+
+@register.simple_tag(takes_context=True)
+def save_box(context: template.Context, paper: Paper) -> str:
+    """The one-click Save button of a paper, toggled in place (htmx) like the ▲."""
+    request: HttpRequest | None = context.get("request")
+    authenticated = bool(request and request.user.is_authenticated)
+    next_url = request.get_full_path() if request else paper.get_absolute_url()
+    if not authenticated:
+        return format_html(
+            _ANONYMOUS_SAVE,
+            paper.pk,
+            reverse("save", args=[paper.public_id]),
+            quote(next_url, safe="/"),
+            paper.title,
+        )
+    data = save_context(
+        paper, paper.pk in _saved_ids(request), authenticated=True, next_url=next_url
+    )
+    data["csrf_token"] = context.get("csrf_token")
+    return render_to_string("community/_save.html", data)
+
+
+@register.inclusion_tag("community/_collect.html", takes_context=True)
+def collect_box(context: template.Context, paper: Paper) -> dict[str, Any]:
+    """On a paper page: add the paper to one of the member's collections."""
+    request: HttpRequest | None = context.get("request")
+    user = request.user if request is not None else None
+    if user is None or not user.is_authenticated:
+        return {"show": False}
+    return {
+        "show": True,
+        "paper": paper,
+        "collections": list(Collection.objects.filter(owner=user).only("pk", "name")),
+        "next_url": request.get_full_path() if request else paper.get_absolute_url(),
+        "csrf_token": context.get("csrf_token"),
+    }
 
 
 @register.inclusion_tag("community/_discussion.html", takes_context=True)

@@ -1,0 +1,251 @@
+"""Collections in the Hub's shape: GET /api/collections/{slug} for a public one (or the
+token owner's private one), and the token owner's list, create, update, delete, add,
+remove and reorder under /api/me/collections."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.text import slugify
+from ninja import NinjaAPI
+
+from paperwire.api.auth import TOKEN, token_of
+from paperwire.api.context import hub_context
+from paperwire.api.me import AUTH_ERRORS
+from paperwire.api.me_schemas import (
+    CollectionIn,
+    CollectionOrderIn,
+    CollectionOut,
+    CollectionPaperIn,
+    CollectionUpdate,
+)
+from paperwire.api.papers import find_public_paper
+from paperwire.api.responses import error, json_response
+from paperwire.api.schemas import Error
+from paperwire.community import library
+from paperwire.community.models import Collection, CollectionItem
+from paperwire.community.tokens import find_token
+from paperwire.papers.feed import attach_author_names
+from paperwire.papers.hfjson import paper_list_item_json, user_json
+from paperwire.papers.ids import hub_id
+from paperwire.papers.records import iso_z
+
+# A slug as the Hub writes one ("owner/title-words-<id>"), or just the id.
+_SLUG = re.compile(r"^(?:[^/]{1,150}/[^/]{0,200}-)?(?P<pk>[0-9]{1,18})$")
+
+
+def slug_of(collection: Collection) -> str:
+    words = slugify(collection.name)[:80] or "collection"
+    return f"{collection.owner.get_username()}/{words}-{collection.pk}"
+
+
+def collection_json(collection: Collection) -> dict[str, Any]:
+    papers = library.collection_papers(collection)
+    attach_author_names(papers)
+    context = hub_context(papers)
+    items = {i.paper_id: i for i in CollectionItem.objects.filter(collection=collection)}
+    return {
+        "slug": slug_of(collection),
+        "title": collection.name,
+        "description": collection.description,
+        "owner": user_json(collection.owner),
+        "items": [
+            {
+                "_id": hub_id("collection_item", items[p.pk].pk),
+                "position": position,
+                "type": "paper",
+                **paper_list_item_json(p, context),
+            }
+            for position, p in enumerate(papers)
+        ],
+        "lastUpdated": iso_z(collection.modified),
+        "position": 0,
+        "private": not collection.public,
+        "theme": "",
+        "upvotes": 0,
+        "url": settings.SITE_URL + collection.get_absolute_url(),
+    }
+
+
+def _owner_of_header(request: HttpRequest) -> int | None:
+    """The account of a valid bearer token, if the request sent one (optional here)."""
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    row = find_token(header[7:].strip())
+    return row.user_id if row is not None else None
+
+
+def get_collection(request: HttpRequest, slug: str) -> HttpResponse:
+    """A public collection; a private one only with its owner's token. Everything else is
+    404, so a private collection cannot be told from none."""
+    match = _SLUG.match(slug)
+    collection = None
+    if match:
+        collection = Collection.objects.select_related("owner").filter(pk=int(match["pk"])).first()
+    visible = (
+        collection is not None
+        and collection.owner.is_active
+        and (collection.public or collection.owner_id == _owner_of_header(request))
+    )
+    if collection is None or not visible:
+        return error(f"no collection {slug[:80]!r}", 404)
+    return json_response(collection_json(collection))
+
+
+def _mine(request: HttpRequest, pk: int) -> Collection | HttpResponse:
+    found = Collection.objects.select_related("owner").filter(pk=pk, owner=token_of(request).user)
+    collection = found.first()
+    return collection if collection is not None else error(f"you have no collection {pk}", 404)
+
+
+def list_mine(request: HttpRequest) -> HttpResponse:
+    """The token owner's collections, public and private, by name."""
+    mine = Collection.objects.filter(owner=token_of(request).user).select_related("owner")
+    return json_response([collection_json(c) for c in mine])
+
+
+def create(request: HttpRequest, body: CollectionIn) -> HttpResponse:
+    user = token_of(request).user
+    if body.namespace is not None and body.namespace != user.username:
+        return error("collections are made in your own namespace", 403)
+    try:
+        collection = library.create_collection(
+            user, body.title, body.description, public=not body.private
+        )
+    except library.LibraryError as exc:
+        return error(str(exc), exc.status)
+    return json_response(collection_json(collection), 201)
+
+
+def get_mine(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _mine(request, pk)
+    return found if isinstance(found, HttpResponse) else json_response(collection_json(found))
+
+
+def update(request: HttpRequest, pk: int, body: CollectionUpdate) -> HttpResponse:
+    found = _mine(request, pk)
+    if isinstance(found, HttpResponse):
+        return found
+    public = None if body.private is None else not body.private
+    try:
+        library.update_collection(
+            found, name=body.title, description=body.description, public=public
+        )
+    except library.LibraryError as exc:
+        return error(str(exc), exc.status)
+    return json_response(collection_json(found))
+
+
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _mine(request, pk)
+    if isinstance(found, HttpResponse):
+        return found
+    found.delete()
+    return json_response({"deleted": pk})
+
+
+def add_paper(request: HttpRequest, pk: int, body: CollectionPaperIn) -> HttpResponse:
+    found = _mine(request, pk)
+    if isinstance(found, HttpResponse):
+        return found
+    paper = find_public_paper(body.paper)
+    if paper is None:
+        return error(f"no paper with id {body.paper[:80]!r}", 404)
+    try:
+        library.add_to_collection(found, paper)
+    except library.LibraryError as exc:
+        return error(str(exc), exc.status)
+    found.refresh_from_db()
+    return json_response(collection_json(found))
+
+
+def remove_paper(request: HttpRequest, pk: int, paper_id: str) -> HttpResponse:
+    found = _mine(request, pk)
+    if isinstance(found, HttpResponse):
+        return found
+    paper = find_public_paper(paper_id)
+    if paper is None or not library.remove_from_collection(found, paper):
+        return error(f"paper {paper_id[:80]!r} is not in this collection", 404)
+    found.refresh_from_db()
+    return json_response(collection_json(found))
+
+
+def reorder(request: HttpRequest, pk: int, body: CollectionOrderIn) -> HttpResponse:
+    found = _mine(request, pk)
+    if isinstance(found, HttpResponse):
+        return found
+    ids = []
+    for paper_id in body.papers:
+        paper = find_public_paper(paper_id)
+        if paper is None:
+            return error(f"no paper with id {paper_id[:80]!r}", 404)
+        ids.append(paper.pk)
+    try:
+        library.reorder_collection(found, ids)
+    except library.LibraryError as exc:
+        return error(str(exc), exc.status)
+    found.refresh_from_db()
+    return json_response(collection_json(found))
+
+
+def register(api: NinjaAPI) -> None:
+    mine: dict[str, Any] = {"tags": ["collections"], "auth": TOKEN, "by_alias": True}
+    api.get(
+        "/me/collections",
+        response={200: list[CollectionOut], **AUTH_ERRORS},
+        summary="Your collections",
+        **mine,
+    )(list_mine)
+    api.post(
+        "/me/collections",
+        response={201: CollectionOut, 400: Error, 409: Error, **AUTH_ERRORS},
+        summary="Make a collection (write scope)",
+        **mine,
+    )(create)
+    api.get(
+        "/me/collections/{int:pk}",
+        response={200: CollectionOut, 404: Error, **AUTH_ERRORS},
+        summary="One of your collections",
+        **mine,
+    )(get_mine)
+    api.patch(
+        "/me/collections/{int:pk}",
+        response={200: CollectionOut, 400: Error, 404: Error, 409: Error, **AUTH_ERRORS},
+        summary="Rename, describe, publish or hide a collection (write scope)",
+        **mine,
+    )(update)
+    api.delete(
+        "/me/collections/{int:pk}",
+        response={200: dict[str, int], 404: Error, **AUTH_ERRORS},
+        summary="Delete a collection (write scope)",
+        **mine,
+    )(delete)
+    api.post(
+        "/me/collections/{int:pk}/papers",
+        response={200: CollectionOut, 400: Error, 404: Error, 409: Error, **AUTH_ERRORS},
+        summary="Add a paper at the end (write scope)",
+        **mine,
+    )(add_paper)
+    api.delete(
+        "/me/collections/{int:pk}/papers/{path:paper_id}",
+        response={200: CollectionOut, 404: Error, **AUTH_ERRORS},
+        summary="Remove a paper (write scope)",
+        **mine,
+    )(remove_paper)
+    api.put(
+        "/me/collections/{int:pk}/order",
+        response={200: CollectionOut, 400: Error, 404: Error, 409: Error, **AUTH_ERRORS},
+        summary="Put the papers in a new order (write scope)",
+        **mine,
+    )(reorder)
+    api.get(
+        "/collections/{path:slug}",
+        response={200: CollectionOut, 404: Error},
+        summary="A public collection, in the Hub's shape",
+        tags=["collections"],
+        by_alias=True,
+    )(get_collection)

@@ -1,0 +1,66 @@
+"""RSS 2.0 and Atom feeds of a public collection: its papers in the collection's order,
+each dated when it was added, so a feed reader shows what is new in it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404, HttpRequest
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+
+from paperwire.community.models import Collection, CollectionItem
+
+ITEMS = 100
+# Characters XML 1.0 cannot carry: a stray one in an abstract would break the whole feed.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+class CollectionFeed(Feed):
+    feed_type: type[SyndicationFeed] = Rss201rev2Feed
+
+    def get_object(self, request: HttpRequest, pk: int) -> Collection:
+        collection = Collection.objects.select_related("owner").filter(pk=pk, public=True).first()
+        if collection is None or not collection.owner.is_active:
+            raise Http404("No such public collection")
+        return collection
+
+    def title(self, obj: Collection) -> str:
+        return xml_text(f"{obj.name} — a collection by {obj.owner.get_username()}")
+
+    def description(self, obj: Collection) -> str:
+        return xml_text(obj.description or f"Papers collected by {obj.owner.get_username()}.")
+
+    def subtitle(self, obj: Collection) -> str:
+        return self.description(obj)
+
+    def link(self, obj: Collection) -> str:
+        return obj.get_absolute_url()
+
+    def items(self, obj: Collection) -> list[CollectionItem]:
+        return list(
+            CollectionItem.objects.filter(collection=obj, paper__hidden=False)
+            .select_related("paper")
+            .order_by("position", "pk")[:ITEMS]
+        )
+
+    def item_title(self, item: CollectionItem) -> str:
+        return xml_text(item.paper.title)
+
+    def item_description(self, item: CollectionItem) -> str:
+        return xml_text(item.paper.abstract)
+
+    def item_link(self, item: CollectionItem) -> str:
+        return item.paper.get_absolute_url()
+
+    def item_pubdate(self, item: CollectionItem) -> dt.datetime:
+        return item.added
+
+
+class CollectionFeedAtom(CollectionFeed):
+    feed_type = Atom1Feed

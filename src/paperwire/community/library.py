@@ -1,0 +1,212 @@
+"""A member's library, as plain functions the pages and the API share: saves (the private
+reading list, read or unread) and collections (named, ordered, public or private).
+
+Every function is idempotent where a repeated request could happen (a double click, a
+retried API call): saving twice keeps one save, adding a paper twice keeps one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+
+from paperwire.community.models import (
+    COLLECTION_DESCRIPTION_MAX,
+    COLLECTION_NAME_MAX,
+    Collection,
+    CollectionItem,
+    Save,
+)
+from paperwire.papers.models import Paper
+
+# Bounds that keep one member's library a size every page and export can hold.
+MAX_COLLECTIONS = 200
+MAX_ITEMS = 1000
+
+
+class LibraryError(ValueError):
+    """A request the library refuses; the message says why, for the member."""
+
+    # The API's status: 400 for bad input, 409 when the library's state is the reason
+    # (a name already taken, a limit reached, an order that names other papers).
+    status = 400
+
+
+class LibraryConflict(LibraryError):
+    status = 409
+
+
+def set_saved(user: User, paper: Paper, saved: bool) -> bool:
+    """Save the paper or take it out of the library; returns whether it is saved now."""
+    if saved:
+        try:
+            with transaction.atomic():
+                Save.objects.create(user=user, paper=paper)
+        except IntegrityError:
+            pass  # saved before: once is enough
+    else:
+        Save.objects.filter(user=user, paper=paper).delete()
+    return saved
+
+
+def set_read(user: User, paper: Paper, read: bool) -> Save:
+    """Mark a saved paper read or unread (saving it first if it was not saved)."""
+    set_saved(user, paper, True)
+    save = Save.objects.get(user=user, paper=paper)
+    if read != (save.read_at is not None):
+        save.read_at = timezone.now() if read else None
+        save.save(update_fields=["read_at"])
+    return save
+
+
+def saved_ids(user: User) -> set[int]:
+    return set(Save.objects.filter(user=user).values_list("paper_id", flat=True))
+
+
+def reading_list(user: User, state: str = "all") -> QuerySet[Save]:
+    """The member's saves, newest first: "unread", "read" or "all"."""
+    saves = Save.objects.filter(user=user, paper__hidden=False)
+    if state == "unread":
+        saves = saves.filter(read_at__isnull=True)
+    elif state == "read":
+        saves = saves.filter(read_at__isnull=False)
+    return saves.select_related("paper", "paper__organization", "paper__feed_entry").order_by(
+        "-created", "-pk"
+    )
+
+
+def clean_name(name: str) -> str:
+    name = " ".join(str(name).split())
+    if not name:
+        raise LibraryError("A collection needs a name.")
+    if len(name) > COLLECTION_NAME_MAX:
+        raise LibraryError(
+            f"A collection's name can have at most {COLLECTION_NAME_MAX} characters."
+        )
+    return name
+
+
+def clean_description(text: str) -> str:
+    text = str(text).strip()
+    if len(text) > COLLECTION_DESCRIPTION_MAX:
+        raise LibraryError(
+            f"A description can have at most {COLLECTION_DESCRIPTION_MAX} characters."
+        )
+    return text
+
+
+def create_collection(
+    user: User, name: str, description: str = "", public: bool = False
+) -> Collection:
+    name, description = clean_name(name), clean_description(description)
+    if Collection.objects.filter(owner=user).count() >= MAX_COLLECTIONS:
+        raise LibraryConflict(f"You can have at most {MAX_COLLECTIONS} collections.")
+    try:
+        with transaction.atomic():
+            return Collection.objects.create(
+                owner=user, name=name, description=description, public=public
+            )
+    except IntegrityError:
+        raise LibraryConflict(f"You already have a collection called {name!r}.") from None
+
+
+def update_collection(
+    collection: Collection,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    public: bool | None = None,
+) -> Collection:
+    if name is not None:
+        collection.name = clean_name(name)
+    if description is not None:
+        collection.description = clean_description(description)
+    if public is not None:
+        collection.public = public
+    try:
+        with transaction.atomic():
+            collection.save()
+    except IntegrityError:
+        raise LibraryConflict(
+            f"You already have a collection called {collection.name!r}."
+        ) from None
+    return collection
+
+
+def add_to_collection(collection: Collection, paper: Paper) -> CollectionItem:
+    """Put the paper at the end of the collection (where it is, if it is there already)."""
+    with transaction.atomic():
+        existing = CollectionItem.objects.filter(collection=collection, paper=paper).first()
+        if existing is not None:
+            return existing
+        items = CollectionItem.objects.filter(collection=collection)
+        if items.count() >= MAX_ITEMS:
+            raise LibraryConflict(f"A collection can hold at most {MAX_ITEMS} papers.")
+        last = items.aggregate(last=Max("position"))["last"]
+        try:
+            with transaction.atomic():
+                item = CollectionItem.objects.create(
+                    collection=collection, paper=paper, position=0 if last is None else last + 1
+                )
+        except IntegrityError:  # added by a parallel request just now
+            return CollectionItem.objects.get(collection=collection, paper=paper)
+        Collection.objects.filter(pk=collection.pk).update(modified=timezone.now())
+    return item
+
+
+def remove_from_collection(collection: Collection, paper: Paper) -> bool:
+    deleted, _ = CollectionItem.objects.filter(collection=collection, paper=paper).delete()
+    if deleted:
+        Collection.objects.filter(pk=collection.pk).update(modified=timezone.now())
+    return bool(deleted)
+
+
+def reorder_collection(collection: Collection, paper_ids: Sequence[int]) -> None:
+    """Put the collection's papers in the given order (primary keys, each once; every
+    paper of the collection named exactly once)."""
+    with transaction.atomic():
+        items = {
+            item.paper_id: item
+            for item in CollectionItem.objects.select_for_update().filter(collection=collection)
+        }
+        if len(set(paper_ids)) != len(paper_ids):
+            raise LibraryConflict("The new order names a paper more than once.")
+        if set(paper_ids) != set(items):
+            raise LibraryConflict(
+                "The new order must name every paper of the collection, and only those."
+            )
+        for position, paper_id in enumerate(paper_ids):
+            item = items[paper_id]
+            if item.position != position:
+                item.position = position
+                item.save(update_fields=["position"])
+        Collection.objects.filter(pk=collection.pk).update(modified=timezone.now())
+
+
+def move_item(collection: Collection, paper: Paper, offset: int) -> None:
+    """Move one paper up (offset -1) or down (+1) in its collection."""
+    order = list(
+        CollectionItem.objects.filter(collection=collection).values_list("paper_id", flat=True)
+    )
+    if paper.pk not in order:
+        raise LibraryError("That paper is not in this collection.")
+    at = order.index(paper.pk)
+    to = max(0, min(len(order) - 1, at + offset))
+    order.insert(to, order.pop(at))
+    reorder_collection(collection, order)
+
+
+def collection_papers(collection: Collection) -> list[Paper]:
+    """The collection's visible papers in its order, ready for cards and JSON."""
+    items = (
+        CollectionItem.objects.filter(collection=collection, paper__hidden=False)
+        .select_related(
+            "paper", "paper__organization", "paper__feed_entry", "paper__feed_entry__submitted_by"
+        )
+        .order_by("position", "pk")
+    )
+    return [item.paper for item in items]

@@ -1,0 +1,243 @@
+"""Library pages: the one-click Save (in place, like the ▲), the reading list, and
+collections (make, describe, share, fill, order, delete)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from paperwire.community import actions, library
+from paperwire.community.models import (
+    COLLECTION_DESCRIPTION_MAX,
+    COLLECTION_NAME_MAX,
+    Collection,
+    CollectionItem,
+)
+from paperwire.community.templatetags.community import save_context
+from paperwire.community.views import _error, _login_redirect, _user, safe_next
+
+READING_STATES = ("unread", "read", "all")
+
+
+@require_http_methods(["GET", "POST"])
+def save(request: HttpRequest, paper_id: str) -> HttpResponse:
+    """Save or unsave (POST saved=1|0, none = toggle). GET is the anonymous reader's
+    link: log in, then back to the page."""
+    paper = actions.visible_paper(paper_id)
+    if paper is None:
+        return _error(request, 404, "No paper has this id.")
+    back = safe_next(request, paper.get_absolute_url())
+    if not request.user.is_authenticated:
+        return _login_redirect(request, back)
+    if request.method == "GET":
+        return redirect(back)
+    user = _user(request)
+    raw = request.POST.get("saved")
+    if raw in ("1", "0"):
+        wanted = raw == "1"
+    elif not raw:
+        wanted = not paper.save_rows.filter(user=user).exists()
+    else:
+        return _error(request, 400, "saved must be 1 (save) or 0 (remove from your library).")
+    saved = library.set_saved(user, paper, wanted)
+    if getattr(request, "htmx", False):
+        context = save_context(paper, saved, authenticated=True, next_url=back)
+        return render(request, "community/_save.html", context)
+    return redirect(back)
+
+
+class CollectionForm(forms.Form):
+    name = forms.CharField(max_length=COLLECTION_NAME_MAX, strip=True)
+    description = forms.CharField(
+        max_length=COLLECTION_DESCRIPTION_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": COLLECTION_DESCRIPTION_MAX}),
+    )
+    public = forms.BooleanField(
+        required=False, label="Public: anyone with the link sees it, with its feeds"
+    )
+
+
+@login_required
+def library_page(request: HttpRequest) -> HttpResponse:
+    """The reading list (unread first by default) and the member's collections."""
+    user = _user(request)
+    state = request.GET.get("show", "unread")
+    if state not in READING_STATES:
+        state = "unread"
+    context = {
+        "saves": list(library.reading_list(user, state)[:500]),
+        "state": state,
+        "states": READING_STATES,
+        "unread": library.reading_list(user, "unread").count(),
+        "collections": Collection.objects.filter(owner=user),
+        "form": CollectionForm(),
+        "nav_active": "library",
+    }
+    return render(request, "community/library.html", context)
+
+
+@login_required
+@require_POST
+def mark_read(request: HttpRequest, paper_id: str) -> HttpResponse:
+    paper = actions.visible_paper(paper_id)
+    if paper is None:
+        return _error(request, 404, "No paper has this id.")
+    read = request.POST.get("read") == "1"
+    library.set_read(_user(request), paper, read)
+    return redirect(safe_next(request, reverse("library")))
+
+
+@login_required
+@require_POST
+def collection_create(request: HttpRequest) -> HttpResponse:
+    form = CollectionForm(request.POST)
+    if form.is_valid():
+        try:
+            collection = library.create_collection(_user(request), **form.cleaned_data)
+        except library.LibraryError as exc:
+            form.add_error("name", str(exc))
+        else:
+            paper = actions.visible_paper(request.POST.get("paper", ""))
+            if paper is not None:
+                library.add_to_collection(collection, paper)
+                messages.success(request, f"Added to your new collection {collection.name}.")
+                return redirect(safe_next(request, collection.get_absolute_url()))
+            return redirect(collection.get_absolute_url())
+    user = _user(request)
+    context = {
+        "saves": list(library.reading_list(user, "unread")[:500]),
+        "state": "unread",
+        "states": READING_STATES,
+        "unread": library.reading_list(user, "unread").count(),
+        "collections": Collection.objects.filter(owner=user),
+        "form": form,
+        "nav_active": "library",
+    }
+    return render(request, "community/library.html", context, status=400)
+
+
+def _visible_collection(request: HttpRequest, pk: int) -> Collection:
+    """A public collection, or a private one to its owner; others get a 404, which does
+    not tell a private collection from none."""
+    collection = Collection.objects.select_related("owner").filter(pk=pk).first()
+    mine = collection is not None and collection.owner_id == request.user.pk
+    if collection is None or not (collection.public or mine) or not collection.owner.is_active:
+        raise Http404("No such collection")
+    return collection
+
+
+def _own_collection(request: HttpRequest, pk: int) -> Collection:
+    collection = Collection.objects.filter(pk=pk, owner_id=request.user.pk).first()
+    if collection is None:
+        raise Http404("No such collection")
+    return collection
+
+
+def collection_page(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        collection = _visible_collection(request, pk)
+    except Http404:
+        return _error(request, 404, "There is no such collection, or it is private.")
+    mine = collection.owner_id == request.user.pk
+    context = {
+        "collection": collection,
+        "papers": library.collection_papers(collection),
+        "mine": mine,
+        "form": CollectionForm(
+            initial={
+                "name": collection.name,
+                "description": collection.description,
+                "public": collection.public,
+            }
+        )
+        if mine
+        else None,
+    }
+    return render(request, "community/collection.html", context)
+
+
+@login_required
+@require_POST
+def collection_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        collection = _own_collection(request, pk)
+    except Http404:
+        return _error(request, 404, "There is no such collection of yours.")
+    form = CollectionForm(request.POST)
+    if form.is_valid():
+        try:
+            library.update_collection(collection, **form.cleaned_data)
+        except library.LibraryError as exc:
+            form.add_error("name", str(exc))
+        else:
+            messages.success(request, "The collection is saved.")
+            return redirect(collection.get_absolute_url())
+    collection.refresh_from_db()
+    context = {
+        "collection": collection,
+        "papers": library.collection_papers(collection),
+        "mine": True,
+        "form": form,
+    }
+    return render(request, "community/collection.html", context, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def collection_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks first; POST deletes the collection (its papers stay on the site)."""
+    try:
+        collection = _own_collection(request, pk)
+    except Http404:
+        return _error(request, 404, "There is no such collection of yours.")
+    if request.method == "GET":
+        return render(request, "community/collection_delete.html", {"collection": collection})
+    collection.delete()
+    messages.info(request, f"The collection {collection.name} is deleted.")
+    return redirect("library")
+
+
+@login_required
+@require_POST
+def collection_add(request: HttpRequest) -> HttpResponse:
+    """From a paper page: add the paper to one of the member's collections."""
+    paper = actions.visible_paper(request.POST.get("paper", ""))
+    if paper is None:
+        return _error(request, 404, "No paper has this id.")
+    try:
+        collection = _own_collection(request, int(request.POST.get("collection", "0")))
+    except (ValueError, Http404):
+        return _error(request, 404, "There is no such collection of yours.")
+    try:
+        library.add_to_collection(collection, paper)
+    except library.LibraryError as exc:
+        return _error(request, 400, str(exc))
+    messages.success(request, f"Added to {collection.name}.")
+    return redirect(safe_next(request, paper.get_absolute_url()))
+
+
+@login_required
+@require_POST
+def collection_item(request: HttpRequest, pk: str, paper_id: str) -> HttpResponse:
+    """Remove a paper from the collection, or move it up or down (POST action=…)."""
+    try:
+        collection = _own_collection(request, int(pk))
+    except Http404:
+        return _error(request, 404, "There is no such collection of yours.")
+    item = CollectionItem.objects.filter(collection=collection, paper__public_id=paper_id).first()
+    if item is None:
+        return _error(request, 404, "That paper is not in this collection.")
+    action = request.POST.get("action")
+    if action == "remove":
+        library.remove_from_collection(collection, item.paper)
+    elif action in ("up", "down"):
+        library.move_item(collection, item.paper, -1 if action == "up" else 1)
+    else:
+        return _error(request, 400, "action must be remove, up or down.")
+    return redirect(collection.get_absolute_url() + f"#item-{item.paper_id}")

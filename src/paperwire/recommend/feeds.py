@@ -1,0 +1,98 @@
+"""A reader's "For you" as an RSS/Atom feed, at a signed URL only they know.
+
+The URL carries the reader's id and a fingerprint of their password hash, signed with
+the site's key: changing the password retires every old feed URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.contrib.syndication.views import Feed
+from django.core import signing
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+
+from paperwire.community.collection_feeds import xml_text
+from paperwire.papers.models import FeedEntry
+from paperwire.recommend.ranking import ForYou, Pick, for_you
+
+SALT = "paperwire.recommend.feed"
+ITEMS = 50
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password.encode()).hexdigest()[:12]
+
+
+def feed_token(user: User) -> str:
+    return signing.dumps({"u": user.pk, "k": _fingerprint(user)}, salt=SALT, compress=True)
+
+
+def user_of_token(token: str) -> User:
+    try:
+        data = signing.loads(token, salt=SALT)
+    except signing.BadSignature:
+        raise Http404("No such feed") from None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        raise Http404("No such feed")
+    user = User.objects.filter(pk=int(data["u"]), is_active=True).first()
+    if user is None or data.get("k") != _fingerprint(user):
+        raise Http404("No such feed")
+    return user
+
+
+@dataclass
+class RankedEntries:
+    """The feed's object: one request's ranking and the entries it names (the Feed
+    instance is shared by every request, so nothing of one request is kept on it)."""
+
+    ranked: ForYou
+    entries: dict[int, FeedEntry]
+
+    def entry(self, pick: Pick) -> FeedEntry:
+        return self.entries[pick.paper_id]
+
+
+class ForYouFeed(Feed):
+    feed_type: type[SyndicationFeed] = Rss201rev2Feed
+    title = "For you"
+    description = "Recent papers ranked for you from your upvotes, saves and collections."
+
+    def get_object(self, request: HttpRequest, token: str) -> RankedEntries:
+        if not getattr(settings, "PAPERWIRE_FOR_YOU", True):
+            raise Http404("For you is turned off on this site")
+        ranked = for_you(user_of_token(token), limit=ITEMS)
+        entries = FeedEntry.objects.select_related("paper").filter(
+            paper_id__in=[p.paper_id for p in ranked.picks]
+        )
+        return RankedEntries(ranked, {e.paper_id: e for e in entries})
+
+    def subtitle(self, obj: RankedEntries) -> str:
+        return self.description
+
+    def link(self, obj: RankedEntries) -> str:
+        return reverse("for_you")
+
+    def items(self, obj: RankedEntries) -> list[tuple[Pick, FeedEntry]]:
+        return [(p, obj.entry(p)) for p in obj.ranked.picks if p.paper_id in obj.entries]
+
+    def item_title(self, item: tuple[Pick, FeedEntry]) -> str:
+        return xml_text(item[1].paper.title)
+
+    def item_description(self, item: tuple[Pick, FeedEntry]) -> str:
+        return xml_text(f"Why: {item[0].reason}.\n\n{item[1].paper.abstract}")
+
+    def item_link(self, item: tuple[Pick, FeedEntry]) -> str:
+        return item[1].paper.get_absolute_url()
+
+    def item_pubdate(self, item: tuple[Pick, FeedEntry]) -> dt.datetime:
+        return item[1].submitted_at
+
+
+class ForYouFeedAtom(ForYouFeed):
+    feed_type = Atom1Feed

@@ -1,0 +1,152 @@
+"""The library: Save toggled in place (htmx) like the ▲, a reading list read or unread,
+and collections: made, described, ordered, public (page and feeds) or private (404 to
+anyone else), bad input answered with a message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import feedparser
+import pytest
+from django.test import Client
+
+from paperwire.community import library
+from paperwire.community.models import Collection, CollectionItem, Save
+from paperwire.papers.models import Paper
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _on_both_backends(backend: str) -> str:
+    return backend
+
+
+def test_save_toggles_in_place_and_shows_on_cards(member_client: Client, feed_paper: Paper) -> None:
+    url = "/papers/2401.01234/save"
+    first = member_client.post(url, HTTP_HX_REQUEST="true")
+    html = first.content.decode()
+    assert first.status_code == 200 and 'class="save saved"' in html and "★ Saved" in html
+    assert Save.objects.count() == 1
+    card = member_client.get("/?date=2026-01-05").content.decode()
+    assert 'hx-post="/papers/2401.01234/save"' in card and 'aria-pressed="true"' in card
+    second = member_client.post(url, HTTP_HX_REQUEST="true")
+    assert "☆ Save" in second.content.decode() and Save.objects.count() == 0
+    # Explicit and repeated: one save at most.
+    for _ in range(3):
+        member_client.post(url, {"saved": "1"})
+    assert Save.objects.count() == 1
+    assert member_client.post(url, {"saved": "maybe"}).status_code == 400
+    assert member_client.post("/papers/9999.99999/save").status_code == 404
+
+
+def test_save_is_on_paper_pages_and_search_results(
+    member_client: Client, feed_paper: Paper
+) -> None:
+    page = member_client.get("/papers/2401.01234").content.decode()
+    assert 'action="/papers/2401.01234/save"' in page and "Add to a collection" in page
+    results = member_client.get("/search?q=structured+state+spaces").content.decode()
+    assert 'action="/papers/2401.01234/save"' in results
+
+
+def test_anonymous_save_leads_to_login_and_back(client: Client, feed_paper: Paper) -> None:
+    page = client.get("/?date=2026-01-05", HTTP_HOST="127.0.0.1").content.decode()
+    assert "/papers/2401.01234/save?next=/%3Fdate%3D2026-01-05" in page
+    response = client.get(
+        "/papers/2401.01234/save", {"next": "/?date=2026-01-05"}, HTTP_HOST="127.0.0.1"
+    )
+    assert response.status_code == 302 and response["Location"].startswith("/login?next=")
+
+
+def test_reading_list_marks_read_and_unread(
+    member_client: Client, member: Any, feed_paper: Paper
+) -> None:
+    library.set_saved(member, feed_paper, True)
+    unread = member_client.get("/library").content.decode()
+    assert "Structured State Spaces, Revisited" in unread and "Unread (1)" in unread
+    member_client.post("/library/read/2401.01234", {"read": "1"})
+    assert Save.objects.get().read_at is not None
+    assert "Structured State Spaces" not in member_client.get("/library").content.decode()
+    assert "Structured State Spaces" in member_client.get("/library?show=read").content.decode()
+    member_client.post("/library/read/2401.01234", {"read": "0"})
+    assert Save.objects.get().read_at is None
+
+
+def test_collections_are_made_filled_ordered_and_shared(
+    member_client: Client, member: Any, small_feed: Any, make_member: Any
+) -> None:
+    response = member_client.post(
+        "/collections/new", {"name": "  State  spaces ", "description": "S4 and kin"}
+    )
+    collection = Collection.objects.get()
+    assert response["Location"] == f"/collections/{collection.pk}"
+    assert collection.name == "State spaces" and not collection.public
+    papers = list(Paper.objects.order_by("pk")[:3])
+    for paper in papers:
+        member_client.post(
+            "/collections/add", {"paper": paper.public_id, "collection": collection.pk}
+        )
+    member_client.post(
+        "/collections/add", {"paper": papers[0].public_id, "collection": collection.pk}
+    )
+    assert [i.paper_id for i in CollectionItem.objects.all()] == [p.pk for p in papers]
+    member_client.post(
+        f"/collections/{collection.pk}/items/{papers[2].public_id}", {"action": "up"}
+    )
+    order = list(CollectionItem.objects.values_list("paper_id", flat=True))
+    assert order == [papers[0].pk, papers[2].pk, papers[1].pk]
+    member_client.post(
+        f"/collections/{collection.pk}/items/{papers[0].public_id}", {"action": "remove"}
+    )
+    assert CollectionItem.objects.count() == 2
+
+    # Private: its owner sees it; anyone else gets the same 404 as for no collection.
+    url = f"/collections/{collection.pk}"
+    assert member_client.get(url).status_code == 200
+    stranger = Client(HTTP_HOST="127.0.0.1")
+    stranger.force_login(make_member("bob"))
+    assert stranger.get(url).status_code == 404
+    assert stranger.get(url + ".atom").status_code == 404
+    assert stranger.get("/collections/999999").status_code == 404
+
+    # Public: a page, RSS and Atom in the collection's order.
+    member_client.post(
+        f"/collections/{collection.pk}/edit",
+        {"name": "State spaces", "description": "S4 and kin", "public": "on"},
+    )
+    page = stranger.get(url).content.decode()
+    assert "S4 and kin" in page and 'type="application/atom+xml"' in page
+    for suffix in (".rss", ".atom"):
+        feed = feedparser.parse(stranger.get(url + suffix).content)
+        assert not feed.bozo and feed.feed.title.startswith("State spaces")
+        assert [e.title for e in feed.entries] == [papers[2].title, papers[1].title]
+
+
+def test_collection_input_is_checked(member_client: Client, member: Any) -> None:
+    assert member_client.post("/collections/new", {"name": ""}).status_code == 400
+    assert member_client.post("/collections/new", {"name": "x" * 101}).status_code == 400
+    member_client.post("/collections/new", {"name": "Reading group"})
+    duplicate = member_client.post("/collections/new", {"name": "Reading group"})
+    assert duplicate.status_code == 400 and "already have" in duplicate.content.decode()
+    other = Collection.objects.get()
+    assert (
+        member_client.post(
+            "/collections/add", {"paper": "nope", "collection": other.pk}
+        ).status_code
+        == 404
+    )
+    assert (
+        member_client.post(f"/collections/{other.pk}/items/nope", {"action": "up"}).status_code
+        == 404
+    )
+    with pytest.raises(library.LibraryError):
+        library.reorder_collection(other, [1, 1])
+
+
+def test_deleting_a_collection_asks_first(member_client: Client, member: Any) -> None:
+    collection = library.create_collection(member, "Old")
+    url = f"/collections/{collection.pk}/delete"
+    assert "Delete the collection" in member_client.get(url).content.decode()
+    assert Collection.objects.exists()
+    assert member_client.post(url)["Location"] == "/library"
+    assert not Collection.objects.exists()

@@ -1,0 +1,65 @@
+"""For you, the library, a collection and the settings (tokens, your data) fit a phone
+390 px wide in light and dark mode and a desktop: nothing scrolls sideways. Screenshots
+of each are left in tests/journeys/artifacts/ to look at."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .helpers import ARTIFACTS, Site, log_in, sign_up
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+SCREENS = {
+    "desktop": {"viewport": {"width": 1280, "height": 900}, "color_scheme": "light"},
+    "phone": {**PHONE, "color_scheme": "light"},
+    "phone-dark": {**PHONE, "color_scheme": "dark"},
+}
+
+
+@pytest.fixture(scope="module")
+def member(site: Site, browser: Any) -> str:
+    """A member with three saves, a public collection and a token."""
+    context = browser.new_context()
+    page = context.new_page()
+    sign_up(page, site, "pixel")
+    log_in(page, site, "pixel")
+    page.goto(site.url + "/")
+    cards = page.locator("ol.cards > li.card")
+    for i in range(3):
+        cards.nth(i).locator(".save-button").click()
+        cards.nth(i).locator(".save.saved").wait_for()
+    page.goto(site.url + "/library")
+    page.get_by_label("Name").fill("Pixel's picks")
+    page.get_by_label("Description").fill("A few papers, for the screenshots.")
+    page.get_by_role("button", name="Create collection").click()
+    page.wait_for_url(f"{site.url}/collections/*")
+    collection = page.url
+    for i in range(2):
+        page.goto(site.url + "/")
+        page.locator("ol.cards > li.card").nth(i).locator("h3 a").click()
+        page.locator("details.collect summary").click()
+        page.locator("form.collect-form").get_by_role("button", name="Add", exact=True).click()
+        page.locator(".messages").wait_for()
+    context.close()
+    return collection
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_my_pages_fit(new_context: Any, site: Site, member: str, screen: str, watch: Any) -> None:
+    from playwright.sync_api import expect
+
+    page = new_context(**SCREENS[screen]).new_page()
+    log_in(page, site, "pixel")
+    ARTIFACTS.mkdir(exist_ok=True)
+    for name, path in [
+        ("for-you", "/for-you"), ("library", "/library?show=all"),
+        ("collection", member.removeprefix(site.url)), ("settings", "/settings"),
+    ]:  # fmt: skip
+        page.goto(site.url + path)
+        expect(page.locator("h1").first).to_be_visible()
+        scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert scroll <= inner, f"{path} on {screen} is {scroll}px wide on a {inner}px screen"
+        page.screenshot(path=str(ARTIFACTS / f"mine-{name}-{screen}.png"), full_page=True)
+    assert not watch.problems, "the browser saw:\n" + "\n".join(watch.problems)

@@ -1,0 +1,69 @@
+"""For you beyond its page: a personal feed at a signed URL (retired by a password
+change), and a "Picked for you" section in the digest of a member who asks for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import feedparser
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from paperwire.community import library
+from paperwire.digests.models import DigestMessage, Subscription
+from paperwire.digests.outbox import RunSummary, compose_period
+from paperwire.papers import feed
+from paperwire.recommend.feeds import feed_token
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fan(topic_feed: Any) -> User:
+    user = User.objects.create_user("fan", "fan@example.org", "correct horse battery staple 42")
+    for paper in topic_feed["speech"][:3]:
+        library.set_saved(user, paper, True)
+    return user
+
+
+def test_the_personal_feed_is_signed_and_ranked(fan: User, topic_feed: Any) -> None:
+    client = Client(HTTP_HOST="127.0.0.1")
+    url = f"/feeds/for-you/{feed_token(fan)}.atom"
+    parsed = feedparser.parse(client.get(url).content)
+    assert not parsed.bozo and parsed.feed.title == "For you"
+    speech = {p.title for p in topic_feed["speech"][3:]}
+    assert {e.title for e in parsed.entries[:3]} == speech
+    assert "Why: like “" in parsed.entries[0].summary
+    rss = client.get(f"/feeds/for-you/{feed_token(fan)}.rss")
+    assert rss.status_code == 200 and not feedparser.parse(rss.content).bozo
+    assert client.get(url.replace(".atom", "x.atom")).status_code == 404
+    fan.set_password("another long password 99")
+    fan.save()
+    assert client.get(url).status_code == 404, "a new password retires old feed URLs"
+
+
+def test_the_page_links_the_feed(fan: User) -> None:
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(fan)
+    page = client.get("/for-you").content.decode()
+    assert f"/feeds/for-you/{feed_token(fan)}.atom" in page
+
+
+def test_a_digest_picks_for_members_who_ask(fan: User, topic_feed: Any) -> None:
+    Subscription.objects.create(
+        email=fan.email, user=fan, status=Subscription.ACTIVE, frequency="weekly", for_you=True
+    )
+    Subscription.objects.create(
+        email="plain@example.org", status=Subscription.ACTIVE, frequency="weekly"
+    )
+    period = feed.week_of(timezone.now().date())
+    compose_period("weekly", period, summary=RunSummary())
+    mine = DigestMessage.objects.get(to_email=fan.email)
+    assert "Picked for you" in mine.text_body and "Picked for you" in mine.html_body
+    assert "Why: like “" in mine.text_body
+    shown = [p for p in topic_feed["speech"][3:] if p.title in mine.text_body]
+    assert shown, "the other speech papers are picked"
+    plain = DigestMessage.objects.get(to_email="plain@example.org")
+    assert "Picked for you" not in plain.text_body
