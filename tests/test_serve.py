@@ -123,3 +123,56 @@ def test_a_server_that_ignores_sigterm_is_killed(tmp_path: Path) -> None:
         if len(line) > 1:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(line[1]), signal.SIGKILL)
+
+
+LATE_WORKER = """
+import subprocess, sys
+from paperwire.papers.supervisor import Supervisor
+supervisor = Supervisor(stop_timeout=600)
+# A worker that notes only the first SIGTERM (as a granian worker forked with its main
+# process's handler does) and ends on the next one.
+worker = (
+    "import signal, sys, time\\n"
+    "seen = []\\n"
+    "def on_term(*_):\\n"
+    "    seen.append(1)\\n"
+    "    if len(seen) > 1: sys.exit(0)\\n"
+    "signal.signal(signal.SIGTERM, on_term)\\n"
+    "print('armed', flush=True)\\n"
+    "while True: time.sleep(0.1)\\n"
+)
+# Its parent, the server's main process: on SIGTERM it waits for its worker, then ends.
+server = (
+    "import signal, subprocess, sys\\n"
+    f"worker = subprocess.Popen([sys.executable, '-c', {worker!r}],"
+    " stdout=subprocess.PIPE, text=True)\\n"
+    "assert worker.stdout.readline().strip() == 'armed'\\n"
+    "signal.signal(signal.SIGTERM, lambda *_: (worker.send_signal(signal.SIGTERM), "
+    "sys.exit(worker.wait())))\\n"
+    "print('armed', flush=True)\\n"
+    "signal.pause()\\n"
+)
+child = supervisor.start([sys.executable, "-c", server], stdout=subprocess.PIPE, text=True)
+assert child.stdout.readline().strip() == "armed"
+print("ready", flush=True)
+sys.exit(supervisor.wait())
+"""
+
+
+def test_a_worker_that_missed_the_first_sigterm_is_told_again(tmp_path: Path) -> None:
+    """granian forks each worker with its main process's signal handler: a SIGTERM that
+    arrives before the worker sets its own is only noted, and the worker then waited out
+    the 20 s kill timeout (a stop took 21-28 s in CI). The supervisor tells the server's
+    children again each second until they end, so the stop ends without that wait (the
+    stop timeout here is 600 s)."""
+    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(tmp_path),
+           "DJANGO_SETTINGS_MODULE": "paperwire.settings"}  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-c", LATE_WORKER], env=env, stdout=subprocess.PIPE,
+                            text=True)  # fmt: skip
+    assert proc.stdout is not None
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=120) == 0
+    finally:
+        proc.kill()

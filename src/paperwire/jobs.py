@@ -113,13 +113,16 @@ def send_digests() -> str:
     return str(summary)
 
 
-def embed_pending() -> str | None:
+def embed_pending(stop: threading.Event | None = None) -> str | None:
     """Every poll: embed papers that have no current vector (imported, submitted or
-    edited since), a batch at a time, so semantic search catches up by itself."""
+    edited since), a batch at a time, so semantic search catches up by itself. A set
+    `stop` ends it after the batch in hand."""
     if not getattr(settings, "PAPERWIRE_EMBED_AFTER_INGEST", True):
         return None
     try:
-        done = embed_missing(limit=EMBED_PER_POLL)
+        done = embed_missing(
+            limit=EMBED_PER_POLL, should_stop=stop.is_set if stop is not None else None
+        )
     except EmbeddingUnavailable as exc:
         log.warning("embeddings unavailable: %s", exc)
         return None
@@ -352,7 +355,7 @@ def run_worker(
         released = delete_unverified_accounts()
         if released:
             say(f"{released} accounts never verified were removed (their usernames are free)")
-        embedded = embed_pending()
+        embedded = embed_pending(stop)
         if embedded:
             say(embedded)
         if once or stop.wait(poll):

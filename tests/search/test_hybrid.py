@@ -51,6 +51,20 @@ def test_partial_vectors_say_so(demo: None, caching_embedder: Embedder) -> None:
     assert any("117 of 137 papers have no embedding yet" in n for n in res.notes)
 
 
+def test_a_stop_ends_embedding_after_the_batch_in_hand(
+    demo: None, caching_embedder: Embedder
+) -> None:
+    """A worker asked to stop stops between batches, not after its whole poll's share."""
+    asked: list[int] = []
+
+    def stop_after_two() -> bool:
+        asked.append(1)
+        return len(asked) > 2
+
+    assert embed_missing(batch_size=16, embedder=caching_embedder, should_stop=stop_after_two) == 32
+    assert count_missing() == 137 - 32
+
+
 def test_embed_is_resumable_and_follows_changes(demo: None, caching_embedder: Embedder) -> None:
     assert count_missing() == 137
     assert embed_missing(batch_size=16, embedder=caching_embedder, limit=40) == 40

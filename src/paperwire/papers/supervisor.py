@@ -114,6 +114,12 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 for pid in self._adopted():  # an orphan that ended is not left a zombie
                     _reaped(pid)
+                if self.stopping:
+                    # granian forks a worker with the main process's signal handler, which
+                    # a SIGTERM before the worker sets its own only notes in the worker's
+                    # copy: such a worker would wait out the kill timeout. Tell it again.
+                    for pid in _children_of(main.pid):
+                        _signal(pid, signal.SIGTERM)
                 # Asked to stop and the server is still up well past its own kill timeout.
                 if self.stopping and time.monotonic() - self.stopping[0] > self.stop_timeout + 10:
                     main.kill()
@@ -132,19 +138,8 @@ class Supervisor:
         neither started by us nor reaped yet."""
         if not self.subreaper:
             return []
-        me, ours = os.getpid(), {child.pid for child in self.children}
-        found = []
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit() or int(entry) in ours:
-                continue
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    fields = fh.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == me:
-                found.append(int(entry))
-        return found
+        ours = {child.pid for child in self.children}
+        return [pid for pid in _children_of(os.getpid()) if pid not in ours]
 
     def _stop_adopted(self) -> None:
         """SIGTERM to every adopted process, SIGKILL to those still up after the stop
@@ -160,6 +155,26 @@ class Supervisor:
                     _signal(pid, signal.SIGKILL)
                 deadline = float("inf")
             time.sleep(0.05)
+
+
+def _children_of(parent: int) -> list[int]:
+    """The live processes whose parent is `parent` (from /proc; empty elsewhere)."""
+    found = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            found.append(int(entry))
+    return found
 
 
 def _signal(pid: int, signum: int) -> None:

@@ -59,8 +59,10 @@ def embed_missing(
     progress: Callable[[int, int], None] | None = None,
     limit: int | None = None,
     snapshot_progress: snapshot.BuildProgress | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> int:
     """Embed every paper without a current vector; returns how many were (re)embedded.
+    `should_stop`, asked before each batch, ends the run early (a worker asked to stop).
 
     Resumable: each batch is committed on its own, so an interrupted run loses at
     most one batch, and the next run starts with what is still missing. A paper
@@ -74,7 +76,11 @@ def embed_missing(
         return 0
     model = embedder or get_embedder()
     done = 0
+    stopped = False
     for start in range(0, len(ids), batch_size):
+        if should_stop is not None and should_stop():
+            stopped = True
+            break
         chunk = ids[start : start + batch_size]
         papers = list(Paper.objects.filter(pk__in=chunk).only("pk", "title", "abstract"))
         existing = {
@@ -104,7 +110,7 @@ def embed_missing(
             progress(len(papers), len(ids))
     # Paper pages show related papers, which new vectors change: renew cached pages.
     bump_data_version()
-    if limit is None or done < limit:
+    if not stopped and (limit is None or done < limit):
         # Caught up: e.g. fold what was embedded into SQLite's shared snapshot.
         search_backend().vectors_caught_up(snapshot_progress)
     return done
