@@ -41,8 +41,9 @@ lint: install-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Two processes, one a core, each taking whole files (a file's servers start once).
 test: install-test chromium lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile --durations=25
 
 # Each benchmark also runs alone; see docs/benchmarks.md for the latest figures.
 # bench/load.py needs wrk (Debian: apt-get install wrk).

@@ -131,6 +131,29 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("backend", _wanted_backends(), indirect=True)
 
 
+# The files that take longest (each starts servers, browsers or many subprocesses). `make
+# test` runs two processes that take whole files in collection order (pytest-xdist's
+# loadfile): these go first, so neither process is left with a long file at the end.
+_LONG_FIRST = (
+    "tests/test_",  # serve, its lifecycle, scale-out, db commands, the hostile sweep
+    "tests/journeys/",
+    "tests/browser/",
+    "tests/community/test_live_",
+    "tests/search/test_postgres_search.py",
+    "tests/search/test_search_surfaces.py",
+    "tests/digests/test_digest_crash.py",
+)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's own ordering, which it keeps within
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def long_first(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return 0 if path.startswith(_LONG_FIRST) else 1
+
+    items.sort(key=long_first)  # stable: the order within each group stays
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     """A real PostgreSQL 18 with pgvector, its data under this session's temporary dir."""
