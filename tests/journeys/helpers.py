@@ -244,6 +244,11 @@ def start_site(data_dir: Path, mail: Mailbox, **extra_env: str) -> Iterator[Site
 
 # --- what a person does on most journeys ------------------------------------------
 
+# A demo feed day with 36 papers. The front page shows the latest day, which the
+# journeys that submit papers turn into today with one or two: a journey that picks
+# several cards goes to this day instead, whatever ran before it.
+FEED_DAY = "/?date=2026-06-11"
+
 
 def log_in(page: Any, site: Site, username: str, password: str = PASSWORD) -> None:
     from playwright.sync_api import expect

@@ -8,7 +8,7 @@ import json
 import re
 from typing import Any
 
-from .helpers import Site, log_in, sign_up
+from .helpers import FEED_DAY, Site, log_in, sign_up
 
 
 def test_collect_order_describe_publish(
@@ -18,7 +18,7 @@ def test_collect_order_describe_publish(
 
     sign_up(page, site, "cole")
     log_in(page, site, "cole")
-    page.goto(site.url + "/")
+    page.goto(site.url + FEED_DAY)
     cards = page.locator("ol.cards > li.card")
     titles = [cards.nth(i).locator("h3 a").inner_text() for i in range(2)]
 
@@ -31,7 +31,7 @@ def test_collect_order_describe_publish(
     expect(page.locator(".messages")).to_contain_text("Added to your new collection")
 
     # The second paper into the same collection.
-    page.goto(site.url + "/")
+    page.goto(site.url + FEED_DAY)
     page.locator("ol.cards > li.card").nth(1).locator("h3 a").click()
     page.wait_for_url(re.compile(r"/papers/"))
     page.locator("details.collect summary").click()

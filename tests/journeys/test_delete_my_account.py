@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .helpers import PASSWORD, Site, log_in, sign_up
+from .helpers import FEED_DAY, PASSWORD, Site, log_in, sign_up
 
 
 def test_delete_my_account_keeps_threads_readable(
@@ -17,7 +17,7 @@ def test_delete_my_account_keeps_threads_readable(
 
     sign_up(page, site, "dell")
     log_in(page, site, "dell")
-    page.goto(site.url + "/")
+    page.goto(site.url + FEED_DAY)
     card = page.locator("ol.cards > li.card").nth(3)
     card.locator("button.vote-button").click()
     expect(card.locator(".votes")).to_have_class(re.compile("voted"))

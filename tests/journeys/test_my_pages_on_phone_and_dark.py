@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import ARTIFACTS, Site, log_in, sign_up
+from .helpers import ARTIFACTS, FEED_DAY, Site, log_in, sign_up
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 SCREENS = {
@@ -25,7 +25,7 @@ def member(site: Site, browser: Any) -> str:
     page = context.new_page()
     sign_up(page, site, "pixel")
     log_in(page, site, "pixel")
-    page.goto(site.url + "/")
+    page.goto(site.url + FEED_DAY)
     cards = page.locator("ol.cards > li.card")
     for i in range(3):
         cards.nth(i).locator(".save-button").click()
@@ -37,7 +37,7 @@ def member(site: Site, browser: Any) -> str:
     page.wait_for_url(f"{site.url}/collections/*")
     collection = page.url
     for i in range(2):
-        page.goto(site.url + "/")
+        page.goto(site.url + FEED_DAY)
         page.locator("ol.cards > li.card").nth(i).locator("h3 a").click()
         page.locator("details.collect summary").click()
         page.locator("form.collect-form").get_by_role("button", name="Add", exact=True).click()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .helpers import Site, log_in, sign_up
+from .helpers import FEED_DAY, Site, log_in, sign_up
 
 
 def test_save_from_card_search_and_paper_then_read_later(
@@ -18,7 +18,7 @@ def test_save_from_card_search_and_paper_then_read_later(
     log_in(page, site, "sam")
 
     # From a feed card: the button changes in place, the page is not reloaded.
-    page.goto(site.url + "/")
+    page.goto(site.url + FEED_DAY)
     card = page.locator("ol.cards > li.card").first
     first_title = card.locator("h3 a").inner_text()
     page.evaluate("window.__sameDocument = true")
@@ -39,7 +39,7 @@ def test_save_from_card_search_and_paper_then_read_later(
     # From a paper page.
     hit.locator("h2 a").click()
     page.wait_for_url(re.compile(r"/papers/"))
-    page.goto(site.url + "/")
+    page.goto(site.url + FEED_DAY)
     page.locator("ol.cards > li.card").nth(2).locator("h3 a").click()
     page.wait_for_url(re.compile(r"/papers/"))
     third_title = page.locator("h1").inner_text()
