@@ -41,9 +41,10 @@ lint: install-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# Two processes, one a core, each taking whole files (a file's servers start once).
+# Two processes, one a core, each taking whole files (a file's servers start once), in
+# the order tests/conftest.py gives them (the longest first), not by their number of tests.
 test: install-test chromium lint
-	$(BIN)/pytest -q -n 2 --dist loadfile --durations=25
+	$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=25
 
 # Each benchmark also runs alone; see docs/benchmarks.md for the latest figures.
 # bench/load.py needs wrk (Debian: apt-get install wrk).

@@ -133,7 +133,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 # The files that take longest (each starts servers, browsers or many subprocesses). `make
 # test` runs two processes that take whole files in collection order (pytest-xdist's
-# loadfile): these go first, so neither process is left with a long file at the end.
+# loadfile, --no-loadscope-reorder): these go first, so that neither process is left
+# with a long file at the end.
 _LONG_FIRST = (
     "tests/test_",  # serve, its lifecycle, scale-out, db commands, the hostile sweep
     "tests/journeys/",
