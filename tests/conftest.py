@@ -19,14 +19,10 @@ import atexit
 import datetime as dt
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -37,11 +33,13 @@ from support import (  # noqa: F401 - re-exported for fixtures and older imports
     BIN_DIR,
     PG_SHARED,
     PG_TEMPLATE,
+    LiveServer,
     PgServer,
     bin_path,
     cli_env,
     free_port,
     run_cli,
+    serving,
     write_jsonl,
 )
 
@@ -346,63 +344,11 @@ def new_data_dir(_migrated_template: Path, tmp_path: Path) -> Callable[[], Path]
     return make
 
 
-@dataclass
-class LiveServer:
-    url: str  # without a trailing slash
-    data_dir: Path
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-        request = urllib.request.Request(self.url + path, headers=headers or {})
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read()
-
-
-def _wait_until_up(server: LiveServer, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(f"paperwire serve exited early:\n{server.log.read_text()}")
-        try:
-            status, _ = server.get("/api/daily_papers?limit=1")
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"paperwire serve did not answer in time:\n{server.log.read_text()}")
-
-
 @pytest.fixture(scope="session")
 def live_paperwire(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One real `paperwire serve` for the session: it migrates and loads the demo itself."""
-    data_dir = tmp_path_factory.mktemp("live-data")
-    log = data_dir / "serve.log"
-    port = free_port()
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [bin_path("paperwire"), "serve", "--port", str(port), "--no-worker"],
-            env=cli_env(data_dir),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group: granian's workers go with it
-        )
-    server = LiveServer(f"http://127.0.0.1:{port}", data_dir, process, log)
-    try:
-        _wait_until_up(server, time.monotonic() + 60)
+    with serving(tmp_path_factory.mktemp("live-data")) as server:
         yield server
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
 
 
 # --- small feeds, written as real files and loaded through the real import code ---

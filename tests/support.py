@@ -7,11 +7,16 @@ tests/conftest.py re-exports these for its fixtures.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,3 +127,60 @@ class PgServer:
             f"DO $$ BEGIN CREATE ROLE {role} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; "
             f"END $$; ALTER ROLE {role} PASSWORD '{password}'; SELECT pg_reload_conf()"
         )
+
+
+@dataclass
+class LiveServer:
+    url: str  # without a trailing slash
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        request = urllib.request.Request(self.url + path, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+
+@contextlib.contextmanager
+def serving(data_dir: Path, seconds: float = 60) -> Iterator[LiveServer]:
+    """`paperwire serve --no-worker` on `data_dir` and a free port, as a user starts it,
+    until it answers `/api/daily_papers`; stopped with its process group afterwards
+    (granian's workers go with it)."""
+    log = data_dir / "serve.log"
+    port = free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [bin_path("paperwire"), "serve", "--port", str(port), "--no-worker"],
+            env=cli_env(data_dir),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", data_dir, process, log)
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"paperwire serve exited early:\n{log.read_text()}")
+            try:
+                if server.get("/api/daily_papers?limit=1")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"paperwire serve did not answer in time:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield server
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)

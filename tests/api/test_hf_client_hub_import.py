@@ -6,11 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import signal
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +14,7 @@ import pytest
 from huggingface_hub import HfApi
 
 from hubspec import HUB_DAILY_FILE
-from support import bin_path, cli_env, free_port, run_cli
+from support import run_cli, serving
 
 pytestmark = pytest.mark.slow
 
@@ -37,36 +32,8 @@ def hub_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
     for args in (("migrate",), ("import", str(HUB_DAILY_FILE))):
         done = run_cli(*args, data_dir=data_dir)
         assert done.returncode == 0, done.stdout + done.stderr
-    port = free_port()
-    log = data_dir / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [bin_path("paperwire"), "serve", "--port", str(port), "--no-worker"],
-            env=cli_env(data_dir),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                with urllib.request.urlopen(url + "/api/daily_papers?limit=1", timeout=5):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
-        yield url, data_dir
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+    with serving(data_dir) as server:
+        yield server.url, data_dir
 
 
 @pytest.fixture(scope="module")

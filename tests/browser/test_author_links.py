@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import SMALL_FEED, LiveServer, _wait_until_up
-from support import bin_path, cli_env, free_port, run_cli, write_jsonl
+from conftest import SMALL_FEED
+from support import LiveServer, run_cli, serving, write_jsonl
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -26,29 +22,8 @@ def small_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]
     for args in (("migrate",), ("import", str(feed_file))):
         done = run_cli(*args, data_dir=data_dir, timeout=300)
         assert done.returncode == 0, done.stdout + done.stderr
-    log = data_dir / "serve.log"
-    port = free_port()
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [bin_path("paperwire"), "serve", "--port", str(port), "--no-worker"],
-            env=cli_env(data_dir),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    server = LiveServer(f"http://127.0.0.1:{port}", data_dir, process, log)
-    try:
-        _wait_until_up(server, time.monotonic() + 120)
+    with serving(data_dir, seconds=120) as server:
         yield server
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
 
 
 def test_clicking_an_author_on_a_card_opens_the_author_page(page: Any, small_site) -> None:

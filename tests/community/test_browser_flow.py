@@ -76,7 +76,8 @@ def test_sign_up_verify_log_in_upvote_comment_submit(
         "Clear and *useful* <script>alert(1)</script>"
     )
     page.get_by_role("button", name="Comment", exact=True).click()
-    comment = page.locator("li.comment").first
+    # Other tests on this session's server may have commented on the same paper.
+    comment = page.locator("li.comment", has_text="Clear and useful").first
     expect(comment.locator(".comment-body em")).to_have_text("useful")
     expect(comment.locator(".comment-body")).to_contain_text("<script>alert(1)</script>")
     expect(page.locator("#comments-heading")).to_contain_text("1 comment")

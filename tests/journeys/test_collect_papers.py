@@ -47,7 +47,7 @@ def test_collect_order_describe_publish(
     page.get_by_role("button", name=f"Move up: {titles[1]}").click()
     expect(items).to_have_text(titles[::-1])
     page.get_by_label("Description").fill("Papers for Thursday's group.")
-    page.get_by_label(re.compile("^Public")).check()
+    page.get_by_label(re.compile("Public: anyone")).check()
     page.get_by_role("button", name="Save collection").click()
     expect(page.locator(".messages")).to_contain_text("The collection is saved.")
     expect(page.locator(".eyebrow")).to_contain_text("A public collection by")
