@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,24 +163,41 @@ def serving(data_dir: Path, seconds: float = 60) -> Iterator[LiveServer]:
         )
     server = LiveServer(f"http://127.0.0.1:{port}", data_dir, process, log)
     try:
-        deadline = time.monotonic() + seconds
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"paperwire serve exited early:\n{log.read_text()}")
-            try:
-                if server.get("/api/daily_papers?limit=1")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"paperwire serve did not answer in time:\n{log.read_text()}")
-            time.sleep(0.2)
+        wait_until_answers(
+            process, log, lambda: server.get("/api/daily_papers?limit=1")[0] == 200, seconds
+        )
         yield server
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        stop_process_group(process)
+
+
+def wait_until_answers(
+    process: subprocess.Popen[bytes], log: Path, answers: Callable[[], bool], seconds: float
+) -> None:
+    """Poll `answers()` (connection errors count as not yet) until it is true; fail the
+    test with the server's log if the process ends first or `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"paperwire serve exited early:\n{log.read_text()}")
+        try:
+            if answers():
+                return
+        except OSError:  # refused, reset, or urllib's URLError (a subclass)
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"paperwire serve did not answer in time:\n{log.read_text()}")
+        time.sleep(0.2)
+
+
+def stop_process_group(process: subprocess.Popen[bytes], grace: float = 10) -> None:
+    """SIGTERM to a server started with start_new_session=True and its whole group
+    (granian's workers, the job worker); SIGKILL after `grace` seconds."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)

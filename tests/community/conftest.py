@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +19,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
+
+from support import stop_process_group, wait_until_answers
 
 PASSWORD = "correct horse battery staple 42"
 BIN_DIR = Path(sys.executable).parent
@@ -190,29 +191,16 @@ def community_site(
             start_new_session=True,
         )
     site = Site(f"http://127.0.0.1:{port}", data_dir, env, process, log)
+
+    def about_answers() -> bool:
+        with urllib.request.urlopen(site.url + "/about", timeout=5) as response:
+            return bool(response.status == 200)
+
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"paperwire serve exited early:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(site.url + "/about", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except (OSError, urllib.error.URLError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"paperwire serve did not answer:\n{log.read_text()}")
-            time.sleep(0.2)
+        wait_until_answers(process, log, about_answers, 90)
         yield site
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        stop_process_group(process)
 
 
 @pytest.fixture(autouse=True)

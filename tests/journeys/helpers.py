@@ -4,9 +4,7 @@ local arXiv, and the links a person would click in a mail."""
 from __future__ import annotations
 
 import html
-import os
 import re
-import signal
 import subprocess
 import threading
 import time
@@ -21,9 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-import pytest
-
-from support import bin_path, cli_env, free_port
+from support import bin_path, cli_env, free_port, stop_process_group, wait_until_answers
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 PASSWORD = "correct horse battery staple 42"
@@ -219,27 +215,10 @@ def start_site(data_dir: Path, mail: Mailbox, **extra_env: str) -> Iterator[Site
         )
     site = Site(f"http://127.0.0.1:{port}", data_dir, env, mail, process, log)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"paperwire serve exited early:\n{log.read_text()}")
-            try:
-                if site.fetch("/about")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"paperwire serve did not answer in time:\n{log.read_text()}")
-            time.sleep(0.2)
+        wait_until_answers(process, log, lambda: site.fetch("/about")[0] == 200, 120)
         yield site
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        stop_process_group(process, grace=20)
 
 
 # --- what a person does on most journeys ------------------------------------------
