@@ -61,9 +61,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def base_env() -> dict[str, str]:
+    """This process's environment without its paperwire settings, except the shared
+    directory of the derived embedding model (tests/conftest.py)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
+    if "PAPERWIRE_MODEL_DIR" in os.environ:
+        env["PAPERWIRE_MODEL_DIR"] = os.environ["PAPERWIRE_MODEL_DIR"]
+    return env
+
+
 def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
     """Environment for a `paperwire` subprocess with its own data directory."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
+    env = base_env()
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env["PAPERWIRE_DATA_DIR"] = str(data_dir)
     env["PAPERWIRE_SECRET_KEY"] = "paperwire-tests-not-a-secret"

@@ -19,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 
 from paperwire import jobs
 from paperwire.ingest.models import ScheduledRun
+from support import base_env
 
 NOON = dt.datetime(2024, 1, 5, 12, 0, tzinfo=dt.UTC)
 BIN = Path(sys.executable).parent
@@ -69,7 +70,7 @@ def test_another_worker_process_runs_what_this_one_queued() -> None:
     now = dt.datetime.now(dt.UTC).replace(hour=23)
     assert jobs.enqueue_due(now) == len(jobs.schedule())
     assert DBTaskResult.objects.filter(status="READY").count() == len(jobs.schedule())
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
+    env = base_env()
     env.update(
         PAPERWIRE_DATA_DIR=str(settings.DATA_DIR),  # type: ignore[misc]
         PAPERWIRE_DATABASE_URL="sqlite:///" + str(connection.settings_dict["NAME"]),

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from support import base_env
+
 BIN = Path(sys.executable).parent
 
 
@@ -32,7 +34,7 @@ def _children(pid: int) -> list[str]:
 @pytest.mark.slow
 def test_serve_starts_the_worker_and_sigterm_stops_everything(tmp_path: Path) -> None:
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
+    env = base_env()
     env.update(PAPERWIRE_DATA_DIR=str(tmp_path), PAPERWIRE_EMBED_AFTER_INGEST="0")
     log = tmp_path / "serve.log"
     with log.open("wb") as out:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from support import stop_process_group, wait_until_answers
+from support import base_env, stop_process_group, wait_until_answers
 
 PASSWORD = "correct horse battery staple 42"
 BIN_DIR = Path(sys.executable).parent
@@ -161,7 +160,7 @@ def community_site(
     tmp_path_factory: pytest.TempPathFactory, smtp_server: Mailbox
 ) -> Iterator[Site]:
     data_dir = tmp_path_factory.mktemp("community-site")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
+    env = base_env()
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.update(
         PAPERWIRE_DATA_DIR=str(data_dir),

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from arxiv_fake import FakeArxiv, Reply, raw_page
 
+from support import base_env
+
 pytestmark = pytest.mark.slow
 
 PAPERWIRE = str(Path(sys.executable).parent / "paperwire")
@@ -35,7 +37,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
+    env = base_env()
     env.update(
         PAPERWIRE_DATA_DIR=str(data_dir),
         PAPERWIRE_SECRET_KEY="test",

