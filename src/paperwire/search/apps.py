@@ -24,7 +24,23 @@ class SearchConfig(AppConfig):
 
 def repair_after_migrate(using: str = "default", **kwargs: Any) -> None:
     """Let the database's search backend repair what a migration dropped (on SQLite,
-    a table rebuild drops the FTS sync triggers on it)."""
+    a table rebuild drops the FTS sync triggers on it), and derive the embedding
+    model's int8 copy the first time (search/int8_model.py), so that the first search
+    or embedding after an install does not wait for it."""
+    import sys
+
     from paperwire.search.backends import search_backend
+    from paperwire.search.embeddings import model_needs_preparing, prepare_model
 
     search_backend(using).after_migrate()
+    out = kwargs.get("stdout") or sys.stdout
+    if model_needs_preparing():
+        # Said at any verbosity: `paperwire serve` migrates quietly, and this takes ~10 s.
+        out.write("Preparing the embedding model's int8 copy (once, about 10 s)…\n")
+        out.flush()
+    ready, note = prepare_model()
+    if not ready:
+        # Told, not fatal: search answers by keywords until the model can be loaded.
+        sys.stderr.write(note + "\n")
+    elif note and kwargs.get("verbosity", 1) >= 1:
+        out.write(note + "\n")

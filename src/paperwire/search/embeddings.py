@@ -240,6 +240,15 @@ def _pool_encode(job: tuple[list[str], int]) -> np.ndarray:
     return _embedder.encode(texts, batch_size=batch_size)
 
 
+def model_needs_preparing() -> bool:
+    """Whether `prepare_model` has work to do (to say so before it takes its seconds)."""
+    if KERNELS != "int8":
+        return False
+    from paperwire.search.int8_model import DERIVED_NAME, model_dir
+
+    return not (model_dir() / DERIVED_NAME).is_file()
+
+
 def prepare_model() -> tuple[bool, str]:
     """Make the int8-kernel copy of the model if it is not there yet.
 
