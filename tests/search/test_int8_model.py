@@ -143,3 +143,28 @@ def test_the_process_pool_gives_the_single_process_vectors() -> None:
     single = Embedder(threads=1).encode(texts)
     assert pooled.shape == single.shape
     assert np.allclose(pooled, single, atol=1e-5)
+
+
+def test_an_interrupted_embed_says_how_to_resume(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.management import CommandError, call_command
+
+    from paperwire.search.management.commands import embed as command
+
+    closed: list[bool] = []
+
+    class Pool:
+        def __init__(self, processes: int, threads: int = 1) -> None:
+            pass
+
+        def close(self) -> None:
+            closed.append(True)
+
+    def interrupted(*args: object, **kwargs: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(command, "count_missing", lambda: 5)
+    monkeypatch.setattr(command, "EmbedderPool", Pool)
+    monkeypatch.setattr(command, "embed_missing", interrupted)
+    with pytest.raises(CommandError, match="run `paperwire embed` again to resume"):
+        call_command("embed", "--processes", "2", "--quiet")
+    assert closed == [True]

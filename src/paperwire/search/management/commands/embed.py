@@ -66,6 +66,10 @@ class Command(BaseCommand):
             raise CommandError(f"cannot embed: {exc}") from exc
         try:
             done = self._embed(embedder, todo, opts)
+        except KeyboardInterrupt:
+            raise CommandError(
+                "interrupted; every finished batch is saved: run `paperwire embed` again to resume"
+            ) from None
         finally:
             if isinstance(embedder, EmbedderPool):
                 embedder.close()
