@@ -9,6 +9,7 @@ from typing import Any
 import feedparser
 import pytest
 from django.contrib.auth.models import User
+from django.core import signing
 from django.test import Client
 from django.utils import timezone
 
@@ -16,7 +17,7 @@ from paperwire.community import library
 from paperwire.digests.models import DigestMessage, Subscription
 from paperwire.digests.outbox import RunSummary, compose_period
 from paperwire.papers import feed
-from paperwire.recommend.feeds import feed_token, user_of_token
+from paperwire.recommend.feeds import SALT, _fingerprint, feed_token, user_of_token
 
 pytestmark = pytest.mark.django_db
 
@@ -49,11 +50,23 @@ def test_the_page_links_the_feed(fan: User) -> None:
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(fan)
     page = client.get("/for-you").content.decode()
-    # The token carries the second it was signed in, so the page's is read back, not
-    # made again here (on a busy machine the page may be rendered a second earlier).
     tokens = re.findall(r"/feeds/for-you/([^\"/]+)\.atom", page)
     assert tokens, "the page links no personal feed"
     assert {user_of_token(t) for t in tokens} == {fan}
+    # One URL a reader: the token has no timestamp, so a later visit links the same feed.
+    assert set(tokens) == {feed_token(fan)}
+
+
+def test_feed_urls_handed_out_with_a_timestamp_keep_working(fan: User) -> None:
+    old = signing.dumps({"u": fan.pk, "k": _fingerprint(fan)}, salt=SALT, compress=True)
+    assert old != feed_token(fan)
+    client = Client(HTTP_HOST="127.0.0.1")
+    response = client.get(f"/feeds/for-you/{old}.atom")
+    assert response.status_code == 200 and not feedparser.parse(response.content).bozo
+    forged = signing.dumps({"u": fan.pk, "k": _fingerprint(fan)}, salt="another salt")
+    assert client.get(f"/feeds/for-you/{forged}.atom").status_code == 404
+    for junk in ("x", "a:b", "a:b:c", "::", old.replace(":", "::", 1)):
+        assert client.get(f"/feeds/for-you/{junk}.atom").status_code == 404, junk
 
 
 def test_a_digest_picks_for_members_who_ask(fan: User, topic_feed: Any) -> None:

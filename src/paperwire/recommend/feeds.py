@@ -30,14 +30,25 @@ def _fingerprint(user: User) -> str:
 
 
 def feed_token(user: User) -> str:
-    return signing.dumps({"u": user.pk, "k": _fingerprint(user)}, salt=SALT, compress=True)
+    """The same token on every visit (no timestamp), so a feed reader keeps one URL."""
+    return signing.Signer(salt=SALT).sign_object(
+        {"u": user.pk, "k": _fingerprint(user)}, compress=True
+    )
+
+
+def _token_data(token: str) -> object:
+    # payload:signature now; payload:time:signature for tokens handed out before
+    # 2026-12, which keep working (a Signer would take the time for part of the payload).
+    try:
+        if token.count(":") == 2:
+            return signing.loads(token, salt=SALT)
+        return signing.Signer(salt=SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError):
+        raise Http404("No such feed") from None
 
 
 def user_of_token(token: str) -> User:
-    try:
-        data = signing.loads(token, salt=SALT)
-    except signing.BadSignature:
-        raise Http404("No such feed") from None
+    data = _token_data(token)
     if not isinstance(data, dict) or not isinstance(data.get("u"), int):
         raise Http404("No such feed")
     user = User.objects.filter(pk=int(data["u"]), is_active=True).first()
