@@ -52,6 +52,8 @@ class Config:
     # "head": title and the start of the abstract; "ends": the title, the abstract's first
     # sentence and as many of its last sentences as fit (results are stated last).
     text: str = "head"
+    # 2: the mean of two windows, as PAPERWIRE_EMBEDDING_WINDOWS=2 embeds a paper.
+    windows: int = 1
 
 
 BASELINE = Config()
@@ -98,6 +100,10 @@ class Runner:
         tok.enable_truncation(max_length=cfg.max_tokens)
         tok.enable_padding(pad_id=0, pad_token="[PAD]")
         self.tok = tok
+        if cfg.windows == 2:
+            from paperwire.search.embeddings import whole_tokenizer
+
+            self.whole = whole_tokenizer()
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = cfg.threads
         opts.inter_op_num_threads = cfg.threads if cfg.parallel else 1
@@ -121,6 +127,8 @@ class Runner:
         return self.tok.encode_batch(texts)
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        if self.cfg.windows == 2:
+            return self.embed_windows(texts)
         out = np.zeros((len(texts), 384), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.cfg.batch):
@@ -135,6 +143,26 @@ class Runner:
             pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
             out[idx] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
         return out
+
+    def embed_windows(self, texts: list[str]) -> np.ndarray:
+        """One window per call (int8 kernels take one activation scale per call)."""
+        from paperwire.search.embeddings import text_windows
+
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for window in text_windows(self.whole, text):
+                ids = np.array([window], dtype=np.int64)
+                hidden = self.session.run(
+                    None,
+                    {
+                        "input_ids": ids,
+                        "attention_mask": np.ones_like(ids),
+                        "token_type_ids": 0 * ids,
+                    },
+                )[0]
+                pooled = hidden[0].mean(axis=0)
+                out[i] += pooled / np.linalg.norm(pooled)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
 def ends(text: str, max_tokens: int) -> str:
@@ -249,6 +277,16 @@ def chosen() -> list[tuple[Config, Config]]:
             replace(now, name=f"worker now: {MAX_TOKENS} tokens, int8, batch 1, 1 thread"),
             WORKER_BASELINE,
         ),
+        (
+            replace(
+                now,
+                name="paperwire embed, PAPERWIRE_EMBEDDING_WINDOWS=2: two windows of "
+                f"{MAX_TOKENS} tokens, 2 processes x 1 thread",
+                processes=2,
+                windows=2,
+            ),
+            BASELINE,
+        ),
     ]
 
 
@@ -345,6 +383,7 @@ def main() -> None:
                     batch=1,
                 ),
                 replace(chosen()[1][0], threads=2),
+                replace(chosen()[2][0], processes=1, threads=2),
             ]
             variants = [v for v in variants if v is BASELINE or args.only in v.name]
             dense_quality(args.quality, variants, tmp, args.quality_subset)

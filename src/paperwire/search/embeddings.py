@@ -44,16 +44,26 @@ ONNX_SHA256 = SOURCE_SHA256
 # (its int8 weights are multiplied in float32), for an installation that cannot derive
 # the recorded copy. Each has its own model key, so switching re-embeds every paper.
 KERNELS = os.environ.get("PAPERWIRE_EMBEDDING_KERNELS", "int8").strip().lower() or "int8"
+# "1" (default): a paper's vector is of its first 128 tokens. "2": the mean of two
+# windows, the first 128 tokens and the title with the last tokens of the abstract;
+# twice the embedding time, for dense relevance as good as 256 tokens' and better
+# (docs/search.md, "Embeddings"). Queries are always one window.
+WINDOWS = os.environ.get("PAPERWIRE_EMBEDDING_WINDOWS", "1").strip() or "1"
+# How much of a text's start the second window keeps: up to the end of the title (its
+# first full stop), at most this many tokens.
+HEAD_TOKENS = 48
+_FULL_STOP = "."
 
 
-def model_key(kernels: str) -> str:
+def model_key(kernels: str, windows: str = "1") -> str:
     """What a stored vector is tagged with: a different key means "embed again"."""
+    tail = "-w2" if windows == "2" else ""
     if kernels == "float32":
-        return f"{MODEL_NAME}@onnx-int8-{ONNX_SHA256[:12]}-t{MAX_TOKENS}"
-    return f"{MODEL_NAME}@onnx-int8dyn-{DERIVED_SHA256[:12]}-t{MAX_TOKENS}"
+        return f"{MODEL_NAME}@onnx-int8-{ONNX_SHA256[:12]}-t{MAX_TOKENS}{tail}"
+    return f"{MODEL_NAME}@onnx-int8dyn-{DERIVED_SHA256[:12]}-t{MAX_TOKENS}{tail}"
 
 
-MODEL_KEY = model_key(KERNELS)
+MODEL_KEY = model_key(KERNELS, WINDOWS)
 
 
 class EmbeddingUnavailable(RuntimeError):
@@ -90,6 +100,14 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def check_windows(windows: str) -> None:
+    """Raises EmbeddingUnavailable, saying what to set, for a windows value nothing runs."""
+    if windows not in ("1", "2"):
+        raise EmbeddingUnavailable(
+            f"PAPERWIRE_EMBEDDING_WINDOWS is {windows!r}: set it to 1 (the default) or 2"
+        )
+
+
 def model_to_run(kernels: str, source: Path | None = None) -> Path:
     """The file an Embedder runs: the shipped one checked by its sha256, or for int8
     kernels its derived copy (made the first time, search/int8_model.py)."""
@@ -114,11 +132,42 @@ def model_to_run(kernels: str, source: Path | None = None) -> Path:
         raise EmbeddingUnavailable(str(exc)) from exc
 
 
+def whole_tokenizer() -> Any:
+    """The model's tokenizer without a cap or padding, for `text_windows`."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(TOKENIZER_PATH))
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
+def text_windows(whole: Any, text: str) -> list[list[int]]:
+    """A text's token windows (PAPERWIRE_EMBEDDING_WINDOWS=2): the whole text when it
+    fits in MAX_TOKENS, else its first MAX_TOKENS, and its title (up to the first full
+    stop, at most HEAD_TOKENS) followed by its last tokens. `whole` is `whole_tokenizer()`."""
+    ids = whole.encode(text or " ").ids  # [CLS] ... [SEP]
+    if len(ids) <= MAX_TOKENS:
+        return [ids]
+    body, room = ids[1:-1], MAX_TOKENS - 2
+    stop = whole.token_to_id(_FULL_STOP)
+    head: list[int] = []
+    if stop in body[:HEAD_TOKENS]:
+        head = body[: body.index(stop) + 1]
+    first = [ids[0], *body[:room], ids[-1]]
+    last = [ids[0], *head, *body[len(head) - room :], ids[-1]]
+    return [first, last]
+
+
 class Embedder:
     """One loaded model. Thread-safe: ONNX Runtime sessions may run concurrently."""
 
     def __init__(
-        self, path: Path | None = None, threads: int | None = None, kernels: str | None = None
+        self,
+        path: Path | None = None,
+        threads: int | None = None,
+        kernels: str | None = None,
+        windows: str | None = None,
     ) -> None:
         try:
             import onnxruntime as ort
@@ -126,12 +175,16 @@ class Embedder:
         except ImportError as exc:
             raise EmbeddingUnavailable(f"embedding runtime missing: {exc}") from exc
         kernels = kernels or KERNELS
+        windows = windows or WINDOWS
+        check_windows(windows)
         path = model_to_run(kernels, path)
         tok = Tokenizer.from_file(str(TOKENIZER_PATH))
-        # The shipped tokenizer pads to a fixed 128: pad to the batch's longest instead.
+        # The shipped tokenizer pads to a fixed 128: _run_ids pads to the batch's longest.
         tok.enable_truncation(max_length=MAX_TOKENS)
-        tok.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - a token, not a password
+        tok.no_padding()
         self.tokenizer = tok
+        self.windows = windows
+        self.whole = whole_tokenizer()
         opts = ort.SessionOptions()
         # One thread is fastest for a single short query (no fan-out cost); batches
         # (the embed command) ask for more.
@@ -147,12 +200,21 @@ class Embedder:
         # per call keeps a paper's vector the same whoever it is embedded with; on this
         # model it costs nothing (docs/benchmarks.md, "Embedding throughput").
         self.max_batch = 1 if kernels == "int8" else BATCH_TEXTS
-        self.info = ModelInfo(key=model_key(kernels), name=MODEL_NAME, dim=DIM, path=str(path))
+        self.info = ModelInfo(
+            key=model_key(kernels, self.windows), name=MODEL_NAME, dim=DIM, path=str(path)
+        )
 
     def _run(self, texts: Sequence[str]) -> np.ndarray:
         encs = self.tokenizer.encode_batch(list(texts))
-        ids = np.array([e.ids for e in encs], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encs], dtype=np.int64)
+        return self._run_ids([e.ids for e in encs])
+
+    def _run_ids(self, seqs: Sequence[Sequence[int]]) -> np.ndarray:
+        width = max(len(q) for q in seqs)
+        ids = np.zeros((len(seqs), width), dtype=np.int64)
+        mask = np.zeros((len(seqs), width), dtype=np.int64)
+        for row, q in enumerate(seqs):
+            ids[row, : len(q)] = q
+            mask[row, : len(q)] = 1
         feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self.input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
@@ -174,6 +236,8 @@ class Embedder:
         runs one text per call, see `max_batch`).
         """
         batch_size = max(1, min(batch_size, self.max_batch))
+        if self.windows == "2":
+            return self._encode_windows(texts, batch_size, progress)
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), batch_size):
@@ -182,6 +246,36 @@ class Embedder:
             if progress:
                 progress(len(idx))
         return out
+
+    def windows_of(self, text: str) -> list[list[int]]:
+        return text_windows(self.whole, text)
+
+    def _encode_windows(
+        self,
+        texts: Sequence[str],
+        batch_size: int,
+        progress: Callable[[int], None] | None,
+    ) -> np.ndarray:
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            chunk = range(start, min(start + batch_size, len(texts)))
+            seqs, owner = [], []
+            for i in chunk:
+                for window in self.windows_of(texts[i]):
+                    seqs.append(window)
+                    owner.append(i)
+            # Sorted by length so padding stays short (float32 batches; int8 runs one
+            # window per call).
+            order = sorted(range(len(seqs)), key=lambda k: len(seqs[k]))
+            for at in range(0, len(order), self.max_batch):
+                part = order[at : at + self.max_batch]
+                vecs = self._run_ids([seqs[k] for k in part])
+                for k, vec in zip(part, vecs, strict=True):
+                    out[owner[k]] += vec
+            if progress:
+                progress(len(chunk))
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return (out / np.clip(norms, 1e-12, None)).astype(np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:
         return self._run([text or " "])[0]
@@ -261,13 +355,14 @@ def prepare_model() -> tuple[bool, str]:
     Returns (ready, note): `note` is "" when there was nothing to do, else one line
     for the operator, a problem when `ready` is false.
     """
-    if KERNELS == "float32":
-        return True, ""
     try:
+        check_windows(WINDOWS)
+        if KERNELS == "float32":
+            return True, ""
         source = model_file()
         if KERNELS == "int8" and not model_needs_preparing():
             return True, ""  # derived before
-        path = model_to_run(KERNELS, source)  # an unknown KERNELS is refused here
+        path = model_to_run(KERNELS, source)
     except (EmbeddingUnavailable, OSError) as exc:
         return False, f"Semantic search is off: {str(exc).rstrip('.')}."
     return True, f"Prepared the embedding model's int8-kernel copy: {path}"
