@@ -383,7 +383,12 @@ def main() -> None:
                     batch=1,
                 ),
                 replace(chosen()[1][0], threads=2),
-                replace(chosen()[2][0], processes=1, threads=2),
+                replace(
+                    chosen()[2][0],
+                    name="PAPERWIRE_EMBEDDING_WINDOWS=2: two windows of 128 tokens, int8, batch 1",
+                    processes=1,
+                    threads=2,
+                ),
             ]
             variants = [v for v in variants if v is BASELINE or args.only in v.name]
             dense_quality(args.quality, variants, tmp, args.quality_subset)
