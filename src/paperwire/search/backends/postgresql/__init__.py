@@ -1,4 +1,4 @@
-"""Search on PostgreSQL: the weighted tsvector ranked by ts_rank, and pgvector HNSW.
+"""Search on PostgreSQL: the weighted tsvector ranked by idf-weighted ts_rank, and pgvector HNSW.
 
 Keywords: tsvector.py over `search_paper_doc`, which triggers keep in sync (pg_sql.py).
 Vectors: pgvector.py, the `embedding` column of search_papervector and its HNSW index.
@@ -106,6 +106,7 @@ class PostgresSearch(SearchBackend):
     @classmethod
     def reset_caches(cls) -> None:
         tsvector.STATS.reset()
+        tsvector.reset_count()
         pgvector.reset_count()
 
 

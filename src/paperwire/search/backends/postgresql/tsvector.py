@@ -1,4 +1,5 @@
-"""Keyword ranking on PostgreSQL: the weighted tsvector ranked by ts_rank.
+"""Keyword ranking on PostgreSQL: the weighted tsvector, each word's ts_rank weighted by
+its inverse document frequency.
 
 The same parsed query as on SQLite (query.py), turned into a tsquery without ever
 parsing user text as tsquery syntax: every word, phrase and exclusion is a parameter of
@@ -12,6 +13,8 @@ query the same way (plan.py), with this index's own size and word counts.
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Any
 
 from django.db import DatabaseError, transaction
@@ -21,16 +24,27 @@ from paperwire.search.filters import filter_sql
 from paperwire.search.fusion import Ranked
 from paperwire.search.pg_sql import DOC_TABLE, TS_CONFIG
 from paperwire.search.plan import IndexStats, plan_or_query
-from paperwire.search.query import STOPWORDS, ParsedQuery
+from paperwire.search.query import STOPWORDS, ParsedQuery, words
 
-# ts_rank weights of {D, C, B, A}: authors (C) 0.1, abstract (B) 0.5, title (A) 1.
+# ts_rank weights of {D, C, B, A}: authors (C) 0.2, abstract (B) 0.67, title (A) 1, the
+# ratios of SQLite's field weights (1.5 / 1 / 0.3, sqlite/fts.py).
 # ts_rank, not ts_rank_cd: cover density scores a paper with some of an OR query's
 # words far below one with all of them, which lost known-item queries; on
 # bench/eval_queries.jsonl ts_rank scored MRR@10 0.96 against ts_rank_cd's 0.86
 # (docs/search.md, "PostgreSQL").
-RANK_WEIGHTS = "{0.0, 0.1, 0.5, 1.0}"
+RANK_WEIGHTS = "{0.0, 0.2, 0.67, 1.0}"
 # 1: divide by 1 + log(document length), so long abstracts do not win by length alone.
 RANK_NORMALIZATION = 1
+
+
+def idf(papers: int, holding: int) -> float:
+    """BM25's inverse document frequency (Lucene's, never negative)."""
+    return math.log(1 + (papers - holding + 0.5) / (holding + 0.5))
+
+
+def _words(q: ParsedQuery) -> list[str]:
+    terms = [t for t in q.terms if t.lower() not in STOPWORDS] or q.terms
+    return list(dict.fromkeys(t.lower() for t in terms))
 
 
 def _word(text: str) -> tuple[str, list[Any]]:
@@ -54,8 +68,7 @@ def tsquery(q: ParsedQuery, mode: str = "or") -> tuple[str, list[Any]] | None:
     mode (ranking rewards papers with more of them) and all required in "and"
     mode, exclusions are removed.
     """
-    terms = [t for t in q.terms if t.lower() not in STOPWORDS] or q.terms
-    optional = [_word(t) for t in dict.fromkeys(t.lower() for t in terms)]
+    optional = [_word(t) for t in _words(q)]
     required = [_phrase(p) for p in q.phrases]
     if mode == "and":
         required += optional
@@ -72,21 +85,43 @@ def tsquery(q: ParsedQuery, mode: str = "or") -> tuple[str, list[Any]] | None:
     return expr
 
 
-def keyword_sql(q: ParsedQuery, mode: str = "or") -> tuple[str, str, list[Any]] | None:
+def rank_sql(conn: BaseDatabaseWrapper, q: ParsedQuery) -> tuple[str, list[Any]]:
+    """SQL scoring a matching document, and its parameters: the sum over the query's
+    words and phrases of ts_rank for that word alone times the word's idf (a phrase
+    counts as its rarest word). ts_rank alone has no idf: a common word counted as much
+    as a rare one (SciFact nDCG@10 0.603 against plain BM25's 0.683, docs/benchmarks.md).
+    The paper counts are the planner's (plan.IndexStats), probed once and cached."""
+    papers = max(paper_count(conn), 1)
+
+    def weight(words: list[str]) -> float:
+        return max((idf(papers, STATS.doc_count(conn, w)) for w in words), default=1.0)
+
+    parts = [(_word(w), weight([w])) for w in _words(q)]
+    parts += [(_phrase(p), weight([w.lower() for w in words(p)])) for p in q.phrases]
+    sql = " + ".join(
+        f"{w:.6f} * ts_rank('{RANK_WEIGHTS}', d.document, {tsq}, {RANK_NORMALIZATION})"
+        for (tsq, _), w in parts
+    )
+    return f"({sql or '0'})", [v for (_, ps), _ in parts for v in ps]
+
+
+def keyword_sql(
+    conn: BaseDatabaseWrapper, q: ParsedQuery, mode: str = "or"
+) -> tuple[str, str, list[Any]] | None:
     """(rank SQL, WHERE SQL, parameters of both) for the query; None without text."""
     built = tsquery(q, mode)
     if built is None:
         return None
     tsq, tsq_params = built
     where, where_params = filter_sql(q, "d.paper_id")
-    rank = f"ts_rank('{RANK_WEIGHTS}', d.document, {tsq}, {RANK_NORMALIZATION})"
-    return rank, f"d.document @@ {tsq}{where}", [*tsq_params, *tsq_params, *where_params]
+    rank, rank_params = rank_sql(conn, q)
+    return rank, f"d.document @@ {tsq}{where}", [*rank_params, *tsq_params, *where_params]
 
 
 def keyword_search(
     conn: BaseDatabaseWrapper, q: ParsedQuery, limit: int, mode: str = "or", count: bool = True
 ) -> tuple[Ranked, int]:
-    """((ids, scores), number of matches), ranked by weighted ts_rank.
+    """((ids, scores), number of matches), ranked by rank_sql (idf-weighted ts_rank).
 
     Bounded as on SQLite (plan.py, with this index's word counts): in a large
     index an OR query drops its common words when rarer ones remain and ranks only a
@@ -102,7 +137,7 @@ def keyword_search(
         common = mode == "and" and low is not None
     if common and low is not None:
         return _rank_common(conn, q, low, limit)
-    built = keyword_sql(q, mode)
+    built = keyword_sql(conn, q, mode)
     if built is None:
         return ([], []), 0
     rank, where, params = built
@@ -184,6 +219,36 @@ def _probe(conn: BaseDatabaseWrapper, term: str, low: int, cap: int) -> int:
 
 # This process's statistics of the tsvector index, shared by its connections.
 STATS = IndexStats(_newest, _probe)
+
+# How long a process trusts its count of the index's papers (the N of idf).
+COUNT_TTL = 60.0
+# Below this many rows (PostgreSQL's estimate) the papers are counted exactly.
+EXACT_COUNT_MAX = 100_000
+_count: tuple[int, float] = (0, -1e9)
+
+
+def paper_count(conn: BaseDatabaseWrapper) -> int:
+    """The papers in the index: counted in a small index, PostgreSQL's estimate
+    (pg_class.reltuples, kept by autovacuum) in a large one, cached COUNT_TTL seconds.
+    Not the highest id: ids have gaps (deletions, copies, a test's rolled-back rows)."""
+    global _count
+    now = time.monotonic()
+    if now - _count[1] < COUNT_TTL:
+        return _count[0]
+    with conn.cursor() as cur:
+        cur.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [DOC_TABLE])
+        row = cur.fetchone()
+        estimate = int(row[0]) if row and row[0] is not None else -1
+        if estimate < EXACT_COUNT_MAX:
+            cur.execute(f"SELECT count(*) FROM {DOC_TABLE}")
+            estimate = int(cur.fetchone()[0])
+    _count = (estimate, now)
+    return estimate
+
+
+def reset_count() -> None:
+    global _count
+    _count = (0, -1e9)
 
 
 def excluded_ids_sql(q: ParsedQuery) -> tuple[str, list[Any]]:
