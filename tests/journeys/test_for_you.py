@@ -79,6 +79,9 @@ def test_for_you_cold_start_topics_learning_digest_and_feed(
     parsed = feedparser.parse(body)
     assert status == 200 and not parsed.bozo and parsed.feed.title == "For you"
     assert [e.title for e in parsed.entries[:5]] == after[:5]
+    page.reload()
+    again = page.locator("main").get_by_role("link", name="Atom").get_attribute("href")
+    assert again == feed_href, "the page links one address a reader subscribes to once"
 
     # The digest picks for the member.
     site.cli("digest", "send", "--frequency", "daily", "--period", DEMO_DAY)
