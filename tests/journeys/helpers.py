@@ -198,6 +198,20 @@ class Site:
             return exc.code, exc.read()
 
 
+def wait_for_vectors(site: Site, timeout: float = 300) -> None:
+    """Until the site's worker has embedded every paper, and past the seconds a web
+    process keeps its For-you window: rankings made while it embeds change under the
+    journey (a page and the feed fetched after it could differ)."""
+    from paperwire.recommend.candidates import RECHECK_SECONDS
+
+    code = "from paperwire.search.vectors import count_missing; print(count_missing())"
+    deadline = time.monotonic() + timeout
+    while (missing := site.cli("shell", "-c", code).split()[-1]) != "0":
+        assert time.monotonic() < deadline, f"{missing} papers still without a vector"
+        time.sleep(1)
+    time.sleep(RECHECK_SECONDS + 0.5)
+
+
 def start_site(data_dir: Path, mail: Mailbox, **extra_env: str) -> Iterator[Site]:
     """`paperwire serve --port N` with its worker, as a user starts it; stopped with its
     process group (granian's workers and the worker go with it)."""

@@ -10,7 +10,7 @@ from typing import Any
 
 import feedparser
 
-from .helpers import Site, log_in, mail_parts, sign_up
+from .helpers import Site, log_in, mail_parts, sign_up, wait_for_vectors
 
 DEMO_DAY = "daily:2026-06-11"
 
@@ -44,7 +44,9 @@ def test_for_you_cold_start_topics_learning_digest_and_feed(
         "matches your saved search “reinforcement learning”"
     )
 
-    # Three positives: two upvotes and a save, from the cards of the feed.
+    # Three positives: two upvotes and a save, from the cards of the feed. The rankings
+    # compared below are made once the worker has embedded the demo papers.
+    wait_for_vectors(site)
     page.goto(site.url + "/?date=2026-06-11")
     cards = page.locator("ol.cards > li.card")
     liked = [cards.nth(i).locator("h3 a").inner_text() for i in range(3)]
