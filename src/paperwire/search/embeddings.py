@@ -183,8 +183,8 @@ class Embedder:
         tok.enable_truncation(max_length=MAX_TOKENS)
         tok.no_padding()
         self.tokenizer = tok
-        self.windows = windows
-        self.whole = whole_tokenizer()
+        # Uncapped, for a long text's second window; loaded only when it is used.
+        self.whole: Any = whole_tokenizer() if windows == "2" else None
         opts = ort.SessionOptions()
         # One thread is fastest for a single short query (no fan-out cost); batches
         # (the embed command) ask for more.
@@ -201,7 +201,7 @@ class Embedder:
         # model it costs nothing (docs/benchmarks.md, "Embedding throughput").
         self.max_batch = 1 if kernels == "int8" else BATCH_TEXTS
         self.info = ModelInfo(
-            key=model_key(kernels, self.windows), name=MODEL_NAME, dim=DIM, path=str(path)
+            key=model_key(kernels, windows), name=MODEL_NAME, dim=DIM, path=str(path)
         )
 
     def _run(self, texts: Sequence[str]) -> np.ndarray:
@@ -232,50 +232,31 @@ class Embedder:
     ) -> np.ndarray:
         """Unit vectors, one row per text, in the order given.
 
-        Texts are batched by length so padding stays short (float32 kernels only; int8
-        runs one text per call, see `max_batch`).
+        A text is one window, or two averaged for a long text with windows "2"
+        (`windows_of`). Texts are batched by length so padding stays short (float32
+        kernels only; int8 runs one window per call, see `max_batch`).
         """
         batch_size = max(1, min(batch_size, self.max_batch))
-        if self.windows == "2":
-            return self._encode_windows(texts, batch_size, progress)
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
-            out[idx] = self._run([texts[i] or " " for i in idx])
+            seqs = [(i, window) for i in idx for window in self.windows_of(texts[i] or " ")]
+            for at in range(0, len(seqs), self.max_batch):
+                part = seqs[at : at + self.max_batch]
+                for (i, _), vec in zip(part, self._run_ids([w for _, w in part]), strict=True):
+                    out[i] += vec
             if progress:
                 progress(len(idx))
-        return out
-
-    def windows_of(self, text: str) -> list[list[int]]:
-        return text_windows(self.whole, text)
-
-    def _encode_windows(
-        self,
-        texts: Sequence[str],
-        batch_size: int,
-        progress: Callable[[int], None] | None,
-    ) -> np.ndarray:
-        out = np.zeros((len(texts), DIM), dtype=np.float32)
-        for start in range(0, len(texts), batch_size):
-            chunk = range(start, min(start + batch_size, len(texts)))
-            seqs, owner = [], []
-            for i in chunk:
-                for window in self.windows_of(texts[i]):
-                    seqs.append(window)
-                    owner.append(i)
-            # Sorted by length so padding stays short (float32 batches; int8 runs one
-            # window per call).
-            order = sorted(range(len(seqs)), key=lambda k: len(seqs[k]))
-            for at in range(0, len(order), self.max_batch):
-                part = order[at : at + self.max_batch]
-                vecs = self._run_ids([seqs[k] for k in part])
-                for k, vec in zip(part, vecs, strict=True):
-                    out[owner[k]] += vec
-            if progress:
-                progress(len(chunk))
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return (out / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+    def windows_of(self, text: str) -> list[list[int]]:
+        """The token windows a text is embedded as: its first MAX_TOKENS, or with
+        windows "2" those of `text_windows`."""
+        if self.whole is None:
+            return [self.tokenizer.encode(text).ids]
+        return text_windows(self.whole, text)
 
     def encode_query(self, text: str) -> np.ndarray:
         return self._run([text or " "])[0]
