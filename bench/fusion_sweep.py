@@ -56,6 +56,10 @@ def levers(chosen: dict[str, Any]) -> list[Lever]:
         Lever("dense feedback 3 papers x 1.0", {"feedback_docs": 3, "feedback_weight": 1.0}),
         Lever("paperwire now: fields 1.5/1/0.3, DEFAULT_FUSION", chosen, weights=NOW),
         Lever("keyword only, paperwire now: fields 1.5/1/0.3", weights=NOW, semantic=False),
+        # The keyword ranking inside hybrid need not be the one shown alone.
+        Lever("hybrid leg: fields 10/3/1, DEFAULT_FUSION", chosen, weights=(10.0, 3.0, 1.0)),
+        Lever("hybrid leg: fields 5/2/0.5, DEFAULT_FUSION", chosen, weights=(5.0, 2.0, 0.5)),
+        Lever("hybrid leg: fields 3/1/0.3, DEFAULT_FUSION", chosen, weights=(3.0, 1.0, 0.3)),
     ]
 
 
