@@ -363,6 +363,8 @@ def main() -> None:
     for name, res in results.items():
         for path, (p50, p99) in res["paths"].items():
             print(f"| {name} | {path} | {p50:.1f} | {p99:.1f} |")
+    if not any("http" in res for res in results.values()):
+        return
     print(f"\nOver HTTP: {args.clients} concurrent clients x {args.requests} searches, "
           "`paperwire web` (granian, 2 processes x 4 threads) on loopback\n")  # fmt: skip
     print("| backend | requests | errors | req/s | p50 ms | p99 ms | load avg before/after |")
