@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from paperwire.papers.supervisor import STOP_TIMEOUT
 from support import PgServer, bin_path, cli_env, free_port, run_cli, write_jsonl
 
 pytestmark = pytest.mark.slow
@@ -318,7 +319,9 @@ def test_web_serves_postgresql_without_demo_or_worker(
         assert _shared_cache(tmp_path, url, "get") == "None"  # cleared on start
     finally:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        # Well under a second as a rule; the supervisor's own bound is STOP_TIMEOUT + 10 s
+        # (then it kills granian), so waiting exactly that long raced it on a busy machine.
+        process.wait(timeout=STOP_TIMEOUT + 30)
 
 
 def _shared_cache(data_dir: Path, url: str, op: str) -> str:

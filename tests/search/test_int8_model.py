@@ -23,6 +23,7 @@ from support import run_cli
 SENTENCES = [
     "A man is eating food.",
     "A man is eating a piece of bread.",
+    "A man is riding a horse.",
     "State space models for long sequences",
     "Diffusion models generate images from noise",
 ]
@@ -45,8 +46,15 @@ def test_int8_vectors_stay_close_to_the_float32_kernels(caching_embedder: Embedd
     b = fp32.encode(SENTENCES)
     cosines = (a * b).sum(axis=1)
     assert cosines.min() > 0.98, cosines
-    # The ranking the vectors give is the same.
-    assert np.array_equal(np.argsort(-(a @ a[0])), np.argsort(-(b @ b[0])))
+    # The ranking the vectors give is the same wherever float32 tells two texts apart
+    # (the last two sentences are both unrelated to the first: 0.046 and 0.054 in
+    # float32, an order int8 kernels may swap on one CPU and keep on another).
+    sa, sb = a @ a[0], b @ b[0]
+    assert np.abs(sa - sb).max() < 0.03, (sa, sb)
+    for i in range(len(SENTENCES)):
+        for j in range(len(SENTENCES)):
+            if sb[i] - sb[j] > 0.05:
+                assert sa[i] > sa[j], (i, j, sa, sb)
 
 
 def test_the_copy_is_derived_once_by_concurrent_callers(tmp_path: Path) -> None:
