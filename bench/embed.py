@@ -259,35 +259,35 @@ WORKER_BASELINE = replace(
 
 
 def chosen() -> list[tuple[Config, Config]]:
-    """paperwire's configurations now, each with the one it replaces."""
+    """paperwire's configurations now, each with the one it replaces: the default (two
+    windows) first, then one window (PAPERWIRE_EMBEDDING_WINDOWS=1)."""
     from paperwire.search.embeddings import MAX_TOKENS
 
     now = replace(BASELINE, max_tokens=MAX_TOKENS, model="int8-dynamic", batch=1, threads=1)
-    return [
-        (
-            replace(
-                now,
-                name=f"paperwire embed now: {MAX_TOKENS} tokens, int8, batch 1, 2 processes x 1"
-                " thread",
-                processes=2,
+    rows = []
+    for windows, setting in ((2, "default"), (1, "PAPERWIRE_EMBEDDING_WINDOWS=1")):
+        shape = f"two windows of {MAX_TOKENS}" if windows == 2 else f"one window of {MAX_TOKENS}"
+        rows += [
+            (
+                replace(
+                    now,
+                    name=f"paperwire embed now ({setting}): {shape} tokens, int8, batch 1, "
+                    "2 processes x 1 thread",
+                    processes=2,
+                    windows=windows,
+                ),
+                BASELINE,
             ),
-            BASELINE,
-        ),
-        (
-            replace(now, name=f"worker now: {MAX_TOKENS} tokens, int8, batch 1, 1 thread"),
-            WORKER_BASELINE,
-        ),
-        (
-            replace(
-                now,
-                name="paperwire embed, PAPERWIRE_EMBEDDING_WINDOWS=2: two windows of "
-                f"{MAX_TOKENS} tokens, 2 processes x 1 thread",
-                processes=2,
-                windows=2,
+            (
+                replace(
+                    now,
+                    name=f"worker now ({setting}): {shape} tokens, int8, batch 1, 1 thread",
+                    windows=windows,
+                ),
+                WORKER_BASELINE,
             ),
-            BASELINE,
-        ),
-    ]
+        ]
+    return rows
 
 
 def ndcg10(ranked: list[str], rel: dict[str, int]) -> float:
@@ -360,7 +360,7 @@ def main() -> None:
             rate = statistics.median(p[1] for p in pairs)
             ratio = statistics.median(p[1] / p[0] for p in pairs)
             print(f"| {cfg.name} | {rate:.1f} | {base:.1f} | {ratio:.2f}x |", flush=True)
-        for cfg in (BASELINE, chosen()[1][0]) if todo else ():
+        for cfg in (BASELINE, chosen()[3][0]) if todo else ():
             rate, share = tokenizer_share(cfg, texts, tmp)
             print(f"tokenizer alone, {cfg.name}: {rate:.0f} texts/s, "
                   f"{100 * share:.1f}% of the embedding time")  # fmt: skip
@@ -382,10 +382,11 @@ def main() -> None:
                     model="int8-dynamic",
                     batch=1,
                 ),
-                replace(chosen()[1][0], threads=2),
+                replace(chosen()[3][0], name="one window of 128 tokens, int8, batch 1", threads=2),
                 replace(
-                    chosen()[2][0],
-                    name="PAPERWIRE_EMBEDDING_WINDOWS=2: two windows of 128 tokens, int8, batch 1",
+                    chosen()[0][0],
+                    name="default, PAPERWIRE_EMBEDDING_WINDOWS=2: two windows of 128 tokens, "
+                    "int8, batch 1",
                     processes=1,
                     threads=2,
                 ),
