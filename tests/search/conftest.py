@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from paperwire.search.embeddings import Embedder
+from paperwire.search.embeddings import Embedder, model_file
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "src" / "paperwire" / "data" / "demo_papers.jsonl"
 
@@ -45,6 +45,13 @@ def _on_both_backends(backend: str) -> str:
 @pytest.fixture(scope="session")
 def caching_embedder() -> CachingEmbedder:
     return CachingEmbedder()
+
+
+@pytest.fixture(scope="session")
+def float32_embedder() -> Embedder:
+    """The shipped model file run as it is (float32 kernels): the reference the default
+    int8 kernels are checked against."""
+    return Embedder(path=model_file(), threads=1, kernels="float32")
 
 
 @pytest.fixture

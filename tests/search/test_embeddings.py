@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from paperwire.search.embeddings import DIM, Embedder, EmbeddingUnavailable, model_file
+from paperwire.search.embeddings import DIM, Embedder, EmbeddingUnavailable
 
 
 def test_unit_vectors_of_the_right_size(caching_embedder: Embedder) -> None:
@@ -16,14 +16,16 @@ def test_unit_vectors_of_the_right_size(caching_embedder: Embedder) -> None:
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
 
 
-def test_similarities_match_the_reference_model(caching_embedder: Embedder) -> None:
+def test_similarities_match_the_reference_model(
+    caching_embedder: Embedder, float32_embedder: Embedder
+) -> None:
     # sentence-transformers/all-MiniLM-L6-v2 on PyTorch gives 0.755 for the first pair.
     texts = [
         "A man is eating food.",
         "A man is eating a piece of bread.",
         "A man is riding a horse.",
     ]
-    exact = Embedder(path=model_file(), threads=1, kernels="float32").encode(texts)
+    exact = float32_embedder.encode(texts)
     assert exact[0] @ exact[1] == pytest.approx(0.755, abs=0.01)  # 0.7535 measured
     # The default int8 kernels round differently on each CPU: 0.7756 with AVX-512 VNNI
     # (Xeon, 2026-12-04), within 0.02 with AVX2 alone (EPYC, the days before).
