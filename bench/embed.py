@@ -258,36 +258,36 @@ WORKER_BASELINE = replace(
 )
 
 
+def now(windows: int, worker: bool) -> Config:
+    """paperwire's configuration now: `paperwire embed` (2 processes x 1 thread) or the
+    worker (1 thread), with two windows (the default) or one."""
+    from paperwire.search.embeddings import MAX_TOKENS
+
+    setting = "default" if windows == 2 else "PAPERWIRE_EMBEDDING_WINDOWS=1"
+    shape = f"{'two windows' if windows == 2 else 'one window'} of {MAX_TOKENS} tokens"
+    who, layout = (
+        ("worker", "1 thread") if worker else ("paperwire embed", "2 processes x 1 thread")
+    )
+    return replace(
+        BASELINE,
+        name=f"{who} now ({setting}): {shape}, int8, batch 1, {layout}",
+        max_tokens=MAX_TOKENS,
+        model="int8-dynamic",
+        batch=1,
+        threads=1,
+        processes=1 if worker else 2,
+        windows=windows,
+    )
+
+
 def chosen() -> list[tuple[Config, Config]]:
     """paperwire's configurations now, each with the one it replaces: the default (two
     windows) first, then one window (PAPERWIRE_EMBEDDING_WINDOWS=1)."""
-    from paperwire.search.embeddings import MAX_TOKENS
-
-    now = replace(BASELINE, max_tokens=MAX_TOKENS, model="int8-dynamic", batch=1, threads=1)
-    rows = []
-    for windows, setting in ((2, "default"), (1, "PAPERWIRE_EMBEDDING_WINDOWS=1")):
-        shape = f"two windows of {MAX_TOKENS}" if windows == 2 else f"one window of {MAX_TOKENS}"
-        rows += [
-            (
-                replace(
-                    now,
-                    name=f"paperwire embed now ({setting}): {shape} tokens, int8, batch 1, "
-                    "2 processes x 1 thread",
-                    processes=2,
-                    windows=windows,
-                ),
-                BASELINE,
-            ),
-            (
-                replace(
-                    now,
-                    name=f"worker now ({setting}): {shape} tokens, int8, batch 1, 1 thread",
-                    windows=windows,
-                ),
-                WORKER_BASELINE,
-            ),
-        ]
-    return rows
+    return [
+        (now(windows, worker), WORKER_BASELINE if worker else BASELINE)
+        for windows in (2, 1)
+        for worker in (False, True)
+    ]
 
 
 def ndcg10(ranked: list[str], rel: dict[str, int]) -> float:
@@ -360,7 +360,7 @@ def main() -> None:
             rate = statistics.median(p[1] for p in pairs)
             ratio = statistics.median(p[1] / p[0] for p in pairs)
             print(f"| {cfg.name} | {rate:.1f} | {base:.1f} | {ratio:.2f}x |", flush=True)
-        for cfg in (BASELINE, chosen()[3][0]) if todo else ():
+        for cfg in (BASELINE, now(windows=1, worker=True)) if todo else ():
             rate, share = tokenizer_share(cfg, texts, tmp)
             print(f"tokenizer alone, {cfg.name}: {rate:.0f} texts/s, "
                   f"{100 * share:.1f}% of the embedding time")  # fmt: skip
@@ -382,9 +382,11 @@ def main() -> None:
                     model="int8-dynamic",
                     batch=1,
                 ),
-                replace(chosen()[3][0], name="one window of 128 tokens, int8, batch 1", threads=2),
                 replace(
-                    chosen()[0][0],
+                    now(1, worker=True), name="one window of 128 tokens, int8, batch 1", threads=2
+                ),
+                replace(
+                    now(2, worker=False),
                     name="default, PAPERWIRE_EMBEDDING_WINDOWS=2: two windows of 128 tokens, "
                     "int8, batch 1",
                     processes=1,
