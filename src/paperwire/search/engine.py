@@ -105,6 +105,17 @@ def _embed(text: str) -> np.ndarray:
     return get_embedder().encode_query(text)
 
 
+def warm() -> bool:
+    """Load the embedding model and embed one query, so that a web process's first
+    search does not wait for them (about 0.3 s). False when semantic search is off (the
+    reason is kept, and said by the searches that need it)."""
+    try:
+        _embed("warm")
+    except EmbeddingUnavailable:
+        return False
+    return True
+
+
 def dense_search(
     text: str,
     k: int,
