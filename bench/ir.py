@@ -177,52 +177,73 @@ def api_run(base: str, queries: dict[str, str], mode: str) -> tuple[Run, list[fl
 # --- plain BM25, the baseline of the same run -------------------------------------
 
 
+class PlainBM25:
+    """Lucene BM25 over one field (title + text), tokenized by FTS5 itself (porter
+    unicode61): the documents' and the queries' terms, scored by `score`."""
+
+    def __init__(self, corpus: dict[str, tuple[str, str]], queries: dict[str, str]) -> None:
+        db = sqlite3.connect(":memory:")
+        tokenize = "tokenize = 'porter unicode61 remove_diacritics 2'"
+        db.execute(f"CREATE VIRTUAL TABLE d USING fts5(body, {tokenize})")
+        db.execute(f"CREATE VIRTUAL TABLE q USING fts5(body, {tokenize})")
+        self.ids = list(corpus)
+        db.executemany(
+            "INSERT INTO d(rowid, body) VALUES (?, ?)",
+            [(n, f"{t} {x}") for n, (t, x) in enumerate(ids_texts(corpus, self.ids))],
+        )
+        self.qids = list(queries)
+        db.executemany("INSERT INTO q(rowid, body) VALUES (?, ?)",
+                       [(n, queries[q]) for n, q in enumerate(self.qids)])  # fmt: skip
+        db.execute("CREATE VIRTUAL TABLE dv USING fts5vocab(d, 'instance')")
+        db.execute("CREATE VIRTUAL TABLE qv USING fts5vocab(q, 'instance')")
+        # term -> {document number: term frequency}; document number -> length.
+        self.tf: dict[str, dict[int, int]] = {}
+        self.length: Counter[int] = Counter()
+        for term, doc in db.execute("SELECT term, doc FROM dv"):
+            per = self.tf.setdefault(term, {})
+            per[doc] = per.get(doc, 0) + 1
+            self.length[doc] += 1
+        self.n = len(self.ids)
+        self.avg = sum(self.length.values()) / self.n
+        # query id -> its terms (each once, as an OR query).
+        self.qterms: dict[str, set[str]] = {q: set() for q in self.qids}
+        for term, doc in db.execute("SELECT term, doc FROM qv"):
+            self.qterms[self.qids[doc]].add(term)
+
+    def idf(self, term: str) -> float:
+        df = len(self.tf.get(term, ()))
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def score(self, terms: dict[str, float], k1: float, b: float) -> dict[int, float]:
+        """{document number: BM25 score} for weighted query terms."""
+        scores: dict[int, float] = {}
+        for term, weight in terms.items():
+            postings = self.tf.get(term)
+            if not postings:
+                continue
+            idf = weight * self.idf(term)
+            for doc, f in postings.items():
+                norm = f + k1 * (1 - b + b * self.length[doc] / self.avg)
+                scores[doc] = scores.get(doc, 0.0) + idf * f * (k1 + 1) / norm
+        return scores
+
+    def top(self, scores: dict[int, float], k: int = 100) -> dict[str, float]:
+        best = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
+        return {self.ids[doc]: s for doc, s in best}
+
+
 def bm25_runs(
     corpus: dict[str, tuple[str, str]], queries: dict[str, str], params: list[tuple[float, float]]
 ) -> dict[tuple[float, float], Run]:
-    """Lucene BM25 over one field, tokenized by FTS5 itself (porter unicode61)."""
-    db = sqlite3.connect(":memory:")
-    tokenize = "tokenize = 'porter unicode61 remove_diacritics 2'"
-    db.execute(f"CREATE VIRTUAL TABLE d USING fts5(body, {tokenize})")
-    db.execute(f"CREATE VIRTUAL TABLE q USING fts5(body, {tokenize})")
-    ids = list(corpus)
-    db.executemany(
-        "INSERT INTO d(rowid, body) VALUES (?, ?)",
-        [(n, f"{t} {x}") for n, (t, x) in enumerate(ids_texts(corpus, ids))],
-    )
-    qids = list(queries)
-    db.executemany("INSERT INTO q(rowid, body) VALUES (?, ?)",
-                   [(n, queries[q]) for n, q in enumerate(qids)])  # fmt: skip
-    db.execute("CREATE VIRTUAL TABLE dv USING fts5vocab(d, 'instance')")
-    db.execute("CREATE VIRTUAL TABLE qv USING fts5vocab(q, 'instance')")
-    tf: dict[str, dict[int, int]] = {}
-    length = Counter()
-    for term, doc in db.execute("SELECT term, doc FROM dv"):
-        per = tf.setdefault(term, {})
-        per[doc] = per.get(doc, 0) + 1
-        length[doc] += 1
-    n = len(ids)
-    avg = sum(length.values()) / n
-    qterms: dict[int, set[str]] = {}
-    for term, doc in db.execute("SELECT term, doc FROM qv"):
-        qterms.setdefault(doc, set()).add(term)
-    runs: dict[tuple[float, float], Run] = {}
-    for k1, b in params:
-        run: Run = {}
-        for qn, qid in enumerate(qids):
-            scores: dict[int, float] = {}
-            for term in qterms.get(qn, ()):
-                postings = tf.get(term)
-                if not postings:
-                    continue
-                idf = math.log(1 + (n - len(postings) + 0.5) / (len(postings) + 0.5))
-                for doc, f in postings.items():
-                    norm = f + k1 * (1 - b + b * length[doc] / avg)
-                    scores[doc] = scores.get(doc, 0.0) + idf * f * (k1 + 1) / norm
-            top = sorted(scores.items(), key=lambda kv: -kv[1])[:100]
-            run[qid] = {ids[doc]: s for doc, s in top}
-        runs[(k1, b)] = run
-    return runs
+    """Plain BM25 runs (top 100) at each (k1, b)."""
+    index = PlainBM25(corpus, queries)
+    return {
+        (k1, b): {
+            q: index.top(index.score(dict.fromkeys(index.qterms[q], 1.0), k1, b))
+            for q in index.qids
+        }
+        for k1, b in params
+    }
 
 
 def ids_texts(corpus: dict[str, tuple[str, str]], ids: list[str]) -> list[tuple[str, str]]:
