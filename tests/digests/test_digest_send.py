@@ -248,3 +248,19 @@ def test_keyword_topics_are_saved_searches(inbox: Inbox, monkeypatch: pytest.Mon
     assert "Hunyuan" in text("stem@example.org")
     assert "Hunyuan" in text("phrase@example.org")
     assert "Hunyuan" not in text("excluded@example.org")
+
+
+def test_abstracts_in_mail_read_as_text(inbox: Inbox):
+    from paperwire.papers.models import Paper
+
+    add_papers()
+    Paper.objects.filter(arxiv_id="1706.03762").update(
+        abstract=r"A na\"ive \textbf{2$\times$} speed-up at 91\% accuracy."
+    )
+    subscriber("ada@example.org")
+    _send()
+    [mail] = inbox.messages
+    for part in ("plain", "html"):
+        body = mail.get_body((part,)).get_content()
+        assert "A naïve 2\u00d7 speed-up at 91% accuracy." in body, part
+        assert r"\textbf" not in body, part

@@ -53,7 +53,7 @@ class CollectionFeed(Feed):
         return xml_text(item.paper.title)
 
     def item_description(self, item: CollectionItem) -> str:
-        return xml_text(item.paper.abstract)
+        return xml_text(item.paper.readable_abstract)
 
     def item_link(self, item: CollectionItem) -> str:
         return item.paper.get_absolute_url()

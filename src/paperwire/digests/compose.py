@@ -178,7 +178,7 @@ def _item(entry: FeedEntry) -> dict[str, Any]:
     elif paper.num_authors:
         count = paper.num_authors
         parts = [{"name": f"{count} author{'s' if count != 1 else ''}", "url": ""}]
-    abstract = " ".join(paper.abstract.split())
+    abstract = " ".join(paper.readable_abstract.split())
     return {
         "id": paper.public_id,
         "title": paper.title,

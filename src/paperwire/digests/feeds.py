@@ -80,7 +80,7 @@ class PaperFeed(Feed):
 
     def item_description(self, item: FeedEntry) -> str:
         # HTML that shows the abstract as the paper page does: as text.
-        return linebreaks(item.paper.abstract, autoescape=True)
+        return linebreaks(item.paper.readable_abstract, autoescape=True)
 
     def item_link(self, item: FeedEntry) -> str:
         return item.paper.get_absolute_url()

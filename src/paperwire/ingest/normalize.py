@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from paperwire.ingest.errors import FeedFormatError
@@ -13,6 +12,7 @@ from paperwire.ingest.sqltext import Prepared
 from paperwire.papers.control_chars import strip_control_chars
 from paperwire.papers.ids import parse_arxiv_id
 from paperwire.papers.records import AuthorRecord
+from paperwire.papers.tex import accents_to_letters
 
 
 @dataclass
@@ -79,29 +79,9 @@ def clean_abstract(text: str | None) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-_ACCENTS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303",
-            "=": "\u0304", ".": "\u0307", "c": "\u0327", "v": "\u030c", "u": "\u0306",
-            "H": "\u030b", "k": "\u0328", "r": "\u030a"}  # fmt: skip
-_ACCENT_RE = re.compile(r"\{?\\([`'^\"~=.]|[cvuHkr](?=[\s{]))\s*\{?\s*(\\[ij]|[A-Za-z])\s*\}?\}?")
-_LETTERS = {r"\o": "ø", r"\O": "Ø", r"\ss": "ß", r"\l": "ł", r"\L": "Ł", r"\aa": "å",
-            r"\AA": "Å", r"\ae": "æ", r"\AE": "Æ", r"\oe": "œ"}  # fmt: skip
-# TeX swallows the space after a control word: "\AA sen" is "Åsen".
-_LETTER_RE = re.compile(r"\{?(\\(?:ss|aa|AA|ae|AE|oe|o|O|l|L))(?![A-Za-z])(?:\}| (?=[A-Za-z]))?")
-
-
 def tex_to_unicode(name: str) -> str:
     """Author names as people read them: Bal\\'azs -> Balázs, {\\o}ksendal -> øksendal."""
-    if "\\" not in name:
-        return name
-
-    def accent(match: re.Match[str]) -> str:
-        base = match.group(2)
-        base = {"\\i": "i", "\\j": "j"}.get(base, base)
-        return unicodedata.normalize("NFC", base + _ACCENTS[match.group(1)])
-
-    text = _ACCENT_RE.sub(accent, name)
-    text = _LETTER_RE.sub(lambda m: _LETTERS[m.group(1)], text)
-    return text
+    return accents_to_letters(name)
 
 
 def clean_name(name: str) -> str:

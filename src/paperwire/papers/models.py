@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 
 from paperwire.papers.ids import ARXIV_ABS, ARXIV_PDF
+from paperwire.papers.tex import readable
 
 
 class Organization(models.Model):
@@ -98,6 +99,12 @@ class Paper(models.Model):
                 reverse("paper", args=[self.public_id]),
             )
         return str(cached[1])
+
+    @property
+    def readable_abstract(self) -> str:
+        """The abstract as pages, feeds and mails show it: arXiv's TeX markup that has one
+        plain reading written out (`91\\%` as 91 %, accents as letters; papers/tex.py)."""
+        return readable(self.abstract)
 
     @property
     def arxiv_url(self) -> str:

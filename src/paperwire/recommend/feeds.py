@@ -96,7 +96,7 @@ class ForYouFeed(Feed):
         return xml_text(item[1].paper.title)
 
     def item_description(self, item: tuple[Pick, FeedEntry]) -> str:
-        return xml_text(f"Why: {item[0].reason}.\n\n{item[1].paper.abstract}")
+        return xml_text(f"Why: {item[0].reason}.\n\n{item[1].paper.readable_abstract}")
 
     def item_link(self, item: tuple[Pick, FeedEntry]) -> str:
         return item[1].paper.get_absolute_url()

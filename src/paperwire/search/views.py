@@ -36,7 +36,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
                 "paper": p,
                 "entry": getattr(p, "feed_entry", None),
                 "title": highlight(p.title, q),
-                "snippet": snippet(p.abstract, q),
+                "snippet": snippet(p.readable_abstract, q),
             }
         )
     canonical = q.canonical()
