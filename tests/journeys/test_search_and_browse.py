@@ -74,6 +74,16 @@ def test_search_filters_result_related_author_organization(
     page.wait_for_url(re.compile(r"/papers/"))
     expect(page.locator("h1")).to_contain_text(related_title.strip()[:30])
 
+    # arXiv's TeX in an abstract reads as text: the demo's S4 paper says "91\\%".
+    page.locator("#header-q").fill("efficiently modeling long sequences structured state")
+    page.locator("#header-q").press("Enter")
+    page.wait_for_url(re.compile(r"/search\?"))
+    results = page.locator("ol.search-results")
+    results.get_by_role("link", name=re.compile("^Efficiently Modeling")).first.click()
+    page.wait_for_url(re.compile(r"/papers/"))
+    expect(page.locator(".abstract-full")).to_contain_text("(i) 91% accuracy")
+    expect(page.locator(".abstract-full")).not_to_contain_text("\\%")
+
     page.goto(site.url + "/papers/2401.00001")
     page.locator("main a[href^='/authors/']").filter(has_text="Jane Q. Doe").first.click()
     page.wait_for_url(re.compile(r"/authors/\d+"))
