@@ -109,7 +109,10 @@ def dense_run(scores: np.ndarray, qids: list[str], ids: list[str]) -> Run:
 
 def sentence_windows(whole: Any, title: str, abstract: str, budget: int = 64) -> list[list[int]]:
     """The title (at most 32 word pieces) and a full stop before each run of whole
-    sentences of at most `budget` word pieces."""
+    sentences of at most `budget` word pieces (a longer sentence alone, cut to fit the
+    model's MAX_TOKENS)."""
+    from paperwire.search.embeddings import MAX_TOKENS
+
     cls, sep, stop = (whole.token_to_id(t) for t in ("[CLS]", "[SEP]", "."))
     head = whole.encode(title, add_special_tokens=False).ids[:32]
     runs: list[list[int]] = []
@@ -119,7 +122,8 @@ def sentence_windows(whole: Any, title: str, abstract: str, budget: int = 64) ->
             runs[-1] = runs[-1] + ids
         else:
             runs.append(ids)
-    return [[cls, *head, stop, *r[: 126 - len(head)], sep] for r in runs] or [[cls, *head, sep]]
+    room = MAX_TOKENS - 3 - len(head)  # [CLS], the full stop and [SEP]
+    return [[cls, *head, stop, *r[:room], sep] for r in runs] or [[cls, *head, sep]]
 
 
 def embed_windows(
