@@ -19,6 +19,10 @@ class Command(BaseCommand):
         'Each line has id and, when known, arxiv_id and authors as [{"name": …}].'
     )
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        # Usage lines name the command as people type it (`paperwire export`).
+        return super().create_parser(prog_name, "export", **kwargs)
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", nargs="?", default="-", help="output path, or - for stdout")
 

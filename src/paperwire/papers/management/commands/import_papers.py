@@ -22,6 +22,10 @@ class Command(BaseCommand):
         "reported with their numbers; the rest is imported."
     )
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        # Usage lines name the command as people type it (`paperwire import`).
+        return super().create_parser(prog_name, "import", **kwargs)
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="path of the file to import")
         parser.add_argument(

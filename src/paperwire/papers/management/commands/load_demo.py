@@ -22,6 +22,10 @@ class Command(BaseCommand):
         "when the database holds no papers; does nothing otherwise."
     )
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        # Usage lines name the command as people type it (`paperwire load-demo`).
+        return super().create_parser(prog_name, "load-demo", **kwargs)
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--force", action="store_true", help="import even if papers exist")
 
