@@ -181,6 +181,11 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
         call_command("import_papers", str(tmp_path / "missing.jsonl"))
 
 
+def test_a_directory_is_named_as_one(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="a directory, not a file"):
+        call_command("import_papers", str(tmp_path))
+
+
 def test_jsonl_whose_first_line_is_an_array(small_feed, export_jsonl, tmp_path: Path) -> None:
     """A bad first line starting with '[' must not turn the file into one bad JSON array."""
     before = export_jsonl()

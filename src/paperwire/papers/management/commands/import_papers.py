@@ -35,7 +35,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         if not path.is_file():
-            raise CommandError(f"{path}: no such file. Give the path of a .jsonl or .json file.")
+            what = "a directory, not a file" if path.is_dir() else "no such file"
+            raise CommandError(f"{path}: {what}. Give the path of a .jsonl or .json file.")
         require_migrated()
         console = Console(stderr=True)
         with Progress(
