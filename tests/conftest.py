@@ -68,6 +68,13 @@ def _point_settings_at_test_data_dir() -> None:
         return
     settings.DATA_DIR = TEST_DATA_DIR
     settings.STATIC_ROOT = TEST_DATA_DIR / "static"
+    # The settings chose the manifest storage if `make run` had collected static files
+    # into ./paperwire-data; the test data directory has no manifest, so every page
+    # naming a static file would fail. Use the plain storage, as a fresh clone does.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     db = settings.DATABASES["default"]
     if str(db["ENGINE"]).endswith("sqlite3"):
         db["NAME"] = str(TEST_DATA_DIR / "paperwire.sqlite3")
