@@ -7,6 +7,7 @@ same transaction, so cached pages are renewed everywhere.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from urllib.parse import urlsplit
 
@@ -23,6 +24,8 @@ from paperwire.community.text import render_markdown
 from paperwire.papers.ids import parse_arxiv_id
 from paperwire.papers.models import FeedEntry, Paper
 from paperwire.papers.store import bump_data_version
+
+log = logging.getLogger(__name__)
 
 SUBMISSIONS_PER_DAY = 5
 ARXIV_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org"}
@@ -100,8 +103,10 @@ def _fetch_from_arxiv(arxiv_id: str) -> Paper | None:
     try:
         fetch([arxiv_id])
     except OSError as exc:
+        # The reason (host, errno, retries) is for whoever runs the site, not the member.
+        log.warning("arXiv lookup of %s failed: %s", arxiv_id, exc)
         raise NotAllowed(
-            f"arXiv could not be asked about arXiv:{arxiv_id} just now ({exc}); "
+            f"arXiv could not be reached just now to look up arXiv:{arxiv_id}; "
             "please try again in a few minutes."
         ) from None
     return Paper.objects.filter(arxiv_id=arxiv_id).first()
