@@ -20,6 +20,9 @@ XSS = [
     "<svg onload=alert(1)>",
     '"><iframe src="https://evil.example"></iframe>',
     "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "![x](javascript:alert(1))",
+    '![x](https://example.org/"onerror=alert(1))',
+    "[![x](data:text/html,hi)](javascript:alert(1))",
 ]
 
 
@@ -94,6 +97,17 @@ def test_markdown_still_renders(member_client: Client, feed_paper: Paper) -> Non
     html = member_client.get("/papers/2401.01234").content.decode()
     assert "<strong>bold</strong>" in html
     assert '<a href="https://example.org" rel="nofollow noopener ugc">a link</a>' in html
+
+
+def test_markdown_images_become_links(member_client: Client, feed_paper: Paper) -> None:
+    # Comments show no images; before, "![a chart](…)" rendered as "!" and a link.
+    body = "see ![a chart](https://example.org/c.png) and [![logo](https://example.org/l.png)](https://example.org/)"
+    member_client.post("/papers/2401.01234/comments", {"body": body})
+    html = Comment.objects.get().body_html
+    assert html == (
+        '<p>see <a href="https://example.org/c.png" rel="nofollow noopener ugc">a chart</a>'
+        ' and <a href="https://example.org/" rel="nofollow noopener ugc">logo</a></p>\n'
+    )
 
 
 @pytest.mark.parametrize("payload", XSS)
