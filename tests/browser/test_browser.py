@@ -117,3 +117,20 @@ def test_unknown_paper_shows_the_404_page(page: Any, live_paperwire) -> None:
     assert response is not None and response.status == 404
     assert "404" in heading(page)
     assert page.get_by_text("No paper has this id.").is_visible()
+
+
+def test_headings_in_comments_stay_smaller_than_the_page_headings(
+    page: Any, live_paperwire
+) -> None:
+    page.goto(live_paperwire.url + "/about")
+    sizes = page.evaluate(
+        """() => {
+            const body = document.createElement("div");
+            body.className = "comment-body";
+            body.innerHTML = "<h1>A member's heading</h1>";
+            document.querySelector("main").append(body);
+            const size = (el) => parseFloat(getComputedStyle(el).fontSize);
+            return [size(body.querySelector("h1")), size(document.querySelector("h1"))];
+        }"""
+    )
+    assert sizes[0] < sizes[1]
