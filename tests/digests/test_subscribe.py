@@ -67,6 +67,12 @@ def test_answer_does_not_reveal_whether_address_is_known(client: Client, inbox: 
     assert Subscription.objects.get(email="bob@example.org").frequency == "daily"
     # …they got a manage link instead of a confirmation link.
     assert "/digests/manage/" in _link(inbox, "bob@example.org")
+    # Their digests already go out, so the mail does not claim that nothing will be sent.
+    manage = inbox.to("bob@example.org")[-1].get_body(("plain",)).get_content()
+    assert "your subscription stays as it is" in manage
+    assert "nothing will be sent" not in manage
+    confirm = inbox.to("eve@example.org")[-1].get_body(("plain",)).get_content()
+    assert "nothing will be sent without confirmation" in confirm
 
 
 @pytest.mark.parametrize(
