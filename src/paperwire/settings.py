@@ -109,6 +109,7 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("PAPERWIRE_DEBUG", default=False)
 ALLOWED_HOSTS = env_list("PAPERWIRE_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("PAPERWIRE_CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "paperwire.papers.views.csrf_failure"
 SITE_NAME = os.environ.get("PAPERWIRE_SITE_NAME", "paperwire")
 
 

@@ -59,6 +59,18 @@ def test_member_posts_without_token_are_rejected(
     assert feed_paper.feed_entry.upvotes == 3
 
 
+def test_a_stale_token_gets_the_sites_own_page(csrf_client: Client, feed_paper: Paper) -> None:
+    # E.g. a form left open in a tab while the member logged in again in another one.
+    response = csrf_client.post(
+        "/papers/2401.01234/comments", {"body": "hello", "csrfmiddlewaretoken": "x" * 64}
+    )
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "this form has expired" in page and "reload the page" in page
+    assert 'href="/"' in page and "<style" not in page  # the site's layout, no inline CSS
+    assert not Comment.objects.exists()
+
+
 @pytest.mark.parametrize("url", ["/signup", "/login", "/password-reset"])
 def test_anonymous_forms_without_token_are_rejected(db: None, url: str) -> None:
     client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")

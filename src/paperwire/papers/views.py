@@ -200,5 +200,11 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return HttpResponse(html, status=404)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form posted with a missing or stale CSRF token (settings.CSRF_FAILURE_VIEW): the
+    site's own page, not Django's unstyled one, whose inline styles the CSP blocks."""
+    return render(request, "403_csrf.html", status=403)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     return HttpResponse(render_to_string("500.html"), status=500)
