@@ -71,6 +71,17 @@ def test_a_stale_token_gets_the_sites_own_page(csrf_client: Client, feed_paper: 
     assert not Comment.objects.exists()
 
 
+def test_a_stale_token_on_an_htmx_upvote_reloads_the_page(
+    csrf_client: Client, feed_paper: Paper
+) -> None:
+    # htmx swaps nothing on a 403: without the header the ▲ silently did nothing.
+    response = csrf_client.post("/papers/2401.01234/upvote", {"vote": "1"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 403 and response["HX-Refresh"] == "true"
+    assert feed_paper.feed_entry.upvotes == 3
+    plain = csrf_client.post("/papers/2401.01234/upvote", {"vote": "1"})
+    assert plain.status_code == 403 and "HX-Refresh" not in plain
+
+
 @pytest.mark.parametrize("url", ["/signup", "/login", "/password-reset"])
 def test_anonymous_forms_without_token_are_rejected(db: None, url: str) -> None:
     client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")

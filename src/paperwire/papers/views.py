@@ -202,8 +202,15 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A form posted with a missing or stale CSRF token (settings.CSRF_FAILURE_VIEW): the
-    site's own page, not Django's unstyled one, whose inline styles the CSP blocks."""
-    return render(request, "403_csrf.html", status=403)
+    site's own page, not Django's unstyled one, whose inline styles the CSP blocks.
+
+    htmx swaps nothing on a 403, so a ▲ or ☆ Save sent with a stale token (after a
+    log in in another tab) did nothing at all; HX-Refresh reloads the page instead,
+    with a fresh token and the state the member has now."""
+    response = render(request, "403_csrf.html", status=403)
+    if request.headers.get("HX-Request") == "true":
+        response["HX-Refresh"] = "true"
+    return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
