@@ -134,3 +134,11 @@ def test_headings_in_comments_stay_smaller_than_the_page_headings(
         }"""
     )
     assert sizes[0] < sizes[1]
+
+
+def test_password_fields_are_as_wide_as_the_other_fields(page: Any, live_paperwire) -> None:
+    page.goto(live_paperwire.url + "/signup")
+    form = page.locator("main form")
+    username = form.locator("input[name=username]").bounding_box()
+    password = form.locator("input[name=password]").bounding_box()
+    assert password["width"] == username["width"]
