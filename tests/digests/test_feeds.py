@@ -101,6 +101,31 @@ def test_category_organization_and_author_feeds(client: Client, papers: None):
     assert [e.title for e in entries] == ["Attention Is All You Need"]
 
 
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_each_feed_links_its_own_page_and_has_its_own_id(
+    client: Client, papers: None, fmt: str
+) -> None:
+    # A reader's "visit website" goes to the feed's page, and no two Atom feeds share an
+    # id (a reader may merge feeds with the same id).
+    from paperwire.papers.models import Author
+
+    author = Author.objects.get(name="Noam Shazeer")
+    expected = {
+        "/feeds/daily": "http://127.0.0.1/",
+        "/feeds/trending": "http://127.0.0.1/trending",
+        "/feeds/org/tencent": "http://127.0.0.1/orgs/tencent",
+        f"/feeds/author/{author.pk}": f"http://127.0.0.1/authors/{author.pk}",
+        "/feeds/category/cs.CL": "http://127.0.0.1/search?q=cat%3Acs.CL",
+    }
+    ids = set()
+    for url, link in expected.items():
+        parsed = _parse(client, f"{url}.{fmt}")
+        assert parsed.feed.link == link, url
+        assert client.get(link.removeprefix("http://127.0.0.1"), **HOST).status_code == 200
+        ids.add(parsed.feed.get("id", link))
+    assert len(ids) == len(expected)
+
+
 def test_trending_feed(client: Client, papers: None):
     assert len(_parse(client, "/feeds/trending.rss").entries) == 2
 

@@ -134,7 +134,7 @@ class TrendingFeed(PaperFeed):
     description = "Papers ranked by upvotes with time decay (see /about#trending)."
 
     def link(self) -> str:
-        return reverse("about") + "#trending"
+        return reverse("trending")
 
     def entries(self, obj: Any) -> QuerySet[FeedEntry]:
         return daily_feed.entries(None, "trending")
@@ -153,7 +153,8 @@ class CategoryFeed(PaperFeed):
         return f"Papers in the feed with the arXiv category {obj}."
 
     def link(self, obj: str) -> str:
-        return reverse("daily")
+        # The feed's page, and (in Atom) its id: each feed has its own, not the home page's.
+        return reverse("search") + "?" + urlencode({"q": f"cat:{obj}"})
 
     def entries(self, obj: str) -> QuerySet[FeedEntry]:
         # Categories are a JSON list; matching the quoted name works on SQLite and PostgreSQL.
@@ -175,7 +176,7 @@ class OrganizationFeed(PaperFeed):
         return f"Papers of {obj.display_name} as they enter the feed."
 
     def link(self, obj: Organization) -> str:
-        return reverse("daily")
+        return reverse("organization", args=[obj.name])
 
     def entries(self, obj: Organization) -> QuerySet[FeedEntry]:
         return daily_feed.entries(None, "publishedAt").filter(paper__organization=obj)
@@ -195,7 +196,7 @@ class AuthorFeed(PaperFeed):
         return f"Papers of {obj.name} as they enter the feed."
 
     def link(self, obj: Author) -> str:
-        return reverse("daily")
+        return reverse("author", args=[obj.pk])
 
     def entries(self, obj: Author) -> QuerySet[FeedEntry]:
         return daily_feed.entries(None, "publishedAt").filter(paper__paper_authors__author=obj)
