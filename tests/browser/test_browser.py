@@ -142,3 +142,40 @@ def test_password_fields_are_as_wide_as_the_other_fields(page: Any, live_paperwi
     username = form.locator("input[name=username]").bounding_box()
     password = form.locator("input[name=password]").bounding_box()
     assert password["width"] == username["width"]
+
+
+CONTRAST = """(el) => {
+  const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = (c) => {
+    const [r, g, b] = rgb(c).map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const style = getComputedStyle(el);
+  const [a, b] = [lum(style.color), lum(style.backgroundColor)];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_filled_buttons_are_readable_in_both_schemes(
+    browser: Any, live_paperwire, scheme: str
+) -> None:
+    # The search page's button was white on the dark scheme's light amber (1.7:1).
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    try:
+        for path in ["/", "/search?q=attention"]:
+            page.goto(live_paperwire.url + path)
+            buttons = page.locator("main button:visible, header button:visible")
+            assert buttons.count() > 0
+            for i in range(buttons.count()):
+                button = buttons.nth(i)
+                if button.evaluate("el => getComputedStyle(el).backgroundColor").endswith(", 0)"):
+                    continue  # a transparent button: its text is on the page's background
+                ratio = button.evaluate(CONTRAST)
+                assert ratio >= 4.5, f"{path} {scheme}: {button.inner_text()!r} at {ratio:.2f}:1"
+    finally:
+        context.close()
