@@ -179,3 +179,25 @@ def test_filled_buttons_are_readable_in_both_schemes(
                 assert ratio >= 4.5, f"{path} {scheme}: {button.inner_text()!r} at {ratio:.2f}:1"
     finally:
         context.close()
+
+
+def test_a_title_with_a_very_long_word_wraps_on_a_phone(browser: Any, live_paperwire) -> None:
+    # A word wider than the screen (a URL, a long compound) in a title or an author
+    # name must wrap, not widen the page: in the feed's cards and on the paper page.
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    long_word = "Supercalifragilistic-" + "x" * 80
+    widen = f"""() => {{
+      for (const el of document.querySelectorAll('h1, .card h3 a, .byline')) {{
+        el.textContent = 'A {long_word} title';
+      }}
+      return document.documentElement.scrollWidth - document.documentElement.clientWidth;
+    }}"""
+    try:
+        page.goto(live_paperwire.url + "/")
+        paper = page.locator("ol.cards h3 a").first.get_attribute("href")
+        assert page.evaluate(widen) <= 0
+        page.goto(live_paperwire.url + str(paper))
+        assert page.evaluate(widen) <= 0
+    finally:
+        context.close()
