@@ -43,6 +43,22 @@ def test_search_page_paginates(demo: None, client: Client) -> None:
     assert ids_1 and ids_2 and not ids_1 & ids_2
 
 
+def test_a_search_page_past_the_end_shows_the_last_page(demo: None, client: Client) -> None:
+    last = client.get("/search", {"q": "learning", "page": "2"}).content.decode()
+    while 'rel="next"' in last:  # find the real last page
+        nxt = re.search(r'href="\?([^"]+)" rel="next"', last)
+        assert nxt is not None
+        last = client.get("/search?" + nxt.group(1).replace("&amp;", "&")).content.decode()
+    response = client.get("/search", {"q": "learning", "page": "99"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "There is no page 99 of these results" in html
+    assert set(re.findall(r'href="/papers/([^"/]+)"', html)) == set(
+        re.findall(r'href="/papers/([^"/]+)"', last)
+    )
+    assert "1961" not in html
+
+
 def test_search_page_escapes_the_query(demo: None, client: Client) -> None:
     html = client.get("/search", {"q": "<script>alert(1)</script> learning"}).content.decode()
     assert "<script>alert(1)</script>" not in html

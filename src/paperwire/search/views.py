@@ -27,6 +27,14 @@ def search_page(request: HttpRequest) -> HttpResponse:
     page = min(max(page, 1), MAX_PAGE)
     res = search(raw, sort)
     q = res.query
+    last_page = max(1, -(-len(res.ids) // PAGE_SIZE))
+    if res.ids and page > last_page:
+        # A page past the end (an old link, a hand-edited URL) shows the last one and says
+        # so, rather than "showing 1961-1960" of nothing.
+        notes.append(
+            f"There is no page {page} of these results: showing page {last_page}, the last."
+        )
+        page = last_page
     offset = (page - 1) * PAGE_SIZE
     papers = res.papers(offset, PAGE_SIZE)
     hits: list[dict[str, Any]] = []
