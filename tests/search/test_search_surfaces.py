@@ -59,6 +59,19 @@ def test_a_search_page_past_the_end_shows_the_last_page(demo: None, client: Clie
     assert "1961" not in html
 
 
+def test_cli_json_search_tells_stderr_what_it_ignored(demo: None) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out, err = StringIO(), StringIO()
+    call_command(
+        "search", "attention year:abcd", "--json", "--keyword-only", stdout=out, stderr=err
+    )
+    assert isinstance(json.loads(out.getvalue()), list)
+    assert "year:abcd is not a year" in err.getvalue()
+
+
 def test_search_page_escapes_the_query(demo: None, client: Client) -> None:
     html = client.get("/search", {"q": "<script>alert(1)</script> learning"}).content.decode()
     assert "<script>alert(1)</script>" not in html

@@ -31,12 +31,13 @@ class Command(BaseCommand):
             raise CommandError("--limit must be between 1 and 1000")
         res = search(" ".join(opts["query"]), opts["sort"], semantic=not opts["keyword_only"])
         papers = res.papers(0, opts["limit"])
+        # Notes (an ignored filter, a cut query) go to stderr with --json too: stdout stays JSON.
+        for note in res.notes:
+            self.stderr.write(note)
         if opts["json"]:
             items = [search_item_json(p) for p in papers]
             self.stdout.write(json.dumps(items, ensure_ascii=False, indent=2))
             return
-        for note in res.notes:
-            self.stderr.write(note)
         self.stdout.write(
             f"{res.total} result(s), {res.mode} search, {res.took_ms:.0f} ms"
             + (f"; showing {len(papers)}" if res.total > len(papers) else "")
