@@ -30,6 +30,35 @@ def test_paper_page(client: Client, small_feed) -> None:
     assert "<dt>Upvotes</dt><dd>3</dd>" in html
 
 
+def test_paper_page_has_link_preview_tags(client: Client, small_feed) -> None:
+    # A shared link shows the paper's title and abstract, and names one URL for it.
+    html = client.get("/papers/2401.01234v2", follow=True).content.decode()
+
+    assert '<meta property="og:title" content="Structured State Spaces, Revisited">' in html
+    assert '<meta property="og:description" content="S4 with named authors' in html
+    assert '<meta property="og:url" content="http://testserver/papers/2401.01234">' in html
+    assert '<link rel="canonical" href="http://testserver/papers/2401.01234">' in html
+    assert '<meta property="og:type" content="article">' in html
+
+
+def test_link_preview_tags_are_escaped(client: Client, small_feed) -> None:
+    from paperwire.papers.records import PaperRecord
+    from paperwire.papers.store import bump_data_version, upsert_paper
+
+    upsert_paper(
+        PaperRecord(
+            title='A "quoted" <title> & more',
+            arxiv_id="2401.09999",
+            abstract='An abstract with "quotes" and <script>alert(1)</script>.',
+        )
+    )
+    bump_data_version()
+    html = client.get("/papers/2401.09999").content.decode()
+
+    assert 'og:title" content="A &quot;quoted&quot; &lt;title&gt; &amp; more"' in html
+    assert "<script>alert" not in html
+
+
 def test_paper_page_of_a_paper_without_arxiv_id(client: Client, small_feed) -> None:
     paper = Paper.objects.get(title="Hidden-State Clustering for Verification")
 

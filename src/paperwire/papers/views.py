@@ -172,7 +172,12 @@ def _paper_html(request: HttpRequest, paper_id: str) -> HttpResponse:
     return render(
         request,
         "papers/paper.html",
-        {"paper": paper, "entry": entry, "feed_date": entry.feed_date if entry else None},
+        {
+            "paper": paper,
+            "entry": entry,
+            "feed_date": entry.feed_date if entry else None,
+            "page_url": request.build_absolute_uri(paper.get_absolute_url()),
+        },
     )
 
 
