@@ -185,7 +185,6 @@ def test_demo_periods(client: Client, demo_feed) -> None:
         ("/month/2026-13", "months run from 01 to 12"),
         ("/month/January", "is not of the form YYYY-MM"),
         ("/?date=2026-01-05&page=two", "page must be a whole number"),
-        ("/?date=2026-01-05&page=99", "page 99 does not exist"),
         ("/?date=2026-01-05&page=-1", "does not exist"),
         # Periods whose neighbours would fall outside the calendar.
         ("/?date=9999-12-31", "out of range"),
@@ -204,6 +203,18 @@ def test_bad_periods_are_a_400_with_a_message(
     assert message in html
     assert "<script>" not in html.split("<body>")[1]
     assert '<a href="/">Go to today' in html
+
+
+def test_a_page_past_the_last_is_a_404_as_on_other_listings(client: Client, small_feed) -> None:
+    # Trending and organization pages answer 404 past their last page; so do the feeds.
+    response = client.get("/?date=2026-01-05&page=99")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "page 99 does not exist: pages run from 1 to 1" in html
+    assert "<title>Not found" in html and "404 — not found" in html
+    trending = client.get("/trending?page=999")
+    assert trending.status_code == 404
+    assert "<title>Not found" in trending.content.decode()
 
 
 def test_about_page_explains_the_ranking(client: Client) -> None:

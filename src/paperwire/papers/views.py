@@ -7,7 +7,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotFound,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -89,14 +95,25 @@ def _render_period(
     except PageNotAnInteger:
         return _bad_request(request, "page must be a whole number, e.g. ?page=2")
     except EmptyPage:
+        number = int(request.GET.get("page") or 1)
         if paginator.count == 0:
             page = paginator.page(1)
-        else:
+        elif number < 1:
             return _bad_request(
-                request,
-                f"page {request.GET.get('page')} does not exist: pages run from 1 "
-                f"to {paginator.num_pages}",
+                request, f"page {number} does not exist: pages run from 1 to {paginator.num_pages}"
             )
+        else:
+            # Past the last page: nothing is there (404), as on the trending and org pages.
+            html = render_to_string(
+                "error.html",
+                {
+                    "status": 404,
+                    "message": f"page {number} does not exist: pages run from 1 "
+                    f"to {paginator.num_pages}",
+                },
+                request=request,
+            )
+            return HttpResponseNotFound(html)
     nearest = feed.nearest_feed_date(period) if paginator.count == 0 else None
     context = {
         "period": period,
