@@ -83,6 +83,15 @@ def test_paper_markdown(client: Client, small_feed) -> None:
     assert "## Abstract\n\nS4 with named authors and an arXiv id." in text
 
 
+def test_markdown_facts_render_one_a_line(client: Client, small_feed) -> None:
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt().render(client.get("/papers/2401.01234.md").content.decode())
+
+    assert "<li>Authors: Ada Lovelace, Alan Turing</li>" in html
+    assert "<li>In the daily feed: 2026-01-05</li>" in html
+
+
 def test_markdown_of_a_paper_with_an_author_count(client: Client, small_feed) -> None:
     paper = Paper.objects.get(title="Lemmas Without Morphology")
 

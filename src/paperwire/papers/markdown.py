@@ -14,23 +14,26 @@ ABSTRACT_ONLY = (
 
 def paper_markdown(paper: Paper, page_url: str) -> str:
     lines = [f"# {paper.title}", ""]
+    # One list item a fact: plain lines would run together into one paragraph when rendered.
+    facts: list[str] = []
     names = paper.author_names()
     if names:
-        lines.append("Authors: " + ", ".join(names))
+        facts.append("Authors: " + ", ".join(names))
     elif paper.num_authors:
-        lines.append(f"Authors: {paper.num_authors} authors")
+        facts.append(f"Authors: {paper.num_authors} authors")
     if paper.organization:
-        lines.append(f"Organization: {paper.organization.display_name}")
+        facts.append(f"Organization: {paper.organization.display_name}")
     if paper.published_at:
-        lines.append(f"Published: {paper.published_at.date().isoformat()}")
+        facts.append(f"Published: {paper.published_at.date().isoformat()}")
     entry = getattr(paper, "feed_entry", None)
     if entry is not None:
-        lines.append(f"In the daily feed: {entry.feed_date.isoformat()}")
-        lines.append(f"Upvotes: {entry.upvotes}")
+        facts.append(f"In the daily feed: {entry.feed_date.isoformat()}")
+        facts.append(f"Upvotes: {entry.upvotes}")
     if paper.categories:
-        lines.append("Categories: " + ", ".join(paper.categories))
+        facts.append("Categories: " + ", ".join(paper.categories))
     if paper.ai_keywords:
-        lines.append("Keywords (imported): " + ", ".join(paper.ai_keywords))
+        facts.append("Keywords (imported): " + ", ".join(paper.ai_keywords))
+    lines += [f"- {fact}" for fact in facts]
     links = [f"[Paper page]({page_url})"]
     if paper.arxiv_id:
         links += [f"[arXiv]({paper.arxiv_url})", f"[PDF]({paper.pdf_url})"]
