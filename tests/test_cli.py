@@ -113,6 +113,35 @@ def test_import_export_round_trip_through_the_command(
     assert cli("export", data_dir=second).stdout == exported.stdout
 
 
+def test_export_into_a_closed_pipe_stops_quietly(
+    new_data_dir: Callable[[], Path],
+) -> None:
+    # `paperwire export - | head -1`: the reader leaves early; no BrokenPipeError traceback.
+    from support import bin_path, cli_env
+
+    data_dir = new_data_dir()
+    imported = subprocess.run(
+        [bin_path("paperwire"), "import", str(DEMO_FILE)],
+        env=cli_env(data_dir),
+        capture_output=True,
+        check=False,
+    )
+    assert imported.returncode == 0, imported.stderr
+    export = subprocess.Popen(
+        [bin_path("paperwire"), "export", "-"],
+        env=cli_env(data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert export.stdout is not None and export.stderr is not None
+    first = export.stdout.readline()
+    export.stdout.close()  # as `head -1` does after one line
+    err = export.stderr.read().decode()
+    export.wait(timeout=60)
+    assert json.loads(first)["id"]
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+
+
 def test_bad_lines_through_the_command(
     cli: Cli, new_data_dir: Callable[[], Path], tmp_path: Path
 ) -> None:

@@ -74,6 +74,11 @@ def main(argv: list[str] | None = None) -> None:
         from paperwire.papers.dbtools import explain
 
         sys.exit(f"paperwire: {explain(exc)}")
+    except BrokenPipeError:
+        # The reader left (`paperwire export - | head`): stop quietly, as other tools do.
+        # Point stdout at devnull so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)  # 128 + SIGPIPE, what a shell reports for a killed pipe writer
 
 
 if __name__ == "__main__":
