@@ -295,3 +295,28 @@ def check_alternate_feeds(page: Any, urls: list[str]) -> list[str]:
             assert parsed.feed.get("title"), f"{feed_url} (linked from {url}) has no title"
             checked.append(feed_url)
     return checked
+
+
+# On an emulated phone (is_mobile) Chromium widens the layout viewport to fit what
+# overflows, so window.innerWidth grows with the page and `scrollWidth <= innerWidth`
+# holds whatever the page does. Measure against the screen's width instead.
+_WIDTH = "document.documentElement.scrollWidth"
+
+
+def page_width(page: Any, screen_width: int) -> int:
+    """How wide the page is, after checking on this very page that a block wider than
+    the screen would be seen (so the measure cannot pass whatever the page does)."""
+    probe = page.evaluate(
+        """(w) => {
+            const block = document.createElement("div");
+            block.style.cssText = `width:${w + 200}px;height:1px`;
+            document.body.append(block);
+            const seen = document.documentElement.scrollWidth;
+            block.remove();
+            return seen;
+        }""",
+        screen_width,
+    )
+    assert probe > screen_width, "the width check cannot see a block wider than the screen"
+    width: int = page.evaluate(_WIDTH)
+    return width

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import ARTIFACTS, FEED_DAY, Site, log_in, sign_up
+from .helpers import ARTIFACTS, FEED_DAY, Site, log_in, page_width, sign_up
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 SCREENS = {
@@ -59,7 +59,8 @@ def test_my_pages_fit(new_context: Any, site: Site, member: str, screen: str, wa
     ]:  # fmt: skip
         page.goto(site.url + path)
         expect(page.locator("h1").first).to_be_visible()
-        scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-        assert scroll <= inner, f"{path} on {screen} is {scroll}px wide on a {inner}px screen"
+        screen_width = SCREENS[screen]["viewport"]["width"]  # type: ignore[index]
+        width = page_width(page, screen_width)
+        assert width <= screen_width, f"{path} on {screen} is {width}px wide"
         page.screenshot(path=str(ARTIFACTS / f"mine-{name}-{screen}.png"), full_page=True)
     assert not watch.problems, "the browser saw:\n" + "\n".join(watch.problems)

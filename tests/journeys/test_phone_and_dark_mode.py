@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import ARTIFACTS, Site
+from .helpers import ARTIFACTS, Site, page_width
 
 PHONE = {"width": 375, "height": 740}
 
@@ -28,8 +28,8 @@ def test_pages_fit_a_phone(new_context: Any, site: Site, scheme: str, watch: Any
         assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (
             scheme == "dark"
         )
-        scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-        assert scroll <= inner, f"{path} in {scheme} mode is {scroll}px wide on a {inner}px screen"
+        width = page_width(page, PHONE["width"])
+        assert width <= PHONE["width"], f"{path} in {scheme} mode is {width}px wide on a phone"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"phone-{scheme}.png"), full_page=True)
     assert not watch.problems, "the browser saw:\n" + "\n".join(watch.problems)
