@@ -83,6 +83,12 @@ def test_search_filters_result_related_author_organization(
     page.wait_for_url(re.compile(r"/papers/"))
     expect(page.locator(".abstract-full")).to_contain_text("(i) 91% accuracy")
     expect(page.locator(".abstract-full")).not_to_contain_text("\\%")
+    # Its formulas are drawn as MathML, not shown as `\( x'(t) = Ax(t) … \)`.
+    formulas = page.locator(".abstract-full math")
+    expect(formulas).to_have_count(3)
+    box = formulas.first.bounding_box()
+    assert box and box["width"] > 100 and box["height"] > 10, box
+    expect(page.locator(".abstract-full")).not_to_contain_text("\\(")
 
     page.goto(site.url + "/papers/2401.00001")
     page.locator("main a[href^='/authors/']").filter(has_text="Jane Q. Doe").first.click()

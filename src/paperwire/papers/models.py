@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from paperwire.papers.ids import ARXIV_ABS, ARXIV_PDF
-from paperwire.papers.tex import readable
+from paperwire.papers.tex import abstract_html, readable
 
 
 class Organization(models.Model):
@@ -105,6 +106,11 @@ class Paper(models.Model):
         """The abstract as pages, feeds and mails show it: arXiv's TeX markup that has one
         plain reading written out (`91\\%` as 91 %, accents as letters; papers/tex.py)."""
         return readable(self.abstract)
+
+    @property
+    def abstract_html(self) -> SafeString:
+        """The abstract as pages show it: readable text, formulas drawn as MathML."""
+        return abstract_html(self.abstract)
 
     @property
     def arxiv_url(self) -> str:

@@ -14,8 +14,14 @@ read them, and a guess could change what a formula says.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
+import xml.etree.ElementTree as ET  # builds markup only; never parses input
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from latex2mathml.converter import convert_to_element
 
 # Combining marks of TeX's accent commands.
 _MARKS = {
@@ -108,3 +114,103 @@ def readable(text: str) -> str:
         if not n:
             break
     return _ESCAPED.sub(r"\1", text)
+
+
+# ---------------------------------------------------------------------------------------
+# Math as MathML, for HTML pages.
+#
+# `abstract_html()` is what paper pages and feed cards show: the text parts made
+# readable as above, and each formula (`$…$`, `\(…\)`, `$$…$$`, `\[…\]`) drawn as
+# MathML, which browsers lay out natively (no script, no web font). latex2mathml's
+# tree is rebuilt from an allowlist of MathML elements and attributes, so nothing an
+# author typed (`\href`, `\style`, `\text{<img …>}`) reaches the page as markup; a
+# formula it cannot read, or one too long or too deep, stays as its TeX.
+
+_MATH = re.compile(
+    r"(?<!\\)\$\$(?P<dd>.+?)(?<!\\)\$\$"
+    r"|\\\[(?P<db>.+?)\\\]"
+    r"|\\\((?P<ip>.+?)\\\)"
+    # Pandoc's rule for `$`: no space just inside either dollar, and no digit just after
+    # the closing one, so "$5 and $10" stays text.
+    r"|(?<![\\$])\$(?=[^\s$])(?P<id>(?:[^$\\\n]|\\.)+?)(?<=[^\s\\])\$(?!\d)",
+    re.DOTALL,
+)
+_MAX_FORMULA = 400  # characters of TeX
+_MAX_DEPTH = 12  # nested braces
+_WIDE_FORMULA = 40  # characters of TeX past which a formula may not fit a phone
+_MATHML_ELEMENTS = frozenset(
+    "math mrow mi mn mo ms mtext mspace msup msub msubsup mfrac msqrt mroot mover munder "
+    "munderover mtable mtr mtd mstyle menclose mpadded mphantom merror".split()
+)
+_MATHML_ATTRIBUTES = frozenset(
+    "display mathvariant stretchy fence separator form lspace rspace accent accentunder "
+    "linethickness columnalign columnspacing rowspacing columnlines rowlines frame width "
+    "height depth minsize maxsize movablelimits notation displaystyle scriptlevel "
+    "mathsize symmetric largeop".split()
+)
+_MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+
+
+def _depth(tex: str) -> int:
+    depth = deepest = 0
+    for char in tex:
+        if char == "{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == "}":
+            depth -= 1
+    return deepest
+
+
+def _clean(element: ET.Element) -> ET.Element:
+    """A copy of latex2mathml's `element` with only allowlisted elements and attributes;
+    its text (which latex2mathml keeps as character references) as plain characters."""
+    tag = element.tag if element.tag in _MATHML_ELEMENTS else "mrow"
+    attributes = {k: v for k, v in element.attrib.items() if k in _MATHML_ATTRIBUTES}
+    if tag == "math":
+        attributes["xmlns"] = _MATHML_NS
+    copy = ET.Element(tag, attributes)
+    copy.text = html.unescape(element.text) if element.text else None
+    for child in element:
+        cleaned = _clean(child)
+        cleaned.tail = html.unescape(child.tail) if child.tail else None
+        copy.append(cleaned)
+    return copy
+
+
+def formula_mathml(tex: str, *, display: bool = False) -> str | None:
+    """`tex` (without its delimiters) as a MathML element, or None when it cannot be
+    drawn faithfully: too long, too deeply nested, or not read by latex2mathml."""
+    if len(tex) > _MAX_FORMULA or _depth(tex) > _MAX_DEPTH or not tex.strip():
+        return None
+    try:
+        tree = convert_to_element(tex.strip(), display="block" if display else "inline")
+    except Exception:  # any failure of the converter: show the TeX instead
+        return None
+    return ET.tostring(_clean(tree), encoding="unicode", short_empty_elements=False)
+
+
+def abstract_html(text: str) -> SafeString:
+    """`text` as HTML: readable text with every formula drawn as MathML."""
+    if not text:
+        return mark_safe("")
+    text = _ONE_SYMBOL_MATH.sub(lambda m: _SYMBOLS[m.group(1)], text)
+    parts: list[str] = []
+    end = 0
+    for found in _MATH.finditer(text):
+        tex = next(g for g in found.groups() if g is not None)
+        display = found.group("dd") is not None or found.group("db") is not None
+        mathml = formula_mathml(tex, display=display)
+        parts.append(escape(readable(text[end : found.start()])))
+        if mathml is None:
+            parts.append(escape(found.group(0)))
+        elif display or len(tex) > _WIDE_FORMULA:
+            # MathML does not break lines: a wide formula scrolls in its own box rather
+            # than widening the page on a phone.
+            kind = "tex-math tex-math-block" if display else "tex-math"
+            parts.append(f'<span class="{kind}">{mathml}</span>')
+        else:
+            parts.append(mathml)
+        end = found.end()
+    parts.append(escape(readable(text[end:])))
+    return mark_safe("".join(parts))  # noqa: S308 - escaped text and rebuilt MathML only
