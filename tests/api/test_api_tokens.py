@@ -178,6 +178,23 @@ def test_comments_list_post_and_reply(owner: User, small_feed: Any) -> None:
     assert Comment.objects.count() == 2
 
 
+def test_a_comment_or_reply_sent_again_is_the_one_already_posted(
+    owner: User, small_feed: Any
+) -> None:
+    """A client that retries (no answer seen, say) does not post the comment twice."""
+    client = bearer(owner)
+    url = "/api/papers/2401.01234/comment"
+    first = post(client, url, {"comment": "Retried"})
+    again = post(client, url, {"comment": "Retried"})
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    reply_url = f"{url}/{first.json()['id']}/reply"
+    replies = [post(client, reply_url, {"comment": "Retried"}).json()["id"] for _ in range(2)]
+    assert replies[0] == replies[1] != first.json()["id"]
+    assert Comment.objects.count() == 2
+    assert FeedEntry.objects.get(paper__arxiv_id="2401.01234").num_comments == 2
+
+
 def test_my_data_and_deleting_the_account_through_the_api(owner: User, small_feed: Any) -> None:
     client = bearer(owner)
     client.post("/api/me/saves/2401.01234")

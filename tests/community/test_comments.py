@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
@@ -38,6 +40,33 @@ def test_thread_and_counts(member_client: Client, make_member, feed_paper: Paper
     assert "2 comments</a>" in card
     api = Client(HTTP_HOST="127.0.0.1").get("/api/daily_papers?date=2026-01-05").json()
     assert {i["paper"]["id"]: i["numComments"] for i in api}["2401.01234"] == 2
+
+
+def test_the_same_comment_sent_again_is_the_one_already_posted(
+    member_client: Client, make_member, feed_paper: Paper
+) -> None:
+    """Back after posting, then Post again: the member lands on the comment they made."""
+    first = post(member_client, "Sent twice")
+    again = post(member_client, "Sent twice")
+    comment = Comment.objects.get()
+    assert again.status_code == 302 and again["Location"] == first["Location"]
+    assert first["Location"].endswith(f"#c{comment.pk}") and num_comments(feed_paper) == 1
+    # Other words, another place in the thread or another member: new comments.
+    post(member_client, "Sent twice, edited")
+    post(member_client, "Sent twice", comment.pk)
+    post(member_client, "Sent twice", comment.pk)
+    other = Client(HTTP_HOST="127.0.0.1")
+    other.force_login(make_member("bob"))
+    post(other, "Sent twice")
+    assert Comment.objects.count() == 4 and num_comments(feed_paper) == 4
+    # Saying the same again later, or after deleting it, is a new comment.
+    Comment.objects.filter(pk=comment.pk).update(created=comment.created - dt.timedelta(minutes=11))
+    later = post(member_client, "Sent twice")
+    assert later["Location"] != first["Location"]
+    newest = Comment.objects.latest("pk")
+    member_client.post(f"/comments/{newest.pk}/delete")
+    assert post(member_client, "Sent twice")["Location"] != later["Location"]
+    assert Comment.objects.filter(body="Sent twice", parent=None).count() == 3, "1, bob's, last"
 
 
 def test_edit_and_delete_own(member_client: Client, feed_paper: Paper) -> None:

@@ -4,6 +4,7 @@ one atomic statement in the database, not a read followed by a write."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections import Counter
@@ -76,9 +77,11 @@ def test_fifty_parallel_comments_stop_at_the_limit(
     # Not the front page's first paper, whose thread the browser flow counts.
     pid = client.get("/api/daily_papers?limit=5").json()[-1]["paper"]["id"]
     token = csrf(client, f"/papers/{pid}")
+    numbers = itertools.count()
 
     def comment() -> int:
-        data = {"body": "Same words again", "csrfmiddlewaretoken": token}
+        # Other words each time: the same words again would be the comment already made.
+        data = {"body": f"Words, take {next(numbers)}", "csrfmiddlewaretoken": token}
         return client.post(f"/papers/{pid}/comments", data=data).status_code
 
     statuses = Counter(_parallel(50, comment))

@@ -146,8 +146,27 @@ def submit_paper(user: User, arxiv_id: str) -> tuple[Paper, bool]:
     return paper, created
 
 
+# A form sent again (Back, then Post; a client retrying) within this time, with the same
+# words in the same place, is the comment already made, not a second one.
+REPOST_WINDOW = dt.timedelta(minutes=10)
+
+
 def add_comment(user: User, paper: Paper, body: str, parent: Comment | None) -> Comment:
+    """The member's new comment, or their identical one from the last few minutes."""
     with transaction.atomic():
+        # One member's posts one at a time, so two copies sent at once cannot both pass
+        # the check below (SQLite's IMMEDIATE transactions already serialize writers).
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        earlier = Comment.objects.filter(
+            author=user,
+            paper=paper,
+            parent=parent,
+            body=body,
+            deleted=False,
+            created__gte=timezone.now() - REPOST_WINDOW,
+        ).last()
+        if earlier is not None:
+            return earlier
         comment = Comment.objects.create(
             paper=paper, author=user, parent=parent, body=body, body_html=render_markdown(body)
         )
