@@ -51,9 +51,24 @@ def test_double_opt_in(client: Client, inbox: Inbox):
     sub.refresh_from_db()
     assert sub.status == Subscription.PENDING
     confirmed = client.post(path, **HOST)
-    assert confirmed.status_code == 200 and b"confirmed" in confirmed.content
     sub.refresh_from_db()
     assert sub.status == Subscription.ACTIVE and sub.confirmed_at is not None
+    # POST/redirect/GET: reloading the page that says so does not post the form again.
+    assert confirmed.status_code == 302
+    manage = urlsplit(confirmed["Location"])
+    assert manage.path.startswith("/digests/manage/") and manage.query == "confirmed=1"
+    page = client.get(confirmed["Location"], **HOST)
+    assert page.status_code == 200 and b"your subscription is confirmed" in page.content
+    assert b"daily digests" in page.content
+    # Only an active subscription is said to be confirmed.
+    assert b"is confirmed" not in client.get(manage.path, **HOST).content
+    Subscription.objects.filter(pk=sub.pk).update(status=Subscription.UNSUBSCRIBED)
+    assert b"is confirmed" not in client.get(confirmed["Location"], **HOST).content
+    gone = client.post(path, **HOST)
+    assert gone.status_code == 302 and gone["Location"] == path
+    assert b"has unsubscribed since" in client.get(path, **HOST).content
+    sub.refresh_from_db()
+    assert sub.status == Subscription.UNSUBSCRIBED
 
 
 def test_answer_does_not_reveal_whether_address_is_known(client: Client, inbox: Inbox):

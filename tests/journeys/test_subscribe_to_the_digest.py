@@ -35,6 +35,10 @@ def test_subscribe_confirm_change_preferences_feed_unsubscribe(
     page.goto(confirm)
     page.get_by_role("button", name="Yes, confirm my subscription").click()
     expect(page.locator("h1")).to_have_text("Your subscription")
+    # A page reached by a redirect, so reloading it does not send the form again.
+    assert "/digests/manage/" in page.url, page.url
+    page.reload()
+    expect(main).to_contain_text("your subscription is confirmed")
     expect(main).to_contain_text("daily digests")
 
     # Preferences: weekly, with a saved search.

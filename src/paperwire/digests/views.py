@@ -14,7 +14,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -230,12 +230,17 @@ def signed_subscription(purpose: str) -> Callable[[SignedView], Callable[..., Ht
 @require_http_methods(["GET", "POST"])
 @signed_subscription("confirm")
 def confirm(request: HttpRequest, sub: Subscription, token: str) -> HttpResponse:
-    if request.method == "POST" and sub.status != Subscription.UNSUBSCRIBED:
+    """GET asks (a mail scanner's visit confirms nothing); POST confirms, then redirects
+    to a page that a reload does not post again: the manage page saying "confirmed"."""
+    if request.method == "POST":
+        if sub.status == Subscription.UNSUBSCRIBED:
+            return redirect(reverse("digest_confirm", args=[token]))
         if sub.status != Subscription.ACTIVE:
             sub.status = Subscription.ACTIVE
             sub.confirmed_at = timezone.now()
             sub.save(update_fields=["status", "confirmed_at"])
-        return _manage_page(request, sub, confirmed=True)
+        manage_url = reverse("digest_manage", args=[make_token("manage", sub.pk)])
+        return redirect(f"{manage_url}?confirmed=1")
     return render(request, "digests/confirm.html", {"sub": sub})
 
 
@@ -251,7 +256,8 @@ def manage(request: HttpRequest, sub: Subscription, token: str) -> HttpResponse:
             sub.save(update_fields=["frequency", "topics", "for_you"])
             return _manage_page(request, sub, saved=True)
         return _manage_page(request, sub, form=form, status=400)
-    return _manage_page(request, sub)
+    just_confirmed = request.GET.get("confirmed") == "1" and sub.status == Subscription.ACTIVE
+    return _manage_page(request, sub, confirmed=just_confirmed)
 
 
 def _manage_page(
