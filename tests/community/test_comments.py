@@ -77,14 +77,17 @@ def test_edit_and_delete_own(member_client: Client, feed_paper: Paper) -> None:
     member_client.post(f"/comments/{comment.pk}/edit", {"body": "Fixed *now*"})
     comment.refresh_from_db()
     assert comment.body == "Fixed *now*" and "<em>now</em>" in comment.body_html and comment.edited
-    # The Delete button asks first: a page with the comment and a button that POSTs.
+    # Delete asks first: a link (to a clean address, no bare "?" of an empty GET form)
+    # to a page with the comment and a button that POSTs.
     paper_html = member_client.get("/papers/2401.01234").content.decode()
-    assert f'<form method="get" action="/comments/{comment.pk}/delete"' in paper_html
+    assert f'<a href="/comments/{comment.pk}/delete">Delete</a>' in paper_html
+    assert 'method="get"' not in paper_html.split('id="comments"', 1)[1]
     ask = member_client.get(f"/comments/{comment.pk}/delete")
     assert ask.status_code == 200
     asked = ask.content.decode()
     assert "Delete your comment?" in asked and "<em>now</em>" in asked
     assert 'method="post"' in asked and "Delete this comment</button>" in asked
+    assert 'name="csrfmiddlewaretoken"' in asked
     comment.refresh_from_db()
     assert not comment.deleted, "asking deleted it"
     assert member_client.post(f"/comments/{comment.pk}/delete").status_code == 302

@@ -64,7 +64,7 @@ def test_sign_up_upvote_comment_reply_edit_delete_log_out(
         dialog.accept()
 
     page.on("dialog", accept)
-    edited.get_by_role("button", name="Delete").click()
+    edited.get_by_role("link", name="Delete").click()
     deleted_unasked = page.locator(".messages").filter(has_text="deleted")
     deadline = time.monotonic() + 30
     while not (asked or "/delete" in page.url or deleted_unasked.count()):
@@ -72,6 +72,7 @@ def test_sign_up_upvote_comment_reply_edit_delete_log_out(
         page.wait_for_timeout(100)  # lets Playwright deliver the dialog or the navigation
     if not asked:
         assert "/delete" in page.url, f"deleting did not ask for confirmation ({page.url})"
+        assert page.url.endswith("/delete"), f"not a clean address: {page.url}"
         page.locator("main").get_by_role("button", name=re.compile("Delete")).click()
     page.wait_for_url(re.compile(re.escape(paper_url)))
     expect(page.locator(".messages")).to_contain_text("deleted")
