@@ -33,8 +33,14 @@ def test_author_page(anon: Client, small_feed) -> None:
     author = Author.objects.get(name="Alan Turing")
     html = anon.get(f"/authors/{author.pk}").content.decode()
     assert "Alan Turing" in html and "Structured State Spaces, Revisited" in html
-    assert anon.get(f"/authors/{author.pk}-alan-turing").status_code == 200
+    # Words after the id, right or wrong, lead to the one address the site links to.
+    for words in ("alan-turing", "ada-lovelace", "x"):
+        moved = anon.get(f"/authors/{author.pk}-{words}")
+        assert moved.status_code == 301 and moved["Location"] == f"/authors/{author.pk}"
+    paged = anon.get(f"/authors/{author.pk}-wrong?page=2")
+    assert paged.status_code == 301 and paged["Location"] == f"/authors/{author.pk}?page=2"
     assert anon.get("/authors/99999").status_code == 404
+    assert anon.get("/authors/99999-alan-turing").status_code == 404
 
 
 def test_trending_orders_by_decayed_upvotes(anon: Client, small_feed) -> None:

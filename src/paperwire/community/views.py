@@ -11,7 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -266,7 +271,16 @@ def organization_page(request: HttpRequest, name: str) -> HttpResponse:
     return render(request, "community/organization.html", context)
 
 
-def author_page(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
+def author_slug_redirect(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    """/authors/<id>-<any words>: a permanent redirect to /authors/<id>, the one address
+    every link of the site uses (names change when author records merge; ids do not)."""
+    author = get_object_or_404(Author, pk=pk)
+    url = reverse("author", args=[author.pk])
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+
+
+def author_page(request: HttpRequest, pk: int) -> HttpResponse:
     author = get_object_or_404(Author, pk=pk)
     lists = _paper_lists(
         request,
