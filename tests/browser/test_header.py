@@ -1,0 +1,90 @@
+"""Real Chromium: a member's header (brand, search, every nav item) is one row on a
+1280px desktop, light or dark, and still all there on a 390px phone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import SMALL_FEED
+from support import LiveServer, run_cli, serving, write_jsonl
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+USERNAME = "margaret_hamilton_apollo"  # longer than most: the header must still fit
+PASSWORD = "correct horse battery staple 42"
+
+MAKE_MEMBER = f"""
+from django.contrib.auth.models import User
+from paperwire.community.models import Profile
+user = User.objects.create_user({USERNAME!r}, "margaret@example.org", {PASSWORD!r})
+Profile.objects.create(user=user, email_verified=True)
+"""
+
+# The header row's parts and each nav item, as [top, bottom, left, right].
+BOXES = """() => [...document.querySelectorAll('.header-row > *, .nav-list > li')].map(e => {
+  const r = e.getBoundingClientRect(); return [r.top, r.bottom, r.left, r.right]; })"""
+
+
+@pytest.fixture(scope="module")
+def member_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    data_dir: Path = tmp_path_factory.mktemp("header-site")
+    feed_file = write_jsonl(data_dir / "small.jsonl", SMALL_FEED)
+    for args in (("migrate",), ("import", str(feed_file)), ("shell", "-c", MAKE_MEMBER)):
+        done = run_cli(*args, data_dir=data_dir, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+    with serving(data_dir, seconds=120) as server:
+        yield server
+
+
+def _logged_in(browser: Any, site: LiveServer, **context: Any) -> tuple[Any, Any]:
+    ctx = browser.new_context(**context)
+    page = ctx.new_page()
+    page.goto(site.url + "/login")
+    page.locator("main").get_by_label("Username").fill(USERNAME)
+    page.locator("main").get_by_label("Password").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Log in").click()
+    page.wait_for_url(site.url + "/")
+    return ctx, page
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_members_header_is_one_row_at_1280(browser: Any, member_site, scheme: str) -> None:
+    ctx, page = _logged_in(
+        browser, member_site, viewport={"width": 1280, "height": 800}, color_scheme=scheme
+    )
+    try:
+        nav = page.get_by_role("navigation", name="Main")
+        for name in ("Daily", "Trending", "Library", USERNAME):
+            assert nav.get_by_role("link", name=name).is_visible(), name
+        assert nav.get_by_role("button", name="Log out").is_visible()
+        boxes = page.evaluate(BOXES)
+        assert len(boxes) >= 12, boxes  # brand, search, nav and its items
+        # One row: every box overlaps every other vertically.
+        assert max(top for top, _, _, _ in boxes) < min(bottom for _, bottom, _, _ in boxes), boxes
+        assert max(right for _, _, _, right in boxes) <= 1280
+        search = page.get_by_role("searchbox", name="Search papers").bounding_box()
+        assert search and search["width"] >= 120, search
+    finally:
+        ctx.close()
+
+
+def test_a_members_header_wraps_but_fits_a_390px_phone(browser: Any, member_site) -> None:
+    ctx, page = _logged_in(
+        browser,
+        member_site,
+        viewport={"width": 390, "height": 844},
+        color_scheme="dark",
+    )
+    try:
+        nav = page.get_by_role("navigation", name="Main")
+        items = [nav.get_by_role("link", name=n) for n in ("Daily", "Submit", USERNAME)]
+        for item in [*items, nav.get_by_role("button", name="Log out")]:
+            box = item.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        ctx.close()
