@@ -179,6 +179,8 @@ MIDDLEWARE = [
     "paperwire.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "paperwire.middleware.CleanInputMiddleware",
+    # Outside GZip and ConditionalGet: a HEAD under /api/ gets GET's headers.
+    "paperwire.api.middleware.HeadAsGet",
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     # Inside GZip: makes every /api/ error JSON before it is compressed.
