@@ -67,6 +67,15 @@ def test_static_files_are_served_with_long_caching(live_paperwire) -> None:
         assert response.headers.get("Content-Encoding") == "gzip"
 
 
+def test_favicon_ico_leads_to_the_hashed_icon(live_paperwire) -> None:
+    with urllib.request.urlopen(live_paperwire.url + "/favicon.ico", timeout=10) as response:
+        assert response.status == 200
+        path = response.url.removeprefix(live_paperwire.url)
+        assert re.fullmatch(r"/static/paperwire/favicon\.[0-9a-f]{12}\.svg", path), path
+        assert response.headers["Content-Type"] == "image/svg+xml"
+        assert b"<svg" in response.read()
+
+
 def test_errors_over_http(live_paperwire) -> None:
     status, body = live_paperwire.get("/?date=2023-02-30")
     assert status == 400 and b"does not exist" in body

@@ -10,6 +10,7 @@ urlpatterns = [
     path("week/<str:week>", views.weekly, name="weekly"),
     path("month/<str:month>", views.monthly, name="monthly"),
     path("about", views.about, name="about"),
+    path("favicon.ico", views.favicon, name="favicon"),
     re_path(rf"^papers/{PAPER_ID}\.md$", views.paper_md, name="paper_md"),
     re_path(rf"^papers/{PAPER_ID}$", views.paper_page, name="paper"),
 ]

@@ -13,12 +13,14 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseNotFound,
+    HttpResponseRedirect,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from paperwire.papers import feed
 from paperwire.papers.cache import versioned_page
@@ -211,6 +213,15 @@ def paper_md(request: HttpRequest, paper_id: str) -> HttpResponse:
 
 def about(request: HttpRequest) -> HttpResponse:
     return render(request, "about.html", {"gravity": feed.TRENDING_GRAVITY})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico where a page names no icon (feeds, raw files): the
+    site's icon. A temporary redirect, since its target is a hashed name that changes with
+    the icon, and browsers keep a permanent one for good."""
+    response = HttpResponseRedirect(static("paperwire/favicon.svg"))
+    patch_cache_control(response, public=True, max_age=86400)
+    return response
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
