@@ -48,6 +48,18 @@ def _titles(anon: Client, path: str) -> list[str]:
     return TITLE_RE.findall(response.content.decode())
 
 
+def _title(html: str) -> str:
+    match = re.search(r"<title>([^<]*)</title>", html)
+    assert match, "no title"
+    return match.group(1)
+
+
+def _says_its_page_number(first: str, second: str) -> None:
+    """Page 2 is titled as page 1 plus its number; page 1 names no number."""
+    assert "page" not in _title(first)
+    assert _title(second) == _title(first).replace(" · paperwire", " · page 2 · paperwire")
+
+
 def _pages(anon: Client, path: str, sep: str = "?") -> None:
     first = _titles(anon, path)
     second = _titles(anon, f"{path}{sep}page=2")
@@ -60,6 +72,9 @@ def _pages(anon: Client, path: str, sep: str = "?") -> None:
     html = anon.get(f"{path}{sep}page=2").content.decode()
     assert f'rel="prev" class="pager-prev" href="{path}"' in html
     assert 'rel="next"' not in html
+    _says_its_page_number(anon.get(path).content.decode(), html)
+    assert 'class="heading-page">· page 2</span>' in html
+    assert "heading-page" not in anon.get(path).content.decode()
     assert anon.get(f"{path}{sep}page=3").status_code == 404
     for bad in ("0", "-1", "two", "1e3", "99999999999999999999"):
         response = anon.get(f"{path}{sep}page={bad}")
@@ -89,6 +104,7 @@ def test_profile_pages(anon: Client, many_papers, make_member) -> None:
     second = link.findall(html)
     assert len(first) == 50 and len(second) == 10 and not set(first) & set(second)
     assert 'rel="prev" class="pager-prev" href="/u/li"' in html
+    _says_its_page_number(anon.get("/u/li").content.decode(), html)
     assert anon.get("/u/li?page=3").status_code == 404
     assert anon.get("/u/li?page=x").status_code == 400
 

@@ -217,6 +217,28 @@ def test_a_page_past_the_last_is_a_404_as_on_other_listings(client: Client, smal
     assert "<title>Not found" in trending.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("url", "label"),
+    [
+        ("/?date=2026-01-05&", "January 5, 2026"),
+        ("/week/2026-W02?", "Week 2, 2026"),
+        ("/month/2026-01?", "January 2026"),
+    ],
+)
+def test_later_pages_say_their_number(
+    client: Client, small_feed, settings, url: str, label: str
+) -> None:
+    settings.PAPERWIRE = {**settings.PAPERWIRE, "FEED_PAGE_SIZE": 2}
+    first, second = page(client, url.rstrip("?&")), page(client, f"{url}page=2")
+
+    assert f"<title>Daily Papers — {label} · paperwire</title>" in first
+    assert f'<h1 id="feed-heading">{label}</h1>' in first
+    assert f"<title>Daily Papers — {label} · page 2 · paperwire</title>" in second
+    assert (
+        f'<h1 id="feed-heading">{label} <span class="heading-page">· page 2</span></h1>' in second
+    )
+
+
 def test_about_page_explains_the_ranking(client: Client) -> None:
     html = page(client, "/about")
     assert "How the feed is ordered" in html and "Trending" in html

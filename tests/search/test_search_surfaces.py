@@ -38,6 +38,8 @@ def test_search_page_paginates(demo: None, client: Client) -> None:
     assert 'rel="next"' in first
     second = client.get("/search", {"q": "learning", "page": "2"}).content.decode()
     assert 'rel="prev"' in second
+    assert "<title>learning · Search · paperwire</title>" in first
+    assert "<title>learning · Search · page 2 · paperwire</title>" in second
     ids_1 = set(re.findall(r'href="/papers/([^"]+)"', first))
     ids_2 = set(re.findall(r'href="/papers/([^"]+)"', second))
     assert ids_1 and ids_2 and not ids_1 & ids_2
