@@ -244,6 +244,19 @@ def test_about_page_explains_the_ranking(client: Client) -> None:
     assert "How the feed is ordered" in html and "Trending" in html
 
 
+def test_about_page_names_the_software_only_under_another_name(client: Client, settings) -> None:
+    intro = re.compile(r"<p>([^<]*is a Daily Papers site[^<]*)</p>")
+    default = intro.findall(page(client, "/about"))
+    assert default and "runs on paperwire" not in default[0]
+    assert default[0].startswith("paperwire is a Daily Papers site")
+    assert "open-source and self-hostable" in default[0]
+
+    settings.SITE_NAME = "ML Reading Room"
+    custom = intro.findall(page(client, "/about"))
+    assert custom and custom[0].startswith("ML Reading Room is a Daily Papers site")
+    assert "It runs on paperwire, open-source and self-hostable." in custom[0]
+
+
 def test_pages_have_labelled_landmarks_and_a_skip_link(client: Client, small_feed) -> None:
     html = page(client, "/")
 
