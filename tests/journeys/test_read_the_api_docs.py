@@ -1,4 +1,5 @@
-"""A developer opens /api/docs and finds the API's operations, served by this site alone."""
+"""A developer opens /api/docs and finds the API's operations, served by this site alone,
+and a way back to the site."""
 
 from __future__ import annotations
 
@@ -16,3 +17,15 @@ def test_api_docs_list_the_operations(page: Any, site: Site) -> None:
     paths = set(operations.all_inner_texts())
     assert any("/api/daily_papers" in p for p in paths), paths
     assert any("/api/papers/" in p for p in paths), paths
+
+
+def test_api_docs_lead_back_to_the_site(page: Any, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(site.url + "/api/docs")
+    expect(page.locator(".opblock-summary-path").first).to_be_visible()
+    home = page.get_by_role("link", name="paperwire", exact=True)
+    expect(home).to_be_visible()
+    home.click()
+    page.wait_for_url(site.url + "/")
+    expect(page.locator("#feed-heading")).to_be_visible()
