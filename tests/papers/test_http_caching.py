@@ -90,3 +90,30 @@ def test_head_has_the_headers_but_no_body(client: Client, small_feed) -> None:
     assert response.status_code == 200
     assert response.content == b""
     assert response["Last-Modified"]
+
+
+@pytest.mark.parametrize(
+    ("url", "absolute"),
+    [
+        ("/papers/2401.01234", '<link rel="canonical" href="{origin}/papers/2401.01234">'),
+        ("/papers/2401.01234", '<meta property="og:url" content="{origin}/papers/2401.01234">'),
+        ("/papers/2401.01234.md", "[Paper page]({origin}/papers/2401.01234)"),
+        ("/feeds/daily.rss", "<link>{origin}/papers/"),
+        ("/feeds/daily.atom", '<link href="{origin}/papers/'),
+    ],
+)
+def test_cached_pages_name_the_host_they_were_asked_on(small_feed, url: str, absolute: str) -> None:
+    """Pages whose absolute links come from the request's host are cached per host: the
+    first visitor's host must not end up in everyone's copy."""
+    for host in ("127.0.0.1:8721", "localhost:8721", "127.0.0.1:8721"):
+        html = Client(HTTP_HOST=host).get(url).content.decode()
+        assert absolute.format(origin=f"http://{host}") in html, host
+
+
+def test_the_apis_next_link_names_the_host_it_was_asked_on(small_feed) -> None:
+    url = "/api/daily_papers?limit=2&sort=publishedAt"
+    for host in ("127.0.0.1:8721", "localhost:8721"):
+        link = Client(HTTP_HOST=host).get(url)["Link"]
+        assert link.startswith(f"<http://{host}/api/daily_papers?"), link
+    secure = Client(HTTP_HOST="localhost:8721").get(url, secure=True)["Link"]
+    assert secure.startswith("<https://localhost:8721/"), secure

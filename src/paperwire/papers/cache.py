@@ -44,10 +44,12 @@ def versioned_page(view: View) -> View:
         key = local_key = ""
         if cacheable:
             # A view that answers one URL in several forms (HTML or Markdown by Accept)
-            # names the form in request.page_variant.
+            # names the form in request.page_variant. The scheme and host are part of
+            # the key: paper pages (canonical, og:url), feeds and the API's Link header
+            # hold absolute URLs made from the request, as Django's feeds make them.
             variant = getattr(request, "page_variant", "")
             digest = hashlib.sha1(
-                f"{variant}|{request.get_full_path()}".encode(), usedforsecurity=False
+                f"{variant}|{request.build_absolute_uri()}".encode(), usedforsecurity=False
             )
             key = f"page:{version}:{digest.hexdigest()}"
             local_key = f"{key}:{changed_at.timestamp()}" if changed_at is not None else ""
