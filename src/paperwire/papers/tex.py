@@ -14,6 +14,7 @@ read them, and a guess could change what a formula says.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -178,6 +179,7 @@ def _clean(element: ET.Element) -> ET.Element:
     return copy
 
 
+@functools.lru_cache(maxsize=4096)  # the same formulas come back on every page view
 def formula_mathml(tex: str, *, display: bool = False) -> str | None:
     """`tex` (without its delimiters) as a MathML element, or None when it cannot be
     drawn faithfully: too long, too deeply nested, or not read by latex2mathml."""
@@ -192,8 +194,8 @@ def formula_mathml(tex: str, *, display: bool = False) -> str | None:
 
 def abstract_html(text: str) -> SafeString:
     """`text` as HTML: readable text with every formula drawn as MathML."""
-    if not text:
-        return mark_safe("")
+    if "$" not in text and "\\(" not in text and "\\[" not in text:
+        return escape(readable(text))  # no formula: most abstracts
     text = _ONE_SYMBOL_MATH.sub(lambda m: _SYMBOLS[m.group(1)], text)
     parts: list[str] = []
     end = 0
