@@ -291,6 +291,18 @@ def test_web_refuses_an_unmigrated_database(
     assert_clean_failure(done, "migration(s) to apply: run `paperwire migrate`")
 
 
+def test_commands_on_an_unmigrated_postgresql_say_run_migrate(
+    new_pg_database: Callable[[], str], tmp_path: Path
+) -> None:
+    # PostgreSQL reports a missing table as a ProgrammingError, SQLite as an
+    # OperationalError: both are one line asking for `paperwire migrate`.
+    url = new_pg_database()
+    for args in (("worker", "--once"), ("ingest", "status"), ("search", "x"), ("embed",)):
+        done = run_cli(*args, data_dir=tmp_path, PAPERWIRE_DATABASE_URL=url)
+        assert_clean_failure(done, "the schema is missing or old; run `paperwire migrate`")
+        assert "LINE 1" not in done.stderr, (args, done.stderr)
+
+
 def test_web_serves_postgresql_without_demo_or_worker(
     new_pg_database: Callable[[], str], tmp_path: Path
 ) -> None:

@@ -26,6 +26,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+# SQLSTATEs of undefined_table and undefined_column.
+_SCHEMA_MISSING = {"42P01", "42703"}
+
+
 def usage() -> str:
     width = max(len(name) for name in COMMANDS)
     lines = [
@@ -62,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         from django.core.management import execute_from_command_line
     except ImportError:  # pragma: no cover - a broken install
         sys.exit("paperwire: Django is not installed here; run `make install` first")
-    from django.db import OperationalError
+    from django.db import OperationalError, ProgrammingError
 
     try:
         execute_from_command_line(["paperwire", *args])
@@ -71,6 +75,14 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"paperwire: {exc}")
     except OperationalError as exc:
         # The database is unreachable, refuses us, or is missing: one line, no traceback.
+        from paperwire.papers.dbtools import explain
+
+        sys.exit(f"paperwire: {explain(exc)}")
+    except ProgrammingError as exc:
+        # PostgreSQL reports a table or column that is not there (a schema not migrated,
+        # or older than the code) as a programming error; SQLite as an operational one.
+        if getattr(exc.__cause__, "sqlstate", None) not in _SCHEMA_MISSING:
+            raise
         from paperwire.papers.dbtools import explain
 
         sys.exit(f"paperwire: {explain(exc)}")

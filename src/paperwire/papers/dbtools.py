@@ -29,8 +29,12 @@ def explain(exc: BaseException, alias: str = DEFAULT_DB_ALIAS, setting: str = ""
     reason = " ".join(str(exc).split()) or type(exc).__name__
     low = reason.lower()
     check = f"; check {setting or 'PAPERWIRE_DATABASE_URL'}"
-    if "no such table" in low or ("relation" in low and "does not exist" in low):
-        return f"{where(alias)}: {reason}: the schema is missing or old; run `paperwire migrate`"
+    if "no such table" in low or (
+        ("relation" in low or "column" in low) and "does not exist" in low
+    ):
+        # PostgreSQL adds the statement and a caret on the next lines: the first one says it.
+        first = str(exc).strip().splitlines()[0]
+        return f"{where(alias)}: {first}: the schema is missing or old; run `paperwire migrate`"
     if "password authentication failed" in low or "no password supplied" in low:
         return f"{where(alias)} refused the user name or password: {reason}{check}"
     if "does not exist" in low and "database" in low:

@@ -17,6 +17,7 @@ from paperwire.ingest.errors import IngestError
 from paperwire.ingest.http import PoliteClient
 from paperwire.ingest.models import Checkpoint, ScheduledRun
 from paperwire.ingest.pipeline import SOURCES, IngestRequest, run_ingest
+from paperwire.papers.dbtools import explain
 from paperwire.papers.models import Paper
 
 
@@ -79,7 +80,8 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             raise CommandError("interrupted; progress is saved, run again to resume") from None
         except DatabaseError as exc:
-            raise CommandError(f"database error: {exc} (did `paperwire migrate` run?)") from None
+            # One line naming the database and what to do (a missing schema: migrate).
+            raise CommandError(explain(exc)) from None
 
     def arxiv(self, options: dict[str, Any]) -> None:
         cats = options["categories"] or ",".join(
