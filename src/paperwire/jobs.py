@@ -59,11 +59,22 @@ TASK_PATH = "paperwire.jobs.run_daily_job"
 EMBED_PER_POLL = 512
 
 
+def _always() -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class DailyJob:
     name: str
     hour: int
     run: Callable[[], str]
+    # False: nothing is configured for the job, so the day is left unclaimed (a worker
+    # started with the setting later that day still runs it).
+    configured: Callable[[], bool] = _always
+
+
+def ingest_configured() -> bool:
+    return bool(getattr(settings, "PAPERWIRE_INGEST_CATEGORIES", []))
 
 
 def ingest_arxiv_daily() -> str:
@@ -141,7 +152,10 @@ def retry_due_mail() -> str | None:
 def schedule() -> list[DailyJob]:
     return [
         DailyJob(
-            "ingest-arxiv", int(getattr(settings, "PAPERWIRE_INGEST_HOUR", 6)), ingest_arxiv_daily
+            "ingest-arxiv",
+            int(getattr(settings, "PAPERWIRE_INGEST_HOUR", 6)),
+            ingest_arxiv_daily,
+            ingest_configured,
         ),
         DailyJob("send-digests", int(settings.PAPERWIRE_DIGEST_HOUR), send_digests),
     ]
@@ -279,7 +293,7 @@ def enqueue_due(now: dt.datetime | None = None, jobs: list[DailyJob] | None = No
     for job in schedule() if jobs is None else jobs:
         if jobs is not None:
             _GIVEN[job.name] = job
-        if now.hour < job.hour:
+        if now.hour < job.hour or not job.configured():
             continue
         with transaction.atomic():
             if claim(job, now):

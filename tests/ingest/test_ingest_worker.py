@@ -92,6 +92,30 @@ def test_daily_ingest_puts_new_papers_in_the_feed(arxiv: FakeArxiv) -> None:
     assert out.getvalue() == ""
 
 
+def test_a_worker_without_categories_leaves_the_day_to_one_that_has_them(
+    arxiv: FakeArxiv,
+) -> None:
+    # An operator starts the worker, then sets PAPERWIRE_INGEST_CATEGORIES and restarts
+    # it the same day: the day's ingest must not have been used up by the first one.
+    settings = {"PAPERWIRE_INGEST_HOUR": 0, "PAPERWIRE_EMBED_AFTER_INGEST": False}
+    with override_settings(PAPERWIRE_INGEST_CATEGORIES=[], **settings):
+        call_command("worker", "--once", stdout=StringIO())
+    assert not ScheduledRun.objects.filter(name="ingest-arxiv", last_date__isnull=False)
+
+    arxiv.handler = oai_router(
+        fixture("oai_raw_page1.xml"), {"6960524|1001": fixture("oai_raw_page2.xml")}
+    )
+    out = StringIO()
+    with override_settings(
+        PAPERWIRE_INGEST_CATEGORIES=["cs.CL"],
+        PAPERWIRE_ARXIV_OAI_URL=arxiv.url + "/oai",
+        PAPERWIRE_ARXIV_DELAY=0,
+        **settings,
+    ):
+        call_command("worker", "--once", stdout=out)
+    assert "ingest-arxiv: 2 pages, 4 records: 2 new" in out.getvalue()
+
+
 def test_daily_ingest_without_categories_says_so() -> None:
     with override_settings(PAPERWIRE_INGEST_CATEGORIES=[]):
         assert "nothing to do" in jobs.ingest_arxiv_daily()
