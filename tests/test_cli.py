@@ -91,6 +91,26 @@ def test_bad_database_url_is_one_line(cli: Cli, tmp_path: Path) -> None:
     assert_clean_failure(done, "unsupported scheme")
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("PAPERWIRE_EMAIL_PORT", "abc", "PAPERWIRE_EMAIL_PORT='abc' is not a whole number"),
+        ("PAPERWIRE_EMAIL_PORT", "70000", "PAPERWIRE_EMAIL_PORT='70000' is out of range"),
+        ("PAPERWIRE_INGEST_HOUR", "25", "PAPERWIRE_INGEST_HOUR='25' is out of range"),
+        ("PAPERWIRE_ARXIV_DELAY", "3s", "PAPERWIRE_ARXIV_DELAY='3s' is not a number"),
+        ("PAPERWIRE_LOG_LEVEL", "LOUD", "PAPERWIRE_LOG_LEVEL='LOUD' is not a log level"),
+        ("PAPERWIRE_DATABASE_URL", "postgresql://u:pw@h:5x32/db", "has a bad port '5x32'"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_its_variable(
+    cli: Cli, tmp_path: Path, variable: str, value: str, message: str
+) -> None:
+    done = cli("check", data_dir=tmp_path, timeout=30, **{variable: value})
+
+    assert_clean_failure(done, message)
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
 def test_import_export_round_trip_through_the_command(
     cli: Cli, new_data_dir: Callable[[], Path], tmp_path: Path
 ) -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
-from paperwire.envparse import env_bool, env_list
+from paperwire.envparse import env_bool, env_float, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -70,7 +70,7 @@ def database_from_url(url: str, data_dir: Path) -> dict[str, object]:
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
             "HOST": host,
-            "PORT": str(parts.port or ""),
+            "PORT": str(_port(parts) or ""),
             "OPTIONS": options,
             "CONN_MAX_AGE": conn_max_age,
             "CONN_HEALTH_CHECKS": True,
@@ -80,6 +80,17 @@ def database_from_url(url: str, data_dir: Path) -> dict[str, object]:
         f"PAPERWIRE_DATABASE_URL has an unsupported scheme {scheme!r}: "
         "use sqlite:///path.db or postgresql://user@host/db"
     )
+
+
+def _port(parts: SplitResult) -> int | None:
+    try:
+        return parts.port
+    except ValueError:  # urllib's "Port could not be cast to integer value as '…'"
+        port = parts.netloc.rpartition("@")[2].rpartition(":")[2]  # never the password
+        raise ValueError(
+            f"PAPERWIRE_DATABASE_URL has a bad port {port!r}: "
+            "use postgresql://user:password@host:5432/db"
+        ) from None
 
 
 def _sqlite(path: Path) -> dict[str, object]:
@@ -143,12 +154,12 @@ EMAIL_BACKEND = os.environ.get("PAPERWIRE_EMAIL_BACKEND") or (
     else "paperwire.mail.files.EmlFileBackend"
 )
 PAPERWIRE_MAIL_DIR = DATA_DIR / "mail"
-EMAIL_PORT = int(os.environ.get("PAPERWIRE_EMAIL_PORT", "25"))
+EMAIL_PORT = env_int("PAPERWIRE_EMAIL_PORT", default=25, low=1, high=65535)
 EMAIL_HOST_USER = os.environ.get("PAPERWIRE_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("PAPERWIRE_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("PAPERWIRE_EMAIL_TLS", default=False)
 EMAIL_USE_SSL = env_bool("PAPERWIRE_EMAIL_SSL", default=False)
-EMAIL_TIMEOUT = int(os.environ.get("PAPERWIRE_EMAIL_TIMEOUT", "15"))
+EMAIL_TIMEOUT = env_int("PAPERWIRE_EMAIL_TIMEOUT", default=15, low=1)
 DEFAULT_FROM_EMAIL = os.environ.get("PAPERWIRE_EMAIL_FROM", f"{SITE_NAME} <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -308,18 +319,25 @@ if env_bool("PAPERWIRE_HTTPS", default=False):
     # Plain-HTTP requests are sent to https:// (the proxy's X-Forwarded-Proto says which
     # is which); browsers that saw the site once keep to HTTPS for a year (HSTS).
     SECURE_SSL_REDIRECT = env_bool("PAPERWIRE_SSL_REDIRECT", default=True)
-    SECURE_HSTS_SECONDS = int(os.environ.get("PAPERWIRE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = env_int("PAPERWIRE_HSTS_SECONDS", default=31536000, low=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PAPERWIRE_HSTS_SUBDOMAINS", default=False)
 
 # Uploads are never files here; cap bodies so a huge POST is a clear 400.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+LOG_LEVEL = os.environ.get("PAPERWIRE_LOG_LEVEL", "").strip().upper() or "WARNING"
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ValueError(
+        f"PAPERWIRE_LOG_LEVEL={os.environ['PAPERWIRE_LOG_LEVEL']!r} is not a log level: "
+        "use DEBUG, INFO, WARNING, ERROR or CRITICAL"
+    )
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("PAPERWIRE_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Where each mail went (and its links, when it went to a file): always in the log.
     "loggers": {"paperwire.mail": {"level": "INFO"}},
 }
@@ -333,7 +351,7 @@ PAPERWIRE = {
     "FEED_PAGE_SIZE": 50,
     "API_MAX_LIMIT": 100,
     # Seconds a rendered feed page or API answer may be reused for one data version.
-    "RESPONSE_CACHE_SECONDS": int(os.environ.get("PAPERWIRE_RESPONSE_CACHE_SECONDS", "300")),
+    "RESPONSE_CACHE_SECONDS": env_int("PAPERWIRE_RESPONSE_CACHE_SECONDS", default=300, low=0),
 }
 
 # arXiv ingestion (docs/ingest.md): where to harvest from, what, and when.
@@ -343,11 +361,11 @@ PAPERWIRE_ARXIV_API_URL = os.environ.get(
 PAPERWIRE_ARXIV_OAI_URL = os.environ.get("PAPERWIRE_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
 PAPERWIRE_ARXIV_RSS_URL = os.environ.get("PAPERWIRE_ARXIV_RSS_URL", "https://rss.arxiv.org/rss/")
 # Seconds between requests; arxiv.org hosts always get at least 3.
-PAPERWIRE_ARXIV_DELAY = float(os.environ.get("PAPERWIRE_ARXIV_DELAY", "3"))
+PAPERWIRE_ARXIV_DELAY = env_float("PAPERWIRE_ARXIV_DELAY", default=3.0, low=0)
 PAPERWIRE_INGEST_CATEGORIES = env_list("PAPERWIRE_INGEST_CATEGORIES", default=[])
-PAPERWIRE_INGEST_HOUR = int(os.environ.get("PAPERWIRE_INGEST_HOUR", "6"))
+PAPERWIRE_INGEST_HOUR = env_int("PAPERWIRE_INGEST_HOUR", default=6, low=0, high=23)
 PAPERWIRE_INGEST_SOURCE = os.environ.get("PAPERWIRE_INGEST_SOURCE", "oai")
-PAPERWIRE_INGEST_LOOKBACK_DAYS = int(os.environ.get("PAPERWIRE_INGEST_LOOKBACK_DAYS", "3"))
+PAPERWIRE_INGEST_LOOKBACK_DAYS = env_int("PAPERWIRE_INGEST_LOOKBACK_DAYS", default=3, low=0)
 # Parse the next OAI-PMH page in a second process while storing one: auto (when the
 # machine has two or more CPUs), on or off.
 PAPERWIRE_INGEST_PARSE_AHEAD = os.environ.get("PAPERWIRE_INGEST_PARSE_AHEAD", "auto")
@@ -358,10 +376,10 @@ PAPERWIRE_PAPER_FETCHER = os.environ.get(
     "PAPERWIRE_PAPER_FETCHER", "paperwire.ingest.lookup.fetch_arxiv_papers"
 )
 # Hour (UTC) at which the worker composes and sends the day's e-mail digests.
-PAPERWIRE_DIGEST_HOUR = int(os.environ.get("PAPERWIRE_DIGEST_HOUR", "7"))
+PAPERWIRE_DIGEST_HOUR = env_int("PAPERWIRE_DIGEST_HOUR", default=7, low=0, high=23)
 
 # "For you" (docs/for-you.md): on by default; the window is the last N feed days; the
 # digest's "Picked for you" section asks recommend through this dotted path.
 PAPERWIRE_FOR_YOU = env_bool("PAPERWIRE_FOR_YOU", default=True)
-PAPERWIRE_FOR_YOU_DAYS = int(os.environ.get("PAPERWIRE_FOR_YOU_DAYS", "7"))
+PAPERWIRE_FOR_YOU_DAYS = env_int("PAPERWIRE_FOR_YOU_DAYS", default=7, low=1, high=31)
 PAPERWIRE_FOR_YOU_PICKS = "paperwire.recommend.digest.picks_for_digest"
