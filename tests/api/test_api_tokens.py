@@ -155,6 +155,25 @@ def test_collections_list_create_add_remove_reorder(owner: User, small_feed: Any
     assert not Collection.objects.exists()
 
 
+def test_a_bad_field_of_a_json_body_is_named_with_the_value_sent(owner: User) -> None:
+    client = bearer(owner)
+    pk = post(client, "/api/me/collections", {"title": "Mine"}).json()["slug"].rsplit("-", 1)[1]
+
+    def patch(body: Any) -> str:
+        response = client.patch(
+            f"/api/me/collections/{pk}", json.dumps(body), content_type="application/json"
+        )
+        assert response.status_code == 400
+        message: str = response.json()["error"]
+        return message
+
+    assert patch({"title": "   "}) == "title '   ' is not of the documented form"
+    assert patch({"title": ""}) == "title is too short (at least 1 character(s))"
+    assert patch({"title": "x" * 1000}).startswith("title is too long (1000 characters")
+    made = post(client, "/api/me/collections", {"description": "no title"})
+    assert made.status_code == 400 and made.json()["error"] == "title is missing"
+
+
 def test_comments_list_post_and_reply(owner: User, small_feed: Any) -> None:
     client = bearer(owner)
     first = post(client, "/api/papers/2401.01234/comment", {"comment": "Clear and *useful*"})

@@ -3,6 +3,9 @@ and the `hf papers` CLI work against a paperwire site by setting the endpoint.""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
@@ -10,7 +13,7 @@ from ninja.errors import ValidationError
 from paperwire.api import collections, daily, me, mydata, papers, votes
 from paperwire.api import search as search_api
 from paperwire.api.auth import register_errors
-from paperwire.api.responses import error, validation_message
+from paperwire.api.responses import error, problem_field, validation_message
 from paperwire.papers import feed
 
 api = NinjaAPI(
@@ -30,11 +33,23 @@ api = NinjaAPI(
 _PERIOD_PARSERS = {"date": feed.parse_day, "week": feed.parse_week, "month": feed.parse_month}
 
 
+def _sent_in_body(request: HttpRequest, path: list[Any]) -> Any:
+    """The value at `path` in the request's JSON body (ninja's errors leave it out)."""
+    try:
+        value: Any = json.loads(request.body)
+        for key in path:
+            value = value[key]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+    return value
+
+
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     problem = exc.errors[0] if exc.errors else {}
-    name = next((str(p) for p in problem.get("loc", ()) if p not in ("query", "path")), "")
-    given = request.GET.get(name) if name else None
+    name = problem_field(problem)
+    loc = list(problem.get("loc", ()))
+    given = _sent_in_body(request, loc[2:]) if loc[:1] == ["body"] else request.GET.get(name)
     if name in _PERIOD_PARSERS and isinstance(given, str):
         # The site's own reading says why a date is wrong ("2023-02-30 does not exist").
         try:

@@ -47,11 +47,19 @@ _EXPECTED = {
 }
 
 
+def problem_field(problem: dict[str, Any]) -> str:
+    """The parameter, or the field of a JSON body, that one pydantic error is about: its
+    `loc` is ("query", name) or ("body", <the schema's argument>, field, …)."""
+    loc = [str(p) for p in problem.get("loc", ())]
+    if loc[:1] == ["body"]:
+        return loc[2] if len(loc) > 2 else "body"
+    return next((p for p in loc if p not in ("query", "path")), "")
+
+
 def validation_message(problem: dict[str, Any], given: Any) -> str:
     """A message naming the parameter and what it takes, from one pydantic error and the
     value sent."""
-    name = ".".join(str(p) for p in problem.get("loc", ()) if p not in ("query", "path"))
-    name = name.split(".")[0] or "request"
+    name = problem_field(problem) or "request"
     kind = str(problem.get("type", ""))
     ctx = problem.get("ctx") or {}
     shown = repr(given[:40]) if isinstance(given, str) else repr(given)
@@ -64,6 +72,8 @@ def validation_message(problem: dict[str, Any], given: Any) -> str:
     if kind == "string_too_long":
         length = len(given) if isinstance(given, str) else "?"
         return f"{name} is too long ({length} characters; at most {ctx.get('max_length')})"
+    if kind == "string_too_short":
+        return f"{name} is too short (at least {ctx.get('min_length')} character(s))"
     if kind in ("literal_error", "enum"):
         return f"{name} must be {ctx.get('expected', 'one of the listed values')}, not {shown}"
     if kind == "string_pattern_mismatch":
