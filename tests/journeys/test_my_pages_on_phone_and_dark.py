@@ -42,6 +42,11 @@ def member(site: Site, browser: Any) -> str:
         page.locator("details.collect summary").click()
         page.locator("form.collect-form").get_by_role("button", name="Add", exact=True).click()
         page.locator(".messages").wait_for()
+    page.goto(site.url + "/settings")
+    tokens = page.locator("#tokens")
+    tokens.get_by_label("Token name").fill("my reading script")
+    tokens.get_by_role("button", name="Create token").click()
+    page.locator("#new-token").wait_for()
     context.close()
     return collection
 
