@@ -102,7 +102,23 @@ def test_author_claims_are_approved_by_staff(
     claim = AuthorClaim.objects.get()
     assert claim.status == "pending"
     assert "is pending" in member_client.get(f"/authors/{author.pk}").content.decode()
-    act(staff, "authorclaim", "approve", [claim.pk])
+    anon = Client(HTTP_HOST="127.0.0.1")
+
+    def claimed() -> tuple[list[str | None], bool]:
+        """What a reader sees of the claim, through the pages cached for readers."""
+        authors = anon.get("/api/papers/2401.01234").json()["authors"]
+        items = anon.get("/api/daily_papers?date=2026-01-05").json()
+        item = next(i for i in items if i["paper"]["id"] == "2401.01234")
+        return [a.get("status") for a in authors], item["isAuthorParticipating"]
+
+    assert claimed() == ([None, None], False)
+    answer = staff.post(
+        "/admin/community/authorclaim/",
+        {"action": "approve", "_selected_action": [str(claim.pk)]},
+        follow=True,
+    )
+    assert "1 claim(s) approved." in answer.content.decode()
+    assert claimed() == (["claimed_verified", None], True), "cached pages are renewed"
     claim.refresh_from_db()
     assert claim.status == "approved"
     assert ModerationLog.objects.filter(action="approved claim").exists()

@@ -180,11 +180,18 @@ class AuthorClaimAdmin(admin.ModelAdmin):
     actions = ["approve", "reject"]
 
     def _decide(self, request: HttpRequest, queryset: QuerySet, status: str) -> None:
+        decided = 0
         for claim in queryset:
             claim.status = status
             claim.decided_at = timezone.now()
             claim.save(update_fields=["status", "decided_at"])
             log_action(request, f"{status} claim", claim)
+            decided += 1
+        if decided:
+            # Claimed authors show on paper pages and in the API (status, isAuthorParticipating),
+            # which are cached for readers until the data changes.
+            bump_data_version()
+        self.message_user(request, f"{decided} claim(s) {status}.", messages.SUCCESS)
 
     @admin.action(description="Approve selected author claims")
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
