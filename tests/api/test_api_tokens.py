@@ -76,6 +76,19 @@ def test_refusals_are_json(owner: User, small_feed: Any, settings: Any) -> None:
     assert bearer(owner, "read").get("/api/me/saves").status_code == 200, "per token"
 
 
+def test_public_endpoints_answer_a_token_they_do_not_know(small_feed: Any) -> None:
+    # A reader's HF_TOKEN (a Hugging Face token) goes to whatever HF_ENDPOINT names:
+    # the public endpoints must still answer, as docs/api.md says.
+    hub = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION="Bearer hf_someone-elses-token")
+    for url in (
+        "/api/daily_papers?date=2026-01-05",
+        "/api/papers/2401.01234",
+        "/api/papers/search?q=state",
+    ):
+        assert hub.get(url).status_code == 200, url
+    assert hub.get("/api/whoami-v2").status_code == 401
+
+
 def test_for_you_answers_daily_paper_items_in_ranked_order(owner: User, small_feed: Any) -> None:
     client = bearer(owner)
     daily = Client(HTTP_HOST="127.0.0.1").get("/api/daily_papers?date=2026-01-05").json()
