@@ -65,5 +65,9 @@ def test_save_from_card_search_and_paper_then_read_later(
     done = page.locator("li.reading-item").filter(has_text=third_title)
     done.get_by_role("button", name=re.compile("^Remove from your library")).click()
     expect(done.locator(".save-button")).to_have_text("☆ Save")
+    # It stays until the next visit, so it can be saved again, but says it is out and
+    # offers no "Mark read" (which would put it back without a word).
+    expect(done.get_by_text("Removed from your library")).to_be_visible()
+    expect(done.get_by_role("button", name=re.compile("^Mark"))).to_be_hidden()
     page.reload()
     expect(page.locator("ol.reading-list")).not_to_contain_text(third_title)
