@@ -35,7 +35,7 @@ def test_download_my_data(page: Any, site: Site) -> None:
     with page.expect_download() as download:
         page.get_by_role("link", name="Download my data").click()
     saved = download.value
-    assert saved.suggested_filename.endswith("-my-data.json")
+    assert re.fullmatch(r"paperwire-dora-\d{4}-\d\d-\d\d\.json", saved.suggested_filename)
     text = open(saved.path(), encoding="utf-8").read()
     data = json.loads(text)
     assert data["profile"]["username"] == "dora" and data["profile"]["email"] == "dora@example.org"

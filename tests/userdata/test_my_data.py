@@ -5,6 +5,7 @@ theirs alone, and leaves others' threads readable with "[deleted]" in place."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -56,7 +57,10 @@ def test_download_holds_everything_and_no_secret(busy_member: tuple[User, str]) 
     client.force_login(user)
     response = client.get("/settings/my-data.json")
     assert response.status_code == 200
-    assert response["Content-Disposition"].startswith("attachment;")
+    assert re.fullmatch(
+        r'attachment; filename="paperwire-ada-\d{4}-\d\d-\d\d\.json"',
+        response["Content-Disposition"],
+    ), response["Content-Disposition"]
     assert response["Cache-Control"] == "private, no-store"
     data = json.loads(response.content)
     assert data["profile"]["username"] == "ada" and data["profile"]["bio"] == "Counts"

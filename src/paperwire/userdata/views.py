@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from paperwire.community import ratelimit
@@ -28,7 +29,10 @@ def export_my_data(request: HttpRequest) -> HttpResponse:
     user = _member(request)
     body = json.dumps(user_data(user), ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="paperwire-{user.pk}-my-data.json"'
+    # Named for the account and the day, as people keep them side by side; a username is
+    # letters, digits and @.+-_ only, all safe in a file name.
+    day = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="paperwire-{user.username}-{day}.json"'
     response["Cache-Control"] = "private, no-store"
     return response
 
