@@ -126,6 +126,11 @@ def test_author_claims_are_approved_by_staff(
     assert '<a href="/u/ada">ada</a>' in page
     assert "Ada Lovelace" in Client(HTTP_HOST="127.0.0.1").get("/u/ada").content.decode()
 
+    # Deleting the claim in the admin takes it off the cached pages too.
+    gone = staff.post(f"/admin/community/authorclaim/{claim.pk}/delete/", {"post": "yes"})
+    assert gone.status_code == 302 and not AuthorClaim.objects.exists()
+    assert claimed() == ([None, None], False), "cached pages are renewed"
+
 
 def test_moderation_log_is_read_only(staff: Client) -> None:
     assert staff.get("/admin/community/moderationlog/").status_code == 200

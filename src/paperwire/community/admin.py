@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Model, QuerySet
@@ -31,6 +33,23 @@ def log_action(request: HttpRequest, action: str, target: Model, note: str = "")
         target_repr=str(target)[:300],
         note=note[:500],
     )
+
+
+class RenewsCachedPages(admin.ModelAdmin):
+    """Comments, claims, memberships and profiles show on pages and in the API that are
+    cached for readers until the data changes: an edit or a deletion in the admin says so."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        bump_data_version()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        bump_data_version()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        super().delete_queryset(request, queryset)
+        bump_data_version()
 
 
 @admin.register(ModeratedPaper)
@@ -71,7 +90,7 @@ class ModeratedPaperAdmin(admin.ModelAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(RenewsCachedPages):
     list_display = ["pk", "author", "paper", "created", "hidden", "deleted"]
     list_filter = ["hidden", "deleted"]
     search_fields = ["body", "author__username"]
@@ -173,7 +192,7 @@ class MemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuthorClaim)
-class AuthorClaimAdmin(admin.ModelAdmin):
+class AuthorClaimAdmin(RenewsCachedPages):
     list_display = ["user", "author", "status", "created", "decided_at"]
     list_filter = ["status"]
     readonly_fields = ["user", "author", "status", "created", "decided_at"]
@@ -203,13 +222,13 @@ class AuthorClaimAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrganizationMember)
-class OrganizationMemberAdmin(admin.ModelAdmin):
+class OrganizationMemberAdmin(RenewsCachedPages):
     list_display = ["organization", "user", "role"]
     raw_id_fields = ["organization", "user"]
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(RenewsCachedPages):
     list_display = ["user", "display_name", "email_verified", "suspended"]
     readonly_fields = ["user", "email_verified", "suspended"]
 
