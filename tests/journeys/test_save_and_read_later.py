@@ -69,5 +69,6 @@ def test_save_from_card_search_and_paper_then_read_later(
     # offers no "Mark read" (which would put it back without a word).
     expect(done.get_by_text("Removed from your library")).to_be_visible()
     expect(done.get_by_role("button", name=re.compile("^Mark"))).to_be_hidden()
+    expect(page.get_by_role("link", name="Unread (1)")).to_be_visible()  # was 2
     page.reload()
     expect(page.locator("ol.reading-list")).not_to_contain_text(third_title)

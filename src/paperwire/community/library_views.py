@@ -47,7 +47,10 @@ def save(request: HttpRequest, paper_id: str) -> HttpResponse:
     saved = library.set_saved(user, paper, wanted)
     if getattr(request, "htmx", False):
         context = save_context(paper, saved, authenticated=True, next_url=back)
-        return render(request, "community/_save.html", context)
+        response = render(request, "community/_save.html", context)
+        # The library page listens for it to renew its "Unread (n)" count.
+        response["HX-Trigger"] = "libraryChanged"
+        return response
     return redirect(back)
 
 
