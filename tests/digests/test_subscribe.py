@@ -172,7 +172,10 @@ def test_manage_link_changes_preferences(client: Client, inbox: Inbox):
     response = client.post(
         path, {"frequency": "weekly", "categories": "cs.CL, cs.LG", "authors": ""}, **HOST
     )
-    assert response.status_code == 200
+    # Redirected to the page that says so (reloading it sends nothing again).
+    assert response.status_code == 302 and response["Location"] == f"{path}?saved=1"
+    assert "Your preferences are saved." in client.get(response["Location"], **HOST).text
+    assert "Your preferences are saved." not in client.get(path, **HOST).text
     sub.refresh_from_db()
     assert sub.frequency == "weekly"
     assert sub.topics == {"categories": ["cs.CL", "cs.LG"]}

@@ -254,10 +254,13 @@ def manage(request: HttpRequest, sub: Subscription, token: str) -> HttpResponse:
             sub.topics = form.topics()
             sub.for_you = form.cleaned_data["for_you"]
             sub.save(update_fields=["frequency", "topics", "for_you"])
-            return _manage_page(request, sub, saved=True)
+            # POST/redirect/GET: reloading the page that says so does not send it again.
+            return redirect(f"{request.path}?saved=1")
         return _manage_page(request, sub, form=form, status=400)
     just_confirmed = request.GET.get("confirmed") == "1" and sub.status == Subscription.ACTIVE
-    return _manage_page(request, sub, confirmed=just_confirmed)
+    return _manage_page(
+        request, sub, confirmed=just_confirmed, saved=request.GET.get("saved") == "1"
+    )
 
 
 def _manage_page(
