@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 
@@ -34,7 +33,9 @@ def link_next(request: HttpRequest, response: HttpResponse, **changes: Any) -> N
     query = request.GET.copy()
     for name, value in changes.items():
         query[name] = str(value)
-    url = request.build_absolute_uri(request.path) + "?" + urlencode(query, doseq=True)
+    # QueryDict.urlencode keeps every value of a repeated parameter (?owner=a&owner=b);
+    # urlencode(query) would see only the last.
+    url = request.build_absolute_uri(request.path) + "?" + query.urlencode()
     response["Link"] = f'<{url}>; rel="next"'
 
 
