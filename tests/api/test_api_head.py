@@ -31,6 +31,7 @@ GET_ROUTES = {
     "/api/me/data": "/api/me/data",
     "/api/me/collections": "/api/me/collections",
     "/api/me/collections/{pk}": "/api/me/collections/{pk}",
+    "/api/collections": "/api/collections?owner=ada",
     "/api/collections/{slug}": "/api/collections/ada/reading-{pk}",
     "/api/papers/search": "/api/papers/search?q=lemmas",
     "/api/papers/{paper_id}/related": "/api/papers/2401.01234/related",

@@ -1,16 +1,18 @@
-"""Collections in the Hub's shape: GET /api/collections/{slug} for a public one (or the
-token owner's private one), and the token owner's list, create, update, delete, add,
-remove and reorder under /api/me/collections."""
+"""Collections in the Hub's shape: GET /api/collections (the list of public ones) and
+/api/collections/{slug} for a public one (or the token owner's private one), and the
+token owner's list, create, update, delete, add, remove and reorder under
+/api/me/collections."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils.text import slugify
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Query
 
 from paperwire.api.auth import TOKEN, token_of
 from paperwire.api.context import hub_context
@@ -21,9 +23,17 @@ from paperwire.api.me_schemas import (
     CollectionOut,
     CollectionPaperIn,
     CollectionUpdate,
+    ListedCollectionOut,
 )
 from paperwire.api.papers import find_public_paper
-from paperwire.api.responses import error, json_response
+from paperwire.api.responses import (
+    MAX_LIMIT,
+    MAX_PAGE,
+    MAX_QUERY,
+    error,
+    json_response,
+    link_next,
+)
 from paperwire.api.schemas import Error
 from paperwire.community import library
 from paperwire.community.models import Collection, CollectionItem
@@ -36,18 +46,26 @@ from paperwire.papers.records import iso_z
 # A slug as the Hub writes one ("owner/title-words-<id>"), or just the id.
 _SLUG = re.compile(r"^(?:[^/]{1,150}/[^/]{0,200}-)?(?P<pk>[0-9]{1,18})$")
 
+# The Hub's list gives the first items of each collection only.
+LISTED_ITEMS = 4
+CollectionSort = Literal["lastModified", "trending", "upvotes"]
+
 
 def slug_of(collection: Collection) -> str:
     words = slugify(collection.name)[:80] or "collection"
     return f"{collection.owner.get_username()}/{words}-{collection.pk}"
 
 
-def collection_json(collection: Collection) -> dict[str, Any]:
+def collection_json(collection: Collection, *, listed: bool = False) -> dict[str, Any]:
+    """The Hub's collection; `listed`, as its list gives one: the first items only and
+    no `position` (huggingface_hub's list_collections passes its own)."""
     papers = library.collection_papers(collection)
+    if listed:
+        papers = papers[:LISTED_ITEMS]
     attach_author_names(papers)
     context = hub_context(papers)
     items = {i.paper_id: i for i in CollectionItem.objects.filter(collection=collection)}
-    return {
+    data = {
         "slug": slug_of(collection),
         "title": collection.name,
         "description": collection.description,
@@ -68,6 +86,9 @@ def collection_json(collection: Collection) -> dict[str, Any]:
         "upvotes": 0,
         "url": settings.SITE_URL + collection.get_absolute_url(),
     }
+    if listed:
+        del data["position"]
+    return data
 
 
 def _owner_of_header(request: HttpRequest) -> int | None:
@@ -94,6 +115,55 @@ def get_collection(request: HttpRequest, slug: str) -> HttpResponse:
     if collection is None or not visible:
         return error(f"no collection {slug[:80]!r}", 404)
     return json_response(collection_json(collection))
+
+
+def _holding(items: list[str]) -> list[int]:
+    """The papers that `item` values name: "papers/<id>" is a paper (an arXiv id with
+    or without version, or a paperwire id); models, datasets and the rest are not here."""
+    found = []
+    for item in items:
+        kind, _, paper_id = item.partition("/")
+        paper = find_public_paper(paper_id) if kind == "papers" and paper_id else None
+        if paper is not None:
+            found.append(paper.pk)
+    return found
+
+
+# Optional parameters are typed `str` with a None default, as in daily.py: the schema
+# says "leave it out", never null.
+def list_collections(
+    request: HttpRequest,
+    owner: list[str] = Query(None, description="Only collections of these user names"),
+    item: list[str] = Query(
+        None, description='Only collections holding one of these, e.g. "papers/2401.01234"'
+    ),
+    q: str = Query(None, max_length=MAX_QUERY, description="Text in the title or description"),
+    sort: CollectionSort = Query(
+        "trending", description="lastModified, trending or upvotes (all newest change first)"
+    ),
+    limit: int = Query(50, ge=1, le=MAX_LIMIT, description="Collections per page"),
+    p: int = Query(0, ge=0, le=MAX_PAGE, description="Page, from 0 (from the Link header)"),
+) -> HttpResponse:
+    """Public collections of active members, most recently changed first: collections
+    here have no upvotes, so every sort gives that order. Private ones never appear,
+    not even to their owner's token. Each has its first four papers, as on the Hub."""
+    found = Collection.objects.filter(public=True, owner__is_active=True)
+    if owner:
+        found = found.filter(owner__username__in=owner)
+    if item:
+        found = found.filter(
+            pk__in=CollectionItem.objects.filter(paper__in=_holding(item)).values("collection")
+        )
+    if q:
+        found = found.filter(Q(name__icontains=q) | Q(description__icontains=q))
+    start = p * limit
+    rows = list(
+        found.select_related("owner").order_by("-modified", "-pk")[start : start + limit + 1]
+    )
+    response = json_response([collection_json(c, listed=True) for c in rows[:limit]])
+    if len(rows) > limit:
+        link_next(request, response, p=p + 1)
+    return response
 
 
 def _mine(request: HttpRequest, pk: int) -> Collection | HttpResponse:
@@ -242,6 +312,13 @@ def register(api: NinjaAPI) -> None:
         summary="Put the papers in a new order (write scope)",
         **mine,
     )(reorder)
+    api.get(
+        "/collections",
+        response={200: list[ListedCollectionOut], 400: Error},
+        summary="Public collections, in the Hub's shape",
+        tags=["collections"],
+        by_alias=True,
+    )(list_collections)
     api.get(
         "/collections/{path:slug}",
         response={200: CollectionOut, 404: Error},

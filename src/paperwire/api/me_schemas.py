@@ -114,8 +114,9 @@ class CollectionItemOut(PaperListItemOut):
     type: Literal["paper"]
 
 
-class CollectionOut(HubSchema):
-    """A collection in the Hub's shape (huggingface_hub's get_collection reads it)."""
+class ListedCollectionOut(HubSchema):
+    """A collection as the Hub's list gives it: no position of its own (huggingface_hub's
+    list_collections passes one) and at most four items."""
 
     slug: str
     title: str
@@ -123,11 +124,16 @@ class CollectionOut(HubSchema):
     owner: UserOut
     items: list[CollectionItemOut]
     lastUpdated: str
-    position: int
     private: bool
     theme: str
     upvotes: int
     url: str
+
+
+class CollectionOut(ListedCollectionOut):
+    """A collection in the Hub's shape (huggingface_hub's get_collection reads it)."""
+
+    position: int
 
 
 class CommentIn(Schema):
