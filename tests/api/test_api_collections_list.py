@@ -134,6 +134,8 @@ def test_sorts_limits_and_pages(shelves: dict[str, Collection]) -> None:
         ("limit=many", "limit"),
         ("p=-1", "p"),
         ("q=" + "x" * 251, "q"),
+        ("&".join(f"item=papers/2401.{i:05d}" for i in range(21)), "item"),
+        ("&".join(f"owner=u{i}" for i in range(21)), "owner"),
     ],
 )
 def test_bad_parameters_are_a_json_400(

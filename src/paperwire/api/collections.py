@@ -117,6 +117,10 @@ def get_collection(request: HttpRequest, slug: str) -> HttpResponse:
     return json_response(collection_json(collection))
 
 
+# Each `item` is a paper to look up: a request names a few, not a library.
+MAX_FILTER_VALUES = 20
+
+
 def _holding(items: list[str]) -> list[int]:
     """The papers that `item` values name: "papers/<id>" is a paper (an arXiv id with
     or without version, or a paperwire id); models, datasets and the rest are not here."""
@@ -147,6 +151,9 @@ def list_collections(
     """Public collections of active members, most recently changed first: collections
     here have no upvotes, so every sort gives that order. Private ones never appear,
     not even to their owner's token. Each has its first four papers, as on the Hub."""
+    for name, values in (("owner", owner), ("item", item)):
+        if values and len(values) > MAX_FILTER_VALUES:
+            return error(f"at most {MAX_FILTER_VALUES} {name} values in one request", 400)
     found = Collection.objects.filter(public=True, owner__is_active=True)
     if owner:
         found = found.filter(owner__username__in=owner)
