@@ -135,3 +135,11 @@ def test_author_claims_are_approved_by_staff(
 def test_moderation_log_is_read_only(staff: Client) -> None:
     assert staff.get("/admin/community/moderationlog/").status_code == 200
     assert staff.get("/admin/community/moderationlog/add/").status_code == 403
+
+
+@pytest.mark.parametrize("model", ["profile", "authorclaim", "commentreport"])
+def test_what_members_make_cannot_be_added_in_the_admin(staff: Client, model: str) -> None:
+    # Their required links (user, author, comment) are read-only there: an add form
+    # could only fail on the database's NOT NULL (a 500 once, with hostile input).
+    assert staff.get(f"/admin/community/{model}/add/").status_code == 403
+    assert staff.post(f"/admin/community/{model}/add/", {"bio": "x"}).status_code == 403

@@ -134,6 +134,9 @@ class CommentReportAdmin(admin.ModelAdmin):
     actions = ["hide_reported", "dismiss"]
     readonly_fields = ["comment", "reporter", "reason", "created", "resolved"]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # readers report comments; staff only decide
+
     @admin.action(description="Hide the reported comments (and resolve)")
     def hide_reported(self, request: HttpRequest, queryset: QuerySet) -> None:
         for report in queryset.select_related("comment__paper"):
@@ -196,6 +199,10 @@ class AuthorClaimAdmin(RenewsCachedPages):
     list_display = ["user", "author", "status", "created", "decided_at"]
     list_filter = ["status"]
     readonly_fields = ["user", "author", "status", "created", "decided_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # members claim authors; staff only decide
+
     actions = ["approve", "reject"]
 
     def _decide(self, request: HttpRequest, queryset: QuerySet, status: str) -> None:
@@ -231,6 +238,9 @@ class OrganizationMemberAdmin(RenewsCachedPages):
 class ProfileAdmin(RenewsCachedPages):
     list_display = ["user", "display_name", "email_verified", "suspended"]
     readonly_fields = ["user", "email_verified", "suspended"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a profile is made with its account, at sign-up
 
     def save_model(self, request: HttpRequest, obj: Profile, form: object, change: bool) -> None:
         super().save_model(request, obj, form, change)
