@@ -11,8 +11,6 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseBadRequest,
-    HttpResponseNotFound,
     HttpResponseRedirect,
 )
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,9 +27,10 @@ from paperwire.papers.markdown import paper_markdown
 from paperwire.papers.models import Paper
 
 
-def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
-    html = render_to_string("error.html", {"status": 400, "message": message}, request=request)
-    return HttpResponseBadRequest(html)
+def _error_page(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
+    """The site's error page for what a request asked (400), or a page that is not
+    there (404)."""
+    return render(request, "error.html", {"status": status, "message": message}, status=status)
 
 
 @versioned_page
@@ -42,7 +41,7 @@ def daily(request: HttpRequest) -> HttpResponse:
         try:
             period = feed.parse_day(raw)
         except feed.InvalidPeriod as exc:
-            return _bad_request(request, str(exc))
+            return _error_page(request, str(exc))
     else:
         today = timezone.now().date()
         period = feed.day(feed.latest_feed_date(today) or feed.latest_feed_date() or today)
@@ -77,7 +76,7 @@ def _calendar_period(
     try:
         period = parse(slug)
     except feed.InvalidPeriod as exc:
-        return _bad_request(request, str(exc))
+        return _error_page(request, str(exc))
     prev, nxt = feed.neighbour_periods(period)
     nav = {
         "prev_url": reverse(route, args=[prev.slug]) if prev else None,
@@ -95,27 +94,22 @@ def _render_period(
     try:
         page = paginator.page(request.GET.get("page") or 1)
     except PageNotAnInteger:
-        return _bad_request(request, "page must be a whole number, e.g. ?page=2")
+        return _error_page(request, "page must be a whole number, e.g. ?page=2")
     except EmptyPage:
         number = int(request.GET.get("page") or 1)
         if paginator.count == 0:
             page = paginator.page(1)
         elif number < 1:
-            return _bad_request(
+            return _error_page(
                 request, f"page {number} does not exist: pages run from 1 to {paginator.num_pages}"
             )
         else:
             # Past the last page: nothing is there (404), as on the trending and org pages.
-            html = render_to_string(
-                "error.html",
-                {
-                    "status": 404,
-                    "message": f"page {number} does not exist: pages run from 1 "
-                    f"to {paginator.num_pages}",
-                },
-                request=request,
+            return _error_page(
+                request,
+                f"page {number} does not exist: pages run from 1 to {paginator.num_pages}",
+                status=404,
             )
-            return HttpResponseNotFound(html)
     nearest = feed.nearest_feed_date(period) if paginator.count == 0 else None
     context = {
         "period": period,
