@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TypeVar
+
+N = TypeVar("N", int, float)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -39,30 +43,24 @@ def env_int_or(name: str, default: int) -> int:
 def env_int(name: str, *, default: int, low: int | None = None, high: int | None = None) -> int:
     """An integer setting: a value that is not one, or out of [low, high], is an error
     naming the variable (not Python's "invalid literal for int()")."""
-    raw = os.environ.get(name)
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ValueError(f"{name}={raw!r} is not a whole number") from None
-    _in_range(name, raw, value, low, high)
-    return value
+    return _env_number(name, int, "a whole number", default, low, high)
 
 
 def env_float(name: str, *, default: float, low: float | None = None) -> float:
+    return _env_number(name, float, "a number of seconds", default, low, None)
+
+
+def _env_number(
+    name: str, parse: Callable[[str], N], what: str, default: N, low: N | None, high: N | None
+) -> N:
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return default
     try:
-        value = float(raw.strip())
+        value = parse(raw.strip())
     except ValueError:
-        raise ValueError(f"{name}={raw!r} is not a number of seconds") from None
-    _in_range(name, raw, value, low, None)
-    return value
-
-
-def _in_range(name: str, raw: str, value: float, low: float | None, high: float | None) -> None:
+        raise ValueError(f"{name}={raw!r} is not {what}") from None
     if (low is not None and value < low) or (high is not None and value > high):
         bounds = f"from {low:g} to {high:g}" if high is not None else f"at least {low:g}"
         raise ValueError(f"{name}={raw!r} is out of range: use a value {bounds}")
+    return value
