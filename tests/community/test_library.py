@@ -40,6 +40,17 @@ def test_save_toggles_in_place_and_shows_on_cards(member_client: Client, feed_pa
     assert member_client.post("/papers/9999.99999/save").status_code == 404
 
 
+def test_the_library_tabs_renew_their_count_alone(member_client: Client, feed_paper: Paper) -> None:
+    saved = member_client.post("/papers/2401.01234/save", HTTP_HX_REQUEST="true")
+    assert saved["HX-Trigger"] == "libraryChanged"  # what the tabs listen for
+    tabs = member_client.get(
+        "/library?show=all", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="reading-tabs"
+    ).content.decode()
+    assert 'id="reading-tabs"' in tabs
+    assert "Unread (1)" in tabs and 'href="?show=all" aria-current="page"' in tabs
+    assert "reading-list" not in tabs and "<html" not in tabs  # the tabs, not the page
+
+
 def test_save_is_on_paper_pages_and_search_results(
     member_client: Client, feed_paper: Paper
 ) -> None:

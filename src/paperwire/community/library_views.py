@@ -73,11 +73,16 @@ def library_page(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("show", "unread")
     if state not in READING_STATES:
         state = "unread"
+    unread = library.reading_list(user, "unread").count()
+    if request.headers.get("HX-Target") == "reading-tabs":
+        # The tabs renewing their count (templates/community/_reading_tabs.html): only them.
+        tabs = {"state": state, "states": READING_STATES, "unread": unread}
+        return render(request, "community/_reading_tabs.html", tabs)
     context = {
         "saves": list(library.reading_list(user, state)[:500]),
         "state": state,
         "states": READING_STATES,
-        "unread": library.reading_list(user, "unread").count(),
+        "unread": unread,
         "collections": Collection.objects.filter(owner=user),
         "form": CollectionForm(),
         "nav_active": "library",
