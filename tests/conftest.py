@@ -227,8 +227,15 @@ def _point_default_connection_at(settings_dict: dict[str, Any]) -> dict[str, Any
 
 def _forget_process_caches() -> None:
     """Process-local caches of data from one database must not answer for the other."""
+    from django.contrib.contenttypes.models import ContentType
+
     from paperwire.papers.cache import process_pages
 
+    # Django caches content types per connection alias, and "default" is now another
+    # database: SQLite's ids drift after each flush (transactional tests), so a cached
+    # id from there can be missing on PostgreSQL (the admin's log entry then fails its
+    # foreign key).
+    ContentType.objects.clear_cache()
     process_pages.clear()
     _forget_for_you_windows()
     try:
