@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -18,10 +19,17 @@ def test_member_subscribes_from_settings_without_a_second_opt_in(
     page = member_client.get("/settings").content.decode()
     assert "E-mail digest" in page and 'action="/subscribe"' in page
     response = member_client.post("/subscribe", {"email": member.email, "frequency": "weekly"})
-    assert response.status_code == 200
+    # POST/redirect/GET: a reload of the page that says so does not post the form again.
+    assert response.status_code == 302
+    assert re.fullmatch(r"/digests/manage/[^/?]+\?subscribed=1", response["Location"])
     sub = Subscription.objects.get(email=member.email.lower())
     assert sub.status == Subscription.ACTIVE and sub.user == member
     assert sub.frequency == "weekly"
+    landing = member_client.get(response["Location"])
+    assert landing.status_code == 200 and "You are subscribed." in landing.text
+    assert "weekly digests" in landing.text
+    manage_path = response["Location"].split("?")[0]
+    assert "You are subscribed." not in member_client.get(manage_path).text
     page = member_client.get("/settings").content.decode()
     assert "/digests/manage/" in page and "weekly digests" in page
 

@@ -156,7 +156,9 @@ def _subscribe_member(request: HttpRequest, sub: Subscription, form: SubscribeFo
         sub.confirmed_at = timezone.now()
     sub.user = request.user  # type: ignore[assignment]
     sub.save()
-    return _manage_page(request, sub, confirmed=True)
+    # POST/redirect/GET: reloading the page that says so does not send the form again.
+    manage_url = reverse("digest_manage", args=[make_token("manage", sub.pk)])
+    return redirect(f"{manage_url}?subscribed=1")
 
 
 def _take_confirmation_slot(sub: Subscription) -> bool:
@@ -257,9 +259,13 @@ def manage(request: HttpRequest, sub: Subscription, token: str) -> HttpResponse:
             # POST/redirect/GET: reloading the page that says so does not send it again.
             return redirect(f"{request.path}?saved=1")
         return _manage_page(request, sub, form=form, status=400)
-    just_confirmed = request.GET.get("confirmed") == "1" and sub.status == Subscription.ACTIVE
+    active = sub.status == Subscription.ACTIVE
     return _manage_page(
-        request, sub, confirmed=just_confirmed, saved=request.GET.get("saved") == "1"
+        request,
+        sub,
+        confirmed=active and request.GET.get("confirmed") == "1",
+        subscribed=active and request.GET.get("subscribed") == "1",
+        saved=request.GET.get("saved") == "1",
     )
 
 
