@@ -227,6 +227,21 @@ def test_a_comment_or_reply_sent_again_is_the_one_already_posted(
     assert FeedEntry.objects.get(paper__arxiv_id="2401.01234").num_comments == 2
 
 
+def test_a_retried_comment_spends_no_rate_limit(
+    owner: User, small_feed: Any, settings: Any
+) -> None:
+    settings.PAPERWIRE_RATE_LIMITS = {"comment-account": Limit(2, 60)}
+    client = bearer(owner)
+    url = "/api/papers/2401.01234/comment"
+    first = post(client, url, {"comment": "Retried"}).json()["id"]
+    assert [post(client, url, {"comment": "Retried"}).json()["id"] for _ in range(3)] == [first] * 3
+    assert post(client, url, {"comment": "New"}).status_code == 201
+    refused = post(client, url, {"comment": "Newer"})
+    assert refused.status_code == 429 and refused["Retry-After"] == "60"
+    assert "commenting very fast" in refused.json()["error"]
+    assert Comment.objects.count() == 2
+
+
 def test_my_data_and_deleting_the_account_through_the_api(owner: User, small_feed: Any) -> None:
     client = bearer(owner)
     client.post("/api/me/saves/2401.01234")

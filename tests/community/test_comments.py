@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from paperwire.community.models import COMMENT_MAX_LENGTH, Comment, CommentReport
+from paperwire.community.ratelimit import Limit
 from paperwire.papers.models import FeedEntry, Paper
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +68,23 @@ def test_the_same_comment_sent_again_is_the_one_already_posted(
     member_client.post(f"/comments/{newest.pk}/delete")
     assert post(member_client, "Sent twice")["Location"] != later["Location"]
     assert Comment.objects.filter(body="Sent twice", parent=None).count() == 3, "1, bob's, last"
+
+
+def test_a_comment_sent_again_spends_no_rate_limit(
+    member_client: Client, feed_paper: Paper, settings
+) -> None:
+    """Posting nothing new is not commenting fast: only new comments count."""
+    settings.PAPERWIRE_RATE_LIMITS = {"comment-account": Limit(2, 600)}
+    first = post(member_client, "Once")
+    for _ in range(3):
+        again = post(member_client, "Once")
+        assert again.status_code == 302 and again["Location"] == first["Location"]
+    assert post(member_client, "Twice").status_code == 302
+    refused = post(member_client, "Thrice")
+    assert refused.status_code == 429 and b"commenting very fast" in refused.content
+    # Over the limit, a form sent again still lands on the comment it made.
+    assert post(member_client, "Once")["Location"] == first["Location"]
+    assert Comment.objects.count() == 2 and num_comments(feed_paper) == 2
 
 
 def test_edit_and_delete_own(member_client: Client, feed_paper: Paper) -> None:

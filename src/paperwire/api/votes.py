@@ -68,12 +68,12 @@ def _post(request: HttpRequest, paper_id: str, text: str, parent_id: str | None)
     body = text.strip()
     if not body:
         return error("comment: a comment cannot be empty")
-    user = token_of(request).user
-    if not ratelimit.hit("comment-account", str(user.pk)):
+    try:
+        comment = actions.add_comment(token_of(request).user, paper, body, parent)
+    except actions.CommentingTooFast:
         response = error("you are commenting very fast; please wait a few minutes", 429)
         response["Retry-After"] = str(ratelimit.limit_for("comment-account").seconds)
         return response
-    comment = actions.add_comment(user, paper, body, parent)
     return json_response(comment_json(comment), 201)
 
 

@@ -19,6 +19,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from paperwire.community import ratelimit
 from paperwire.community.models import Comment, Upvote
 from paperwire.community.text import render_markdown
 from paperwire.papers.ids import parse_arxiv_id
@@ -34,6 +35,10 @@ _PATH_RE = re.compile(r"^/(?:abs|pdf)/(?P<id>.+?)(?:\.pdf)?/?$")
 
 class NotAllowed(Exception):
     """A request that cannot be done; the message says why, for the user."""
+
+
+class CommentingTooFast(Exception):
+    """The member's comment-account limit is used up; nothing was posted."""
 
 
 def parse_arxiv_ref(value: str) -> str:
@@ -152,7 +157,9 @@ REPOST_WINDOW = dt.timedelta(minutes=10)
 
 
 def add_comment(user: User, paper: Paper, body: str, parent: Comment | None) -> Comment:
-    """The member's new comment, or their identical one from the last few minutes."""
+    """The member's new comment, or their identical one from the last few minutes.
+    Only a new comment counts against the member's comment limit (CommentingTooFast
+    when it is used up): a form sent again posts nothing, so it spends nothing."""
     with transaction.atomic():
         # One member's posts one at a time, so two copies sent at once cannot both pass
         # the check below (SQLite's IMMEDIATE transactions already serialize writers).
@@ -167,6 +174,10 @@ def add_comment(user: User, paper: Paper, body: str, parent: Comment | None) -> 
         ).last()
         if earlier is not None:
             return earlier
+        # Counted in one atomic statement, in this transaction: a refused attempt rolls
+        # its count back with the rest, and the limit holds under parallel posts.
+        if not ratelimit.hit("comment-account", str(user.pk)):
+            raise CommentingTooFast
         comment = Comment.objects.create(
             paper=paper, author=user, parent=parent, body=body, body_html=render_markdown(body)
         )

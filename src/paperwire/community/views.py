@@ -116,16 +116,17 @@ def comment_create(request: HttpRequest, paper_id: str) -> HttpResponse:
         parent = Comment.objects.filter(pk=form.cleaned_data["parent"], paper=paper).first()
         if parent is None or not parent.visible:
             form.add_error("parent", "The comment you reply to does not exist any more.")
-    if form.is_valid() and not ratelimit.hit("comment-account", str(user.pk)):
-        form.add_error(None, "You are commenting very fast; please wait a few minutes.")
-        return render(
-            request, "community/comment_form.html", {"form": form, "paper": paper}, status=429
-        )
     if not form.is_valid():
         return render(
             request, "community/comment_form.html", {"form": form, "paper": paper}, status=400
         )
-    comment = actions.add_comment(user, paper, form.cleaned_data["body"], parent)
+    try:
+        comment = actions.add_comment(user, paper, form.cleaned_data["body"], parent)
+    except actions.CommentingTooFast:
+        form.add_error(None, "You are commenting very fast; please wait a few minutes.")
+        return render(
+            request, "community/comment_form.html", {"form": form, "paper": paper}, status=429
+        )
     return redirect(comment.get_absolute_url())
 
 
