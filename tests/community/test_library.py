@@ -133,6 +133,35 @@ def test_collections_are_made_filled_ordered_and_shared(
         assert [e.title for e in feed.entries] == [papers[2].title, papers[1].title]
 
 
+def test_the_hub_address_of_a_collection_leads_to_its_page(
+    member_client: Client, member: Any, make_member: Any
+) -> None:
+    """huggingface_hub's Collection.url is /collections/<owner>/<title words>-<n>."""
+    collection = library.create_collection(member, "State spaces")
+    hub_path = f"/collections/{library.collection_slug(collection)}"
+    assert hub_path == f"/collections/{member.username}/state-spaces-{collection.pk}"
+    # Private: its owner is led to it; anyone else gets the page's own 404.
+    response = member_client.get(hub_path)
+    assert response.status_code == 302 and response["Location"] == f"/collections/{collection.pk}"
+    stranger = Client(HTTP_HOST="127.0.0.1")
+    stranger.force_login(make_member("bob"))
+    hidden = stranger.get(hub_path)
+    assert hidden.status_code == 404 and "no such collection" in hidden.content.decode()
+    collection.public = True
+    collection.save()
+    anonymous = Client(HTTP_HOST="127.0.0.1")
+    # The number names the collection, as in the API: title words change with the name.
+    for path in (hub_path, f"/collections/{member.username}/old-name-{collection.pk}"):
+        assert anonymous.get(path)["Location"] == f"/collections/{collection.pk}"
+    for path in (
+        f"/collections/{member.username}/state-spaces-{collection.pk + 1}",
+        f"/collections/{member.username}/state-spaces-99999999999999999999",
+        f"/collections/{member.username}/state-spaces",
+    ):
+        response = anonymous.get(path)
+        assert response.status_code == 404, path
+
+
 def test_collection_input_is_checked(member_client: Client, member: Any) -> None:
     assert member_client.post("/collections/new", {"name": ""}).status_code == 400
     assert member_client.post("/collections/new", {"name": "x" * 101}).status_code == 400

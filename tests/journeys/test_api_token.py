@@ -98,6 +98,11 @@ def test_token_whoami_and_the_api_with_a_real_token(page: Any, site: Site, watch
     assert status == 200 and [i["id"] for i in ordered["items"]] == [second, first]
     hub = HfApi(endpoint=site.url, token=False).get_collection(made["slug"])
     assert hub.title == "From a script" and [i.item_id for i in hub.items] == [second, first]
+    # The client's link to the collection (the Hub's address) opens its page.
+    assert hub.url == f"{site.url}/collections/{made['slug']}"
+    page.goto(hub.url)
+    expect(page.locator("h1")).to_have_text("From a script")
+    assert page.url == f"{site.url}/collections/{pk}"
     status, comment = api(
         site, write, "POST", f"/api/papers/{first}/comment", {"comment": "Via the *API*"}
     )

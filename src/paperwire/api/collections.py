@@ -5,13 +5,11 @@ token owner's list, create, update, delete, add, remove and reorder under
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.utils.text import slugify
 from ninja import NinjaAPI, Query
 
 from paperwire.api.auth import TOKEN, token_of
@@ -43,17 +41,9 @@ from paperwire.papers.hfjson import paper_list_item_json, user_json
 from paperwire.papers.ids import hub_id
 from paperwire.papers.records import iso_z
 
-# A slug as the Hub writes one ("owner/title-words-<id>"), or just the id.
-_SLUG = re.compile(r"^(?:[^/]{1,150}/[^/]{0,200}-)?(?P<pk>[0-9]{1,18})$")
-
 # The Hub's list gives the first items of each collection only.
 LISTED_ITEMS = 4
 CollectionSort = Literal["lastModified", "trending", "upvotes"]
-
-
-def slug_of(collection: Collection) -> str:
-    words = slugify(collection.name)[:80] or "collection"
-    return f"{collection.owner.get_username()}/{words}-{collection.pk}"
 
 
 def collection_json(collection: Collection, *, listed: bool = False) -> dict[str, Any]:
@@ -66,7 +56,7 @@ def collection_json(collection: Collection, *, listed: bool = False) -> dict[str
     context = hub_context(papers)
     items = {i.paper_id: i for i in CollectionItem.objects.filter(collection=collection)}
     data = {
-        "slug": slug_of(collection),
+        "slug": library.collection_slug(collection),
         "title": collection.name,
         "description": collection.description,
         "owner": user_json(collection.owner),
@@ -103,10 +93,10 @@ def _owner_of_header(request: HttpRequest) -> int | None:
 def get_collection(request: HttpRequest, slug: str) -> HttpResponse:
     """A public collection; a private one only with its owner's token. Everything else is
     404, so a private collection cannot be told from none."""
-    match = _SLUG.match(slug)
+    pk = library.collection_pk_of_slug(slug)
     collection = None
-    if match:
-        collection = Collection.objects.select_related("owner").filter(pk=int(match["pk"])).first()
+    if pk is not None:
+        collection = Collection.objects.select_related("owner").filter(pk=pk).first()
     visible = (
         collection is not None
         and collection.owner.is_active

@@ -7,12 +7,14 @@ retried API call): saving twice keeps one save, adding a paper twice keeps one p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
 
 from paperwire.community.models import (
     COLLECTION_DESCRIPTION_MAX,
@@ -22,6 +24,9 @@ from paperwire.community.models import (
     Save,
 )
 from paperwire.papers.models import Paper
+
+# A slug as the Hub writes one ("owner/title-words-<id>"), or just the id.
+_SLUG = re.compile(r"^(?:[^/]{1,150}/[^/]{0,200}-)?(?P<pk>[0-9]{1,18})$")
 
 # Bounds that keep one member's library a size every page and export can hold.
 MAX_COLLECTIONS = 200
@@ -210,3 +215,16 @@ def collection_papers(collection: Collection) -> list[Paper]:
         .order_by("position", "pk")
     )
     return [item.paper for item in items]
+
+
+def collection_slug(collection: Collection) -> str:
+    """The Hub's name for a collection, "owner/title-words-<id>": the API's `slug`, and
+    the path huggingface_hub's Collection.url puts after /collections/."""
+    words = slugify(collection.name)[:80] or "collection"
+    return f"{collection.owner.get_username()}/{words}-{collection.pk}"
+
+
+def collection_pk_of_slug(slug: str) -> int | None:
+    """The collection a slug names (its trailing number: title words change), if any."""
+    match = _SLUG.match(slug)
+    return int(match["pk"]) if match else None

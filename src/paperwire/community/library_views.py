@@ -147,6 +147,18 @@ def _own_collection(request: HttpRequest, pk: int) -> Collection:
     return collection
 
 
+def collection_by_slug(request: HttpRequest, slug: str) -> HttpResponse:
+    """/collections/<owner>/<title words>-<n>, the address huggingface_hub's
+    Collection.url names (the Hub's): to the collection's page, when the requester may
+    see it; otherwise the same 404 as the page's."""
+    pk = library.collection_pk_of_slug(slug)
+    try:
+        collection = _visible_collection(request, pk if pk is not None else 0)
+    except Http404:
+        return _error(request, 404, "There is no such collection, or it is private.")
+    return redirect(collection.get_absolute_url())
+
+
 def collection_page(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         collection = _visible_collection(request, pk)

@@ -59,6 +59,13 @@ urlpatterns = [
         library_views.collection_item,
         name="collection_item",
     ),
+    # The Hub's address of a collection, owner/title-words-<n> (huggingface_hub's
+    # Collection.url): redirected to /collections/<n>.
+    re_path(
+        r"^collections/(?P<slug>[^/]+/[^/]+-[0-9]+)$",
+        library_views.collection_by_slug,
+        name="collection_by_slug",
+    ),
     path(
         "collections/<int:pk>.rss",
         collection_feeds.CollectionFeed(),
