@@ -26,6 +26,11 @@ def test_organization_page(anon: Client, small_feed, make_member) -> None:
     html = anon.get("/orgs/tencent").content.decode()
     assert "Tencent" in html and "Hidden-State Clustering for Verification" in html
     assert '<a href="/u/li">li</a> — researcher' in html
+    # Its own feeds, in sight (the footer's are the daily feed's), and they answer.
+    main = html[html.index("<main") :]
+    for kind in ("rss", "atom"):
+        assert f'<a href="/feeds/org/tencent.{kind}" type="application/{kind}+xml">' in main
+        assert anon.get(f"/feeds/org/tencent.{kind}").status_code == 200
     assert anon.get("/orgs/nobody").status_code == 404
 
 
@@ -33,6 +38,11 @@ def test_author_page(anon: Client, small_feed) -> None:
     author = Author.objects.get(name="Alan Turing")
     html = anon.get(f"/authors/{author.pk}").content.decode()
     assert "Alan Turing" in html and "Structured State Spaces, Revisited" in html
+    main = html[html.index("<main") :]
+    for kind in ("rss", "atom"):
+        feed = f"/feeds/author/{author.pk}.{kind}"
+        assert f'<a href="{feed}" type="application/{kind}+xml">' in main
+        assert anon.get(feed).status_code == 200
     # Words after the id, right or wrong, lead to the one address the site links to.
     for words in ("alan-turing", "ada-lovelace", "x"):
         moved = anon.get(f"/authors/{author.pk}-{words}")

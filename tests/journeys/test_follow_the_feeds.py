@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import feedparser
+
 from .helpers import Site, check_alternate_feeds
 
 
@@ -18,6 +20,15 @@ def test_every_announced_feed_parses(page: Any, site: Site) -> None:
     org = page.locator("main a[href^='/orgs/']").first.get_attribute("href")
     assert org, "the paper page links no organization"
     pages.append(site.url + org)
+    # The organization's page shows its own feeds, not only the footer's daily ones.
+    page.goto(site.url + org)
+    shown = page.locator("main").get_by_role("list", name="Feeds").get_by_role("link")
+    assert [link.inner_text() for link in shown.all()] == ["RSS", "Atom"]
+    for link in shown.all():
+        href = link.get_attribute("href") or ""
+        assert href.startswith("/feeds/org/"), href
+        feed = feedparser.parse(page.request.get(site.url + href).body())
+        assert not feed.bozo and feed.feed.get("title", "").startswith("Papers by"), href
     for url in pages:
         page.goto(url)
     feeds = check_alternate_feeds(page, pages)
