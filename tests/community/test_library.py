@@ -162,6 +162,19 @@ def test_the_hub_address_of_a_collection_leads_to_its_page(
         assert response.status_code == 404, path
 
 
+def test_public_collections_are_on_their_owners_profile(
+    member_client: Client, member: Any, feed_paper: Paper
+) -> None:
+    shared = library.create_collection(member, "Shared <picks>", public=True)
+    library.add_to_collection(shared, feed_paper)
+    library.create_collection(member, "Secret list")
+    html = Client(HTTP_HOST="127.0.0.1").get(f"/u/{member.username}").content.decode()
+    assert f'<a href="/collections/{shared.pk}">Shared &lt;picks&gt;</a>' in html
+    assert "1 paper<" in html and "Secret list" not in html
+    own = member_client.get(f"/u/{member.username}").content.decode()
+    assert "Secret list" not in own and 'href="/library">your library</a>' in own
+
+
 def test_collection_input_is_checked(member_client: Client, member: Any) -> None:
     assert member_client.post("/collections/new", {"name": ""}).status_code == 400
     assert member_client.post("/collections/new", {"name": "x" * 101}).status_code == 400

@@ -1,6 +1,6 @@
 """A member makes a collection from a paper page, adds a second paper, orders them,
 describes the collection and makes it public; anyone can then read its page, its
-RSS/Atom feeds and its Hub-shaped JSON."""
+RSS/Atom feeds and its Hub-shaped JSON, and find it on the member's profile."""
 
 from __future__ import annotations
 
@@ -65,3 +65,8 @@ def test_collect_order_describe_publish(
     assert [item["title"] for item in data["items"]] == titles[::-1]
     for suffix in (".rss", ".atom"):
         assert stranger.request.get(collection_url + suffix).status == 200
+    # From the collection to its owner's profile, which lists their public collections.
+    stranger.locator(".eyebrow").get_by_role("link", name="@cole").click()
+    expect(stranger.locator("h1")).to_have_text("cole")
+    stranger.get_by_role("link", name="Reading group").click()
+    expect(stranger.locator("h1")).to_have_text("Reading group")

@@ -17,13 +17,21 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.core import signing
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from paperwire.community import paging, ratelimit, resets, signups
 from paperwire.community.forms import ProfileForm, SignupForm
-from paperwire.community.models import AccessToken, AuthorClaim, Comment, Profile, Upvote
+from paperwire.community.models import (
+    AccessToken,
+    AuthorClaim,
+    Collection,
+    Comment,
+    Profile,
+    Upvote,
+)
 from paperwire.community.tokens_views import NEW_TOKEN_KEY, TokenForm
 from paperwire.papers.models import FeedEntry
 
@@ -220,9 +228,17 @@ def profile_page(request: HttpRequest, username: str) -> HttpResponse:
     claims = AuthorClaim.objects.filter(user=user, status=AuthorClaim.APPROVED).select_related(
         "author"
     )
+    # Public collections, as the Hub's profiles show them: all on the first page (a
+    # member has at most library.MAX_COLLECTIONS), none on the pages after it.
+    collections = (
+        Collection.objects.filter(owner=user, public=True).annotate(num_papers=Count("items"))
+        if number == 1
+        else Collection.objects.none()
+    )
     context = {
         "member": user,
         "profile": profile_of(user),
+        "collections": collections,
         "submissions": submissions,
         "upvotes": upvotes,
         "comments": comments,
