@@ -31,7 +31,25 @@ def test_organization_page(anon: Client, small_feed, make_member) -> None:
     for kind in ("rss", "atom"):
         assert f'<a href="/feeds/org/tencent.{kind}" type="application/{kind}+xml">' in main
         assert anon.get(f"/feeds/org/tencent.{kind}").status_code == 200
-    assert anon.get("/orgs/nobody").status_code == 404
+    missing = anon.get("/orgs/nobody")
+    assert missing.status_code == 404 and "No organization has this handle." in missing.text
+
+
+def test_an_organization_is_found_in_any_case(anon: Client, small_feed) -> None:
+    """As search's org:tencent finds it: /orgs/Tencent leads to the one address."""
+    for path, to in (("/orgs/Tencent", "/orgs/tencent"), ("/orgs/TENCENT?page=2", None)):
+        moved = anon.get(path)
+        assert moved.status_code == 301
+        assert moved["Location"] == (to or "/orgs/tencent?page=2")
+    feed = anon.get("/feeds/org/TenCent.atom")
+    assert feed.status_code == 200 and '<link href="http://127.0.0.1/orgs/tencent"' in feed.text
+    # Handles that differ only in case: each exact one is found, any other is ambiguous.
+    Organization.objects.create(name="Lab", fullname="Lab Upper")
+    Organization.objects.create(name="lab", fullname="Lab Lower")
+    assert "Lab Upper" in anon.get("/orgs/Lab").text
+    assert "Lab Lower" in anon.get("/orgs/lab").text
+    assert anon.get("/orgs/LAB").status_code == 404
+    assert anon.get("/feeds/org/LAB.rss").status_code == 404
 
 
 def test_author_page(anon: Client, small_feed) -> None:

@@ -255,7 +255,13 @@ def _paper_lists(
 
 
 def organization_page(request: HttpRequest, name: str) -> HttpResponse:
-    org = get_object_or_404(Organization, name=name)
+    org = Organization.named(name)
+    if org is None:
+        return _error(request, 404, "No organization has this handle.")
+    if org.name != name:  # another case: to the one address every link of the site uses
+        url = reverse("organization", args=[org.name])
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
     members = OrganizationMember.objects.filter(
         organization=org, user__is_active=True
     ).select_related("user", "user__profile")

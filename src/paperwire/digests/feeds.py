@@ -164,7 +164,7 @@ class CategoryFeed(PaperFeed):
 
 class OrganizationFeed(PaperFeed):
     def get_object(self, request: HttpRequest, name: str) -> Organization:
-        org = Organization.objects.filter(name=name).first()
+        org = Organization.named(name)
         if org is None:
             raise Http404("No such organization")
         return org

@@ -28,6 +28,17 @@ class Organization(models.Model):
     def display_name(self) -> str:
         return self.fullname or self.name
 
+    @classmethod
+    def named(cls, name: str) -> Organization | None:
+        """The organization with this handle in any case, as search's `org:` finds it
+        (/orgs/qwen is Qwen): the exact handle first, else the only one that differs in
+        case alone (two such, and the name is ambiguous: None)."""
+        exact = cls.objects.filter(name=name).first()
+        if exact is not None:
+            return exact
+        found = list(cls.objects.filter(name__iexact=name)[:2])
+        return found[0] if len(found) == 1 else None
+
 
 class Author(models.Model):
     """A person who wrote papers. One row per distinct name."""
