@@ -97,10 +97,16 @@ def test_collections_are_made_filled_ordered_and_shared(
         member_client.post(
             "/collections/add", {"paper": paper.public_id, "collection": collection.pk}
         )
-    member_client.post(
-        "/collections/add", {"paper": papers[0].public_id, "collection": collection.pk}
+    again = member_client.post(
+        "/collections/add",
+        {"paper": papers[0].public_id, "collection": collection.pk},
+        follow=True,
     )
     assert [i.paper_id for i in CollectionItem.objects.all()] == [p.pk for p in papers]
+    said = again.content.decode()
+    # The three adds before it were not followed: their notes are still on the page.
+    assert said.count("Added to State spaces.") == 3
+    assert "Already in State spaces; it keeps its place there." in said
     member_client.post(
         f"/collections/{collection.pk}/items/{papers[2].public_id}", {"action": "up"}
     )

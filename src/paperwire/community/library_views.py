@@ -234,11 +234,15 @@ def collection_add(request: HttpRequest) -> HttpResponse:
         collection = _own_collection(request, int(request.POST.get("collection", "0")))
     except (ValueError, Http404):
         return _error(request, 404, "There is no such collection of yours.")
+    already = CollectionItem.objects.filter(collection=collection, paper=paper).exists()
     try:
         library.add_to_collection(collection, paper)
     except library.LibraryError as exc:
         return _error(request, 400, str(exc))
-    messages.success(request, f"Added to {collection.name}.")
+    if already:  # adding again keeps its place: say so rather than "Added"
+        messages.info(request, f"Already in {collection.name}; it keeps its place there.")
+    else:
+        messages.success(request, f"Added to {collection.name}.")
     return redirect(safe_next(request, paper.get_absolute_url()))
 
 
