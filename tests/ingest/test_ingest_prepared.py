@@ -30,6 +30,14 @@ def _rows() -> list[tuple[object, ...]]:
         return [tuple(str(v) if v is not None else None for v in r) for r in cursor.fetchall()]
 
 
+def _search_text() -> list[tuple[object, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT arxiv_id, title, abstract, search_title, search_abstract FROM papers_paper"
+        )
+        return cursor.fetchall()
+
+
 def _feed() -> list[tuple[object, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -40,11 +48,14 @@ def _feed() -> list[tuple[object, ...]]:
 
 
 def _odd(entry: ArxivEntry) -> ArxivEntry:
-    """Values off the fast paths: escaped JSON, microseconds, versions out of order."""
+    """Values off the fast paths: escaped JSON, microseconds, versions out of order, TeX
+    to read for search."""
     assert entry.published is not None
     return dataclasses.replace(
         entry,
         arxiv_id=entry.arxiv_id[:-1] + "9",
+        title='A na\\"ive title',
+        abstract="Poincar\\'e maps, 91\\% of them.",
         categories=['cs.CL "quoted"', "cs.LG"],
         published=entry.published.replace(microsecond=123),
         versions=[{"version": 2, "date": "2024-01-03"}, {"version": 1, "date": "2024-01-02"}],
@@ -63,8 +74,11 @@ def test_prepared_entries_store_the_same_rows(name: str) -> None:
     # A changed copy does not keep values made from the fields it changed.
     assert dataclasses.replace(prepared[0], title="Another title").prepared is None
 
+    assert prepared[-1].prepared is not None
+    assert prepared[-1].prepared.search == ("A naïve title", "Poincaré maps, 91% of them.")
     store_entries(page.entries)
     here, feed_here = _rows(), _feed()
+    assert ("A naïve title", "Poincaré maps, 91% of them.") in [r[3:5] for r in _search_text()]
     Paper.objects.all().delete()
     store_entries(prepared)
     assert _rows() == here

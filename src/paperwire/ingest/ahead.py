@@ -30,6 +30,7 @@ from paperwire.ingest.oai import OaiPage, parse_oai_page
 from paperwire.ingest.sqltext import Prepared, prepare
 from paperwire.papers.ids import title_key
 from paperwire.papers.records import AuthorRecord
+from paperwire.papers.tex import search_text
 
 try:
     import fcntl
@@ -81,9 +82,10 @@ def flatten(page: OaiPage) -> bytes | None:
     rows = []
     for entry in page.entries:
         row = [getattr(entry, name) for name in _FIELDS]
+        search = (search_text(entry.title), search_text(entry.abstract))
         row.append(
             tuple(prepare(title_key(entry.title), entry.categories, entry.versions,
-                          entry.published, entry.updated))
+                          entry.published, entry.updated, search))
         )  # fmt: skip
         row[_AUTHORS] = [tuple(getattr(a, n) for n in _AUTHOR_FIELDS) for a in entry.authors]
         for i in _TIMES:

@@ -76,6 +76,9 @@ class Prepared(NamedTuple):
     versions: str | None
     published: str | None
     updated: str | None
+    # (search_title, search_abstract) of the entry's title and abstract (papers/tex.py
+    # search_text), on any database; None: make them when storing.
+    search: tuple[str | None, str | None] | None = None
 
 
 def prepare(
@@ -84,6 +87,7 @@ def prepare(
     versions: list[dict[str, Any]],
     published: dt.datetime | None,
     updated: dt.datetime | None,
+    search: tuple[str | None, str | None] | None = None,
 ) -> Prepared:
     # The stored history of a new paper is its versions as given when they are numbered
     # and in order (upsert.merge_versions then copies them unchanged); else leave it.
@@ -93,4 +97,5 @@ def prepare(
         sqlite_json(versions) if numbered_in_order(versions) else None,
         sqlite_datetime(published),
         sqlite_datetime(updated),
+        search,
     )

@@ -32,11 +32,13 @@ from paperwire.ingest.sqlwrite import (
 from paperwire.papers.ids import title_key
 from paperwire.papers.indexing import NewPaperText, deferred_indexing
 from paperwire.papers.models import FeedEntry, Paper, PaperAuthor
+from paperwire.papers.tex import search_text
 
 CHUNK = 500
-PAPER_FIELDS = ["public_id", "arxiv_id", "title", "title_key", "abstract", "published_at",
-                "updated_at", "primary_category", "categories", "versions", "comments",
-                "journal_ref", "doi", "license", "num_authors"]  # fmt: skip
+PAPER_FIELDS = ["public_id", "arxiv_id", "title", "title_key", "abstract", "search_title",
+                "search_abstract", "published_at", "updated_at", "primary_category",
+                "categories", "versions", "comments", "journal_ref", "doi", "license",
+                "num_authors"]  # fmt: skip
 
 
 @dataclass
@@ -207,12 +209,17 @@ def _new_from(entry: ArxivEntry, key: str, *, ready: bool = False) -> Any:
 
 def _set_current(paper: Any, entry: ArxivEntry, key: str | None) -> None:
     """The fields an entry of the paper's newest version sets (what it leaves empty
-    keeps its stored value); key is the title's title_key when already computed."""
+    keeps its stored value); key is the title's title_key when already computed. The
+    search text of the title and abstract comes made by the parse-ahead worker when it
+    parsed the entry."""
+    search = entry.prepared.search if entry.prepared is not None else None
     if entry.title:
         paper.title = entry.title
         paper.title_key = key if key is not None else title_key(entry.title)
+        paper.search_title = search[0] if search is not None else search_text(entry.title)
     if entry.abstract:
         paper.abstract = entry.abstract
+        paper.search_abstract = search[1] if search is not None else search_text(entry.abstract)
     if entry.updated:
         paper.updated_at = entry.updated
     if entry.categories:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from paperwire.papers.ids import ARXIV_ABS, ARXIV_PDF
-from paperwire.papers.tex import abstract_html, readable
+from paperwire.papers.tex import abstract_html, readable, search_text
 
 
 class Organization(models.Model):
@@ -61,6 +63,12 @@ class Paper(models.Model):
     # Lower-cased, punctuation-free title: how papers without an arXiv id are matched.
     title_key = models.CharField(max_length=1000, db_index=True)
     abstract = models.TextField(blank=True)
+    # What search indexes and embeds of the title and abstract: their readable text
+    # (papers/tex.py search_text: "na\\"ive" as "naïve"), NULL where that is the text
+    # itself (most papers). Derived, never edited: save() and the ingest's bulk writer
+    # set them with the title and abstract; the search index's triggers read them.
+    search_title = models.TextField(null=True, blank=True, editable=False)
+    search_abstract = models.TextField(null=True, blank=True, editable=False)
     published_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True, help_text="Latest version's date")
     primary_category = models.CharField(max_length=32, blank=True)
@@ -101,6 +109,14 @@ class Paper(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_title = search_text(self.title)
+        self.search_abstract = search_text(self.abstract)
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"title", "abstract"} & set(fields):
+            kwargs["update_fields"] = {*fields, "search_title", "search_abstract"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         # Remembered per instance: a feed card links to its paper several times, and
         # reverse() was a quarter of rendering a page.
@@ -111,6 +127,16 @@ class Paper(models.Model):
                 reverse("paper", args=[self.public_id]),
             )
         return str(cached[1])
+
+    @property
+    def searched_title(self) -> str:
+        """The title as search indexes and embeds it (readable text)."""
+        return self.title if self.search_title is None else self.search_title
+
+    @property
+    def searched_abstract(self) -> str:
+        """The abstract as search indexes and embeds it (readable text)."""
+        return self.abstract if self.search_abstract is None else self.search_abstract
 
     @property
     def readable_abstract(self) -> str:

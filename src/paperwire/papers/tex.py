@@ -1,9 +1,10 @@
 """arXiv's TeX markup in an abstract, made readable as plain text.
 
 arXiv hands out abstracts as their authors typed them: `91\\%`, `na\\"ive`,
-`\\textbf{fast}`, `1.75$\\times$`. Pages, feeds and mails show `readable(abstract)`;
-what is stored, indexed, exported and served by the API stays the authors' text, as
-the Hub's API serves it.
+`\\textbf{fast}`, `1.75$\\times$`. Pages, feeds and mails show `readable(abstract)`, and
+search indexes and embeds the readable title and abstract (`search_text`); what is
+stored, exported and served by the API stays the authors' text, as the Hub's API serves
+it.
 
 Only markup with one plain-text reading is changed: escaped specials, accents (to
 Unicode, as arXiv's own pages show them), text-style commands (their argument kept),
@@ -115,6 +116,14 @@ def readable(text: str) -> str:
         if not n:
             break
     return _ESCAPED.sub(r"\1", text)
+
+
+def search_text(text: str) -> str | None:
+    """What search indexes and embeds of a title or abstract: `readable(text)`, so that
+    "naive" finds `na\\"ive`; None when that is the text itself (most papers), which is
+    what Paper.search_title / search_abstract then store."""
+    plain = readable(text)
+    return None if plain == text else plain
 
 
 # ---------------------------------------------------------------------------------------
