@@ -145,7 +145,13 @@ def _insert_new(papers: list[Any], bylines: dict[int, list[tuple[str, str]]]) ->
             insert_papers(papers)
             _store_bylines(rows)
         index.papers = [
-            NewPaperText(p.pk, p.title, p.abstract, [n for n, _ in byline]) for p, byline, _ in rows
+            NewPaperText(
+                p.pk,
+                p.title if p.search_title is None else p.search_title,
+                p.abstract if p.search_abstract is None else p.search_abstract,
+                [n for n, _ in byline],
+            )
+            for p, byline, _ in rows
         ]
 
 

@@ -19,7 +19,9 @@ from django.db import transaction
 
 
 class NewPaperText(NamedTuple):
-    """What an index needs of a newly inserted paper; authors in byline order."""
+    """What an index needs of a newly inserted paper: its title and abstract as search
+    reads them (Paper.searched_title / searched_abstract: the readable text); authors in
+    byline order."""
 
     pk: int
     title: str

@@ -5,7 +5,10 @@ the same transaction as the write, whichever code path makes it: the papers
 app never calls search.
 
 - `search_paper_doc(paper_id, document)`: title (weight A), abstract (B) and
-  author names (C) as one `tsvector`, with a GIN index.
+  author names (C) as one `tsvector`, with a GIN index. The title and abstract are
+  the paper's search text where it has one (papers_paper.search_title /
+  search_abstract: the TeX markup read, papers/tex.py); diacritics are folded
+  (`search_fold`, search/fold.py) in documents and queries alike.
 - `search_papervector.embedding vector(384)`: the `vector` bytes that
   `PaperVector` stores on every backend, as a pgvector value, with an HNSW
   index (cosine distance). This app's writers send it with the bytes; a
@@ -24,6 +27,7 @@ from typing import Any
 from django.core.management.base import CommandError
 
 from paperwire.search.embeddings import DIM
+from paperwire.search.fold import SQL_FROM, SQL_TO
 
 DOC_TABLE = "search_paper_doc"
 VECTOR_TABLE = "search_papervector"
@@ -90,16 +94,35 @@ def _version(text: str) -> tuple[int, ...]:
 DEFER_SETTING = "paperwire.defer_search_index"
 _DEFERRED = f"current_setting('{DEFER_SETTING}', true) = 'on'"
 
+# Latin letters without their diacritics (search/fold.py, the same table as queries are
+# folded with in Python): "Schrodinger" finds "Schrödinger" as FTS5 does, without the
+# unaccent extension, which not every server has. The characters are constants of fold.py.
+_FOLD = f"""
+CREATE OR REPLACE FUNCTION search_fold(t text)
+RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT translate(t, '{SQL_FROM}', '{SQL_TO}')
+$$"""
+
+
 # Hyphens become spaces, in documents and queries alike (tsvector.py): PostgreSQL's
 # parser gives "mixture-of-experts" a position of its own before its parts, so the
 # phrase "large mixture" would not match "large mixture-of-experts" (FTS5 splits there).
-_WEIGHTED_DOCUMENT = f"""
+# Diacritics are folded (search_fold), in documents and queries alike (not before search
+# 0007: `folded=False`).
+def _weighted_document(folded: bool) -> str:
+    def part(name: str, weight: str) -> str:
+        text = f"translate(coalesce({name}, ''), '-', ' ')"
+        text = f"search_fold({text})" if folded else text
+        return f"setweight(to_tsvector('{TS_CONFIG}', {text}), '{weight}')"
+
+    return f"""
 CREATE OR REPLACE FUNCTION search_paper_document(title text, abstract text, authors text)
 RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT setweight(to_tsvector('{TS_CONFIG}', translate(coalesce(title, ''), '-', ' ')), 'A')
-        || setweight(to_tsvector('{TS_CONFIG}', translate(coalesce(abstract, ''), '-', ' ')), 'B')
-        || setweight(to_tsvector('{TS_CONFIG}', translate(coalesce(authors, ''), '-', ' ')), 'C')
+    SELECT {part("title", "A")}
+        || {part("abstract", "B")}
+        || {part("authors", "C")}
 $$"""
+
 
 _AUTHORS_OF = """
 CREATE OR REPLACE FUNCTION search_paper_authors(pid bigint)
@@ -109,19 +132,39 @@ RETURNS text LANGUAGE sql STABLE AS $$
     WHERE pa.paper_id = pid
 $$"""
 
-_REFRESH = f"""
+
+def _texts(search_text: bool) -> str:
+    """A paper's (title, abstract) as documents hold them: its search text (the readable
+    text, papers_paper.search_title / search_abstract) where it has one. Without
+    `search_text`: as before papers had those columns (papers 0005), for the migrations
+    that ran before them."""
+    if not search_text:
+        return "p.title, p.abstract"
+    return "coalesce(p.search_title, p.title), coalesce(p.search_abstract, p.abstract)"
+
+
+def _refresh(search_text: bool) -> str:
+    return f"""
 CREATE OR REPLACE FUNCTION search_doc_refresh(pid bigint)
 RETURNS void LANGUAGE sql AS $$
     INSERT INTO {DOC_TABLE} (paper_id, document)
-    SELECT p.id, search_paper_document(p.title, p.abstract, search_paper_authors(p.id))
+    SELECT p.id, search_paper_document({_texts(search_text)}, search_paper_authors(p.id))
     FROM papers_paper p WHERE p.id = pid
     ON CONFLICT (paper_id) DO UPDATE SET document = EXCLUDED.document
 $$"""
 
+
 # The triggers name no columns (no UPDATE OF, no WHEN): PostgreSQL refuses to change
 # the type of a column a trigger names, which would block later migrations of the
 # papers app (a longer title). The functions compare OLD and NEW instead.
-_ON_PAPER = f"""
+def _on_paper(search_text: bool) -> str:
+    changed = "OLD.title IS DISTINCT FROM NEW.title OR OLD.abstract IS DISTINCT FROM NEW.abstract"
+    if search_text:
+        changed += (
+            " OR OLD.search_title IS DISTINCT FROM NEW.search_title"
+            " OR OLD.search_abstract IS DISTINCT FROM NEW.search_abstract"
+        )
+    return f"""
 CREATE OR REPLACE FUNCTION search_doc_on_paper() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' AND {_DEFERRED} THEN
@@ -129,12 +172,12 @@ BEGIN
     END IF;
     IF TG_OP = 'DELETE' THEN
         DELETE FROM {DOC_TABLE} WHERE paper_id = OLD.id;
-    ELSIF TG_OP = 'INSERT' OR OLD.title IS DISTINCT FROM NEW.title
-            OR OLD.abstract IS DISTINCT FROM NEW.abstract THEN
+    ELSIF TG_OP = 'INSERT' OR {changed} THEN
         PERFORM search_doc_refresh(NEW.id);
     END IF;
     RETURN NULL;
 END $$"""
+
 
 _ON_PAPERAUTHOR = f"""
 CREATE OR REPLACE FUNCTION search_doc_on_paperauthor() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -245,39 +288,62 @@ _TRIGGERS = [
         FOR EACH ROW EXECUTE FUNCTION search_vector_on_write()""",
 ]
 
-# Idempotent: the migration, and `reindex` after a restore that lost any of it.
-CREATE = [
-    f"""CREATE TABLE IF NOT EXISTS {DOC_TABLE} (
+
+def create(search_text: bool = True) -> list[str]:
+    """Idempotent: the migration, and `reindex` after a restore that lost any of it.
+    `search_text=False`: as before search 0007 (no search text, no folding)."""
+    return [
+        f"""CREATE TABLE IF NOT EXISTS {DOC_TABLE} (
         paper_id bigint PRIMARY KEY,
         document tsvector NOT NULL
     )""",
-    f"CREATE INDEX IF NOT EXISTS search_paper_doc_gin ON {DOC_TABLE} USING gin (document)",
-    f"ALTER TABLE {VECTOR_TABLE} ADD COLUMN IF NOT EXISTS embedding vector({DIM})",
-    _WEIGHTED_DOCUMENT,
-    _AUTHORS_OF,
-    _REFRESH,
-    _ON_PAPER,
-    _ON_PAPERAUTHOR,
-    _ON_AUTHOR,
-    _ON_TRUNCATE,
-    _BLOB_TO_VECTOR,
-    ON_VECTOR,
-    *(f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, table in TRIGGER_NAMES.items()),
-    *_TRIGGERS,
-]
+        f"CREATE INDEX IF NOT EXISTS search_paper_doc_gin ON {DOC_TABLE} USING gin (document)",
+        f"ALTER TABLE {VECTOR_TABLE} ADD COLUMN IF NOT EXISTS embedding vector({DIM})",
+        _FOLD,
+        _weighted_document(folded=search_text),
+        _AUTHORS_OF,
+        _refresh(search_text),
+        _on_paper(search_text),
+        _ON_PAPERAUTHOR,
+        _ON_AUTHOR,
+        _ON_TRUNCATE,
+        _BLOB_TO_VECTOR,
+        ON_VECTOR,
+        *(f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, table in TRIGGER_NAMES.items()),
+        *_TRIGGERS,
+    ]
+
+
+CREATE = create()
 
 # The HNSW index of the embeddings (cosine). Built once after a bulk load it takes a
 # fraction of the time that inserting the same rows into it one by one does.
 HNSW_CREATE = f"""CREATE INDEX IF NOT EXISTS {HNSW_INDEX} ON {VECTOR_TABLE}
     USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"""
 
-# Fills both from the stored rows: the migration on existing data, and `reindex`.
-REBUILD_DOCS = [
-    f"TRUNCATE {DOC_TABLE}",
-    f"""INSERT INTO {DOC_TABLE} (paper_id, document)
-        SELECT p.id, search_paper_document(p.title, p.abstract, search_paper_authors(p.id))
+
+def rebuild_docs(search_text: bool = True) -> list[str]:
+    """Fills the documents from the stored rows: the migration on existing data, and
+    `reindex`."""
+    return [
+        f"TRUNCATE {DOC_TABLE}",
+        f"""INSERT INTO {DOC_TABLE} (paper_id, document)
+        SELECT p.id, search_paper_document({_texts(search_text)}, search_paper_authors(p.id))
         FROM papers_paper p""",
-]
+    ]
+
+
+REBUILD_DOCS = rebuild_docs()
+
+# After papers got their search text and documents their folding (papers 0005, search
+# 0007): only the documents that either changes are made again, those of papers with a
+# search text or with a character outside ASCII in their text or an author's name.
+_NOT_ASCII = "octet_length({0}) <> char_length({0})"
+REFRESH_CHANGED_DOCS = f"""SELECT count(search_doc_refresh(p.id)) FROM papers_paper p
+    WHERE p.search_title IS NOT NULL OR p.search_abstract IS NOT NULL
+        OR {_NOT_ASCII.format("p.title")} OR {_NOT_ASCII.format("p.abstract")}
+        OR EXISTS (SELECT 1 FROM papers_paperauthor pa JOIN papers_author a ON a.id = pa.author_id
+                   WHERE pa.paper_id = p.id AND {_NOT_ASCII.format("a.name")})"""
 REBUILD_VECTORS = [
     f"""UPDATE {VECTOR_TABLE} SET embedding = search_blob_to_vector(vector)
         WHERE dim = {DIM} AND embedding IS DISTINCT FROM search_blob_to_vector(vector)""",
@@ -299,6 +365,7 @@ DROP = [
     "DROP FUNCTION IF EXISTS search_doc_refresh(bigint)",
     "DROP FUNCTION IF EXISTS search_paper_authors(bigint)",
     "DROP FUNCTION IF EXISTS search_paper_document(text, text, text)",
+    "DROP FUNCTION IF EXISTS search_fold(text)",
 ]
 
 
@@ -318,8 +385,9 @@ def build_vector_index(cursor: Any, memory: str = "4GB", workers: int = 2) -> No
     cursor.execute(HNSW_CREATE)
 
 
-def install(cursor: Any) -> None:
-    """pgvector, the document table, the embedding column, triggers and indexes, filled."""
+def install(cursor: Any, search_text: bool = True) -> None:
+    """pgvector, the document table, the embedding column, triggers and indexes, filled.
+    `search_text=False`: as before papers had search text columns (papers 0005)."""
     ensure_pgvector(cursor)
-    for sql in [*CREATE, *REBUILD_DOCS, *REBUILD_VECTORS]:
+    for sql in [*create(search_text), *rebuild_docs(search_text), *REBUILD_VECTORS]:
         cursor.execute(sql)

@@ -2,14 +2,15 @@
 
 from django.db import migrations
 
-from paperwire.search.fts_sql import CREATE, DROP, REBUILD, TRIGGERS
+from paperwire.search.fts_sql import CREATE, DROP, rebuild, triggers
 
 
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "sqlite":
         return
     with schema_editor.connection.cursor() as cur:
-        for sql in [*CREATE, *TRIGGERS, *REBUILD]:
+        # As they were then: papers had no search text columns yet (papers 0005).
+        for sql in [*CREATE, *triggers(search_text=False), *rebuild(search_text=False)]:
             cur.execute(sql)
 
 

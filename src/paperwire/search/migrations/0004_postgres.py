@@ -11,7 +11,8 @@ def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cur:
-        pg_sql.install(cur)
+        # As it was then: papers had no search text columns yet (papers 0005).
+        pg_sql.install(cur, search_text=False)
 
 
 def drop(apps, schema_editor):

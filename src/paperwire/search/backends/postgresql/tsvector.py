@@ -21,6 +21,7 @@ from django.db import DatabaseError, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from paperwire.search.filters import filter_sql
+from paperwire.search.fold import fold
 from paperwire.search.fusion import Ranked
 from paperwire.search.pg_sql import DOC_TABLE, TS_CONFIG
 from paperwire.search.plan import IndexStats, plan_or_query
@@ -51,12 +52,13 @@ def _words(q: ParsedQuery) -> list[str]:
 
 
 def _word(text: str) -> tuple[str, list[Any]]:
-    # Hyphens are spaces in the documents too (pg_sql.py): "gpt-4" is 'gpt' & '4'.
-    return f"plainto_tsquery('{TS_CONFIG}', %s)", [text.replace("-", " ")]
+    # Hyphens are spaces in the documents too (pg_sql.py): "gpt-4" is 'gpt' & '4'. So are
+    # diacritics folded there: "Schrödinger" is 'schroding'.
+    return f"plainto_tsquery('{TS_CONFIG}', %s)", [fold(text.replace("-", " "))]
 
 
 def _phrase(text: str) -> tuple[str, list[Any]]:
-    return f"phraseto_tsquery('{TS_CONFIG}', %s)", [text.replace("-", " ")]
+    return f"phraseto_tsquery('{TS_CONFIG}', %s)", [fold(text.replace("-", " "))]
 
 
 def _combine(parts: list[tuple[str, list[Any]]], op: str) -> tuple[str, list[Any]]:
