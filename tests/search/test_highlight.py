@@ -24,3 +24,17 @@ def test_snippet_centres_on_the_first_match() -> None:
     assert "<mark>gazpacho</mark>" in html
     assert html.startswith("… ") and html.endswith(" …")
     assert len(html) < 200
+
+
+def test_marks_words_whatever_their_diacritics() -> None:
+    text = "A naïve Schrödinger solver, by Erdős"
+    assert highlight(text, parse_query("naive schrodinger erdos")) == (
+        "A <mark>naïve</mark> <mark>Schrödinger</mark> solver, by <mark>Erdős</mark>"
+    )
+    assert highlight("naive Schrodinger", parse_query("naïve Schrödinger")) == (
+        "<mark>naive</mark> <mark>Schrodinger</mark>"
+    )
+    # TeX in the query is read as the index reads it; text written decomposed is composed.
+    assert highlight("A nai\u0308ve idea", parse_query('na\\"ive')) == "A <mark>naïve</mark> idea"
+    html = snippet("filler " * 100 + "a naïve result " + "filler " * 100, parse_query("naive"))
+    assert "<mark>naïve</mark>" in html

@@ -99,3 +99,11 @@ def test_or_semantics_drop_stopwords_but_keep_phrases() -> None:
     q = parse_query('the reasoning of "large language" models')
     expr = fts_match(q)
     assert expr == '"large language" AND ("reasoning" OR "models")'
+
+
+def test_tex_markup_is_read_as_papers_are() -> None:
+    q = parse_query('Schr\\"odinger na\\"{\\i}ve "Poincar\\\'e maps" -Erd\\H{o}s')
+    assert q.terms == ["Schrödinger", "naïve"]
+    assert q.phrases == ["Poincaré maps"]
+    assert q.excluded == ["Erdős"]
+    assert parse_query('"the Schr\\"odinger equation"').phrases == ["the Schrödinger equation"]

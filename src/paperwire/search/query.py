@@ -10,6 +10,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from paperwire.papers.tex import readable
+
 # A 10 kB query is answered, but only its beginning is read.
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 32
@@ -142,6 +144,9 @@ def parse_query(raw: str | None, sort: str | None = None) -> ParsedQuery:
     if len(raw) > MAX_QUERY_CHARS:
         q.notes.append(f"Only the first {MAX_QUERY_CHARS} characters of the query were used.")
         raw = raw[:MAX_QUERY_CHARS]
+    # TeX markup as the index reads papers (papers/tex.py): `Schr\"odinger` is the word
+    # Schrödinger (the quote is not a phrase's). Text without a backslash is as it was.
+    raw = readable(raw)
     for m in _TOKEN.finditer(raw):
         neg = bool(m.group("neg"))
         key = m.group("key")
