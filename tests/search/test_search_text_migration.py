@@ -63,6 +63,8 @@ def test_existing_papers_are_found_by_their_readable_words_after_migrating(
     migrate(AFTER)
 
     from paperwire.papers.models import Paper
+    from paperwire.search.models import PaperVector
+    from paperwire.search.vectors import RECHECK, _stale_ids, embed_missing
 
     migrated = Paper.objects.get(pk=tex.pk)
     assert migrated.title == TEX_TITLE  # the stored text is as it was
@@ -75,3 +77,12 @@ def test_existing_papers_are_found_by_their_readable_words_after_migrating(
     assert keyword_ids("ive") == []
     # PostgreSQL's documents of papers with accents are folded too (no search text).
     assert keyword_ids("naïve gazpacho")[0] == plain.pk
+
+    # The TeX paper's vector is kept (still searched) and checked again; the other's is not.
+    assert PaperVector.objects.get(paper_id=tex.pk).text_hash == RECHECK
+    assert _stale_ids() == [tex.pk]
+    assert embed_missing(embedder=caching_embedder) == 1
+    assert PaperVector.objects.get(paper_id=tex.pk).text_hash == text_hash(
+        embedding_text(migrated.search_title, migrated.search_abstract)
+    )
+    assert _stale_ids() == []

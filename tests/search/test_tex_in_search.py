@@ -135,3 +135,15 @@ def test_paperwire_import_and_search_on_the_command_line(
         items = json.loads(run("search", "--json", "--keyword-only", raw).stdout)
         assert [item["paper"]["id"] for item in items] == ["2401.07777"], raw
         assert items[0]["paper"]["title"] == TITLE
+
+
+def test_vectors_are_of_the_readable_text(tex_paper: Paper, caching_embedder: Any) -> None:
+    from paperwire.search.embeddings import embedding_text, text_hash
+    from paperwire.search.models import PaperVector
+    from paperwire.search.vectors import embed_missing
+
+    assert embed_missing(embedder=caching_embedder) == 2
+    readable_text = embedding_text(tex_paper.searched_title, tex_paper.searched_abstract)
+    assert "\\" not in readable_text
+    assert readable_text in caching_embedder.cache
+    assert PaperVector.objects.get(paper=tex_paper).text_hash == text_hash(readable_text)

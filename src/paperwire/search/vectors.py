@@ -37,16 +37,22 @@ def from_blob(blob: bytes | memoryview) -> np.ndarray:
     return np.frombuffer(bytes(blob), dtype="<f4")
 
 
+# The text hash of a vector whose paper's text is to be checked again (search 0007: the
+# text is now read without its TeX markup). It is still searched meanwhile.
+RECHECK = "recheck"
+
+
 def _stale_ids() -> list[int]:
     # Written as SQL: "vector older than the paper" compares two tables' columns.
     sql = """
         SELECT p.id FROM papers_paper p
         LEFT JOIN search_papervector v ON v.paper_id = p.id
         WHERE v.paper_id IS NULL OR v.model != %s OR p.modified > v.embedded_at
+            OR v.text_hash = %s
         ORDER BY p.id
     """
     with connection.cursor() as cur:
-        cur.execute(sql, [MODEL_KEY])
+        cur.execute(sql, [MODEL_KEY, RECHECK])
         return [row[0] for row in cur.fetchall()]
 
 
@@ -83,11 +89,16 @@ def embed_missing(
             stopped = True
             break
         chunk = ids[start : start + batch_size]
-        papers = list(Paper.objects.filter(pk__in=chunk).only("pk", "title", "abstract"))
+        papers = list(
+            Paper.objects.filter(pk__in=chunk).only(
+                "pk", "title", "abstract", "search_title", "search_abstract"
+            )
+        )
         existing = {
             v.paper_id: v for v in PaperVector.objects.filter(paper_id__in=chunk, model=MODEL_KEY)
         }
-        texts = {p.pk: embedding_text(p.title, p.abstract) for p in papers}
+        # The text search reads (TeX markup read: papers/tex.py), as the keyword index.
+        texts = {p.pk: embedding_text(p.searched_title, p.searched_abstract) for p in papers}
         todo = [
             p
             for p in papers

@@ -4,12 +4,19 @@ documents fold diacritics as FTS5 does (search/fold.py).
 
 Cheap on a large site: only the index rows that change are written again, those of
 papers with a search text (on PostgreSQL also those with any character outside ASCII,
-which folding changes), not the whole index.
+which folding changes), not the whole index. Those papers' vectors were made from the
+TeX text: they are kept, and marked for `paperwire embed` (or the worker) to check
+again (text_hash 'recheck', vectors.RECHECK), which re-embeds the ones whose text changed.
 """
 
 from django.db import migrations
 
 from paperwire.search import fts_sql, pg_sql
+
+# vectors.RECHECK, as it is now (a migration keeps its own copy).
+STALE_VECTORS = """UPDATE search_papervector SET text_hash = 'recheck'
+    WHERE paper_id IN (SELECT id FROM papers_paper
+                       WHERE search_title IS NOT NULL OR search_abstract IS NOT NULL)"""
 
 
 def _triggers(search_text: bool) -> list[str]:
@@ -29,6 +36,7 @@ def forward(apps, schema_editor):
         elif vendor == "postgresql":
             for sql in [*pg_sql.CREATE, pg_sql.REFRESH_CHANGED_DOCS]:
                 cur.execute(sql)
+        cur.execute(STALE_VECTORS)
 
 
 def backward(apps, schema_editor):
