@@ -77,6 +77,27 @@ def test_hide_comment_and_resolve_report(
     assert member_client.post(f"/comments/{comment.pk}/edit", {"body": "x"}).status_code == 404
 
 
+def test_two_reports_of_one_comment_hide_it_once(
+    staff: Client, member_client: Client, make_member, feed_paper: Paper
+) -> None:
+    for body in ("first", "second"):
+        member_client.post("/papers/2401.01234/comments", {"body": body})
+    first = Comment.objects.get(body="first")
+    for name in ("bob", "cy"):
+        reader = Client(HTTP_HOST="127.0.0.1")
+        reader.force_login(make_member(name))
+        reader.post(f"/comments/{first.pk}/report", {"reason": "rude"})
+    act(
+        staff,
+        "commentreport",
+        "hide_reported",
+        list(CommentReport.objects.values_list("pk", flat=True)),
+    )
+    assert FeedEntry.objects.get(paper=feed_paper).num_comments == 1, "the other comment"
+    assert ModerationLog.objects.filter(action="hide comment").count() == 1
+    assert ModerationLog.objects.filter(action="resolve report").count() == 2
+
+
 def test_suspend_logs_out_and_blocks(staff: Client, member_client: Client, member) -> None:
     assert member_client.get("/settings").status_code == 200
     act(staff, "member", "suspend", [member.pk])

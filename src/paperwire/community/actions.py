@@ -211,6 +211,10 @@ def delete_comment(comment: Comment) -> None:
 def set_comment_hidden(comment: Comment, hidden: bool) -> bool:
     """A moderator's hide or unhide; True when it changed anything."""
     with transaction.atomic():
+        # Decide on the stored row, not this copy: two reports of one comment hidden in one
+        # admin action (or two moderators at once) must hide it, and count it, once.
+        stored = Comment.objects.select_for_update().values("hidden", "deleted").get(pk=comment.pk)
+        comment.hidden, comment.deleted = stored["hidden"], stored["deleted"]
         if comment.hidden == hidden:
             return False
         before = comment.visible
