@@ -77,6 +77,70 @@ def test_hide_comment_and_resolve_report(
     assert member_client.post(f"/comments/{comment.pk}/edit", {"body": "x"}).status_code == 404
 
 
+def messages_after(staff: Client, model: str, action: str, pks: list[object]) -> list[str]:
+    """The confirmations the admin shows a moderator after an action."""
+    response = staff.post(
+        f"/admin/community/{model}/",
+        {"action": action, "_selected_action": [str(pk) for pk in pks]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_comment_list_shows_an_escaped_excerpt_and_searches_it(
+    staff: Client, member_client: Client, feed_paper: Paper
+) -> None:
+    words = " ".join(f"w{i}" for i in range(40))
+    member_client.post(
+        "/papers/2401.01234/comments", {"body": f"<script>alert(1)</script> **bold**\n\n{words}"}
+    )
+    member_client.post("/papers/2401.01234/comments", {"body": "another thought"})
+    listing = staff.get("/admin/community/comment/").content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; **bold** w0 w1" in listing
+    assert "<script>alert(1)" not in listing
+    assert "w9…" in listing and "w10" not in listing, "only the first twelve words"
+    assert "another thought" in listing
+    found = staff.get("/admin/community/comment/", {"q": "bold"}).content.decode()
+    assert "**bold**" in found and "another thought" not in found
+    # The report list shows the reported comment's text too, and searches it.
+    bob = Client(HTTP_HOST="127.0.0.1")
+    bob.force_login(User.objects.create_user("bob", "bob@example.org", "x"))
+    bob.post(f"/comments/{Comment.objects.get(body='another thought').pk}/report", {"reason": "x"})
+    reports = staff.get("/admin/community/commentreport/", {"q": "another"}).content.decode()
+    assert "another thought" in reports
+
+
+def test_report_and_member_actions_say_what_they_did(
+    staff: Client, member_client: Client, make_member, feed_paper: Paper
+) -> None:
+    for body in ("first", "second"):
+        member_client.post("/papers/2401.01234/comments", {"body": body})
+    first, second = Comment.objects.order_by("pk")
+    readers = [make_member(name) for name in ("bob", "cy")]
+    for reader in readers:
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(reader)
+        client.post(f"/comments/{first.pk}/report", {"reason": "rude"})
+        client.post(f"/comments/{second.pk}/report", {"reason": "rude"})
+    on_first = list(CommentReport.objects.filter(comment=first).values_list("pk", flat=True))
+    on_second = list(CommentReport.objects.filter(comment=second).values_list("pk", flat=True))
+    assert messages_after(staff, "commentreport", "hide_reported", on_first) == [
+        "1 comment(s) hidden; 2 report(s) resolved."
+    ]
+    assert messages_after(staff, "commentreport", "dismiss", on_second) == [
+        "2 report(s) dismissed."
+    ]
+    pks = [reader.pk for reader in readers]
+    assert messages_after(staff, "member", "suspend", pks) == ["2 member(s) suspended."]
+    assert messages_after(staff, "member", "reinstate", pks) == ["2 member(s) reinstated."]
+    me = User.objects.get(username="mod")
+    assert messages_after(staff, "member", "suspend", [me.pk, pks[0]]) == [
+        "You cannot suspend yourself.",
+        "1 member(s) suspended.",
+    ]
+
+
 def test_two_reports_of_one_comment_hide_it_once(
     staff: Client, member_client: Client, make_member, feed_paper: Paper
 ) -> None:

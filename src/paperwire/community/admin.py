@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from paperwire.community import actions
 from paperwire.community.models import (
@@ -22,6 +23,14 @@ from paperwire.community.models import (
     Profile,
 )
 from paperwire.papers.store import bump_data_version
+
+
+def comment_excerpt(comment: Comment, words: int = 12) -> str:
+    """The first words of a comment's Markdown, on one line, for the admin's lists (which
+    escape it: members' text is never marked safe there)."""
+    if comment.deleted and not comment.body:
+        return "[deleted by its author]"
+    return Truncator(" ".join(comment.body.split())).words(words, truncate="…")
 
 
 def log_action(request: HttpRequest, action: str, target: Model, note: str = "") -> None:
@@ -91,7 +100,7 @@ class ModeratedPaperAdmin(admin.ModelAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(RenewsCachedPages):
-    list_display = ["pk", "author", "paper", "created", "hidden", "deleted"]
+    list_display = ["pk", "text", "author", "paper", "created", "hidden", "deleted"]
     list_filter = ["hidden", "deleted"]
     search_fields = ["body", "author__username"]
     actions = ["hide_comments", "unhide_comments"]
@@ -100,6 +109,10 @@ class CommentAdmin(RenewsCachedPages):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description="text")
+    def text(self, comment: Comment) -> str:
+        return comment_excerpt(comment)
 
     def _set_hidden(self, request: HttpRequest, queryset: QuerySet, hidden: bool) -> None:
         changed = 0
@@ -129,29 +142,48 @@ class CommentAdmin(RenewsCachedPages):
 
 @admin.register(CommentReport)
 class CommentReportAdmin(admin.ModelAdmin):
-    list_display = ["comment", "reporter", "reason", "created", "resolved"]
+    list_display = ["comment", "comment_text", "reporter", "reason", "created", "resolved"]
     list_filter = ["resolved"]
+    search_fields = ["comment__body", "reason", "reporter__username"]
     actions = ["hide_reported", "dismiss"]
     readonly_fields = ["comment", "reporter", "reason", "created", "resolved"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("comment__author", "reporter")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # readers report comments; staff only decide
 
+    @admin.display(description="comment text")
+    def comment_text(self, report: CommentReport) -> str:
+        return comment_excerpt(report.comment)
+
     @admin.action(description="Hide the reported comments (and resolve)")
     def hide_reported(self, request: HttpRequest, queryset: QuerySet) -> None:
+        hidden = resolved = 0
         for report in queryset.select_related("comment__paper"):
             if actions.set_comment_hidden(report.comment, True):
                 log_action(request, "hide comment", report.comment, f"report {report.pk}")
+                hidden += 1  # once per comment: a second report's hide changes nothing
             report.resolved = True
             report.save(update_fields=["resolved"])
             log_action(request, "resolve report", report)
+            resolved += 1
+        self.message_user(
+            request,
+            f"{hidden} comment(s) hidden; {resolved} report(s) resolved.",
+            messages.SUCCESS,
+        )
 
     @admin.action(description="Dismiss the reports")
     def dismiss(self, request: HttpRequest, queryset: QuerySet) -> None:
+        dismissed = 0
         for report in queryset:
             report.resolved = True
             report.save(update_fields=["resolved"])
             log_action(request, "dismiss report", report)
+            dismissed += 1
+        self.message_user(request, f"{dismissed} report(s) dismissed.", messages.SUCCESS)
 
 
 @admin.register(Member)
@@ -171,6 +203,7 @@ class MemberAdmin(admin.ModelAdmin):
 
     @admin.action(description="Suspend selected members (they are logged out)")
     def suspend(self, request: HttpRequest, queryset: QuerySet) -> None:
+        suspended = 0
         for user in queryset:
             if user.pk == request.user.pk:
                 self.message_user(request, "You cannot suspend yourself.", messages.ERROR)
@@ -181,9 +214,12 @@ class MemberAdmin(admin.ModelAdmin):
             user.is_active = False
             user.save(update_fields=["is_active"])
             log_action(request, "suspend user", user)
+            suspended += 1
+        self.message_user(request, f"{suspended} member(s) suspended.", messages.SUCCESS)
 
     @admin.action(description="Reinstate selected members")
     def reinstate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        reinstated = 0
         for user in queryset:
             profile, _ = Profile.objects.get_or_create(user=user)
             profile.suspended = False
@@ -192,6 +228,8 @@ class MemberAdmin(admin.ModelAdmin):
             user.is_active = True
             user.save(update_fields=["is_active"])
             log_action(request, "reinstate user", user)
+            reinstated += 1
+        self.message_user(request, f"{reinstated} member(s) reinstated.", messages.SUCCESS)
 
 
 @admin.register(AuthorClaim)
