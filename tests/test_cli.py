@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from paperwire.cli import COMMANDS, main
+from support import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -100,6 +101,12 @@ def test_bad_database_url_is_one_line(cli: Cli, tmp_path: Path) -> None:
         ("PAPERWIRE_ARXIV_DELAY", "3s", "PAPERWIRE_ARXIV_DELAY='3s' is not a number"),
         ("PAPERWIRE_LOG_LEVEL", "LOUD", "PAPERWIRE_LOG_LEVEL='LOUD' is not a log level"),
         ("PAPERWIRE_DATABASE_URL", "postgresql://u:pw@h:5x32/db", "has a bad port '5x32'"),
+        (
+            "PAPERWIRE_INGEST_CATEGORIES",
+            "cs.CL,cs.cl,cs.XX",
+            "PAPERWIRE_INGEST_CATEGORIES='cs.CL,cs.cl,cs.XX' names unknown arXiv categories: "
+            "cs.cl (did you mean cs.CL?), cs.XX; use arXiv category codes separated by commas",
+        ),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_its_variable(
@@ -109,6 +116,28 @@ def test_a_bad_setting_is_one_line_naming_its_variable(
 
     assert_clean_failure(done, message)
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_serve_and_worker_refuse_unknown_ingest_categories_at_start(
+    cli: Cli, tmp_path: Path, command: str
+) -> None:
+    # Not hours later, when the daily ingest runs: before migrating or serving anything.
+    args = ["--port", str(free_port())] if command == "serve" else []
+    done = cli(
+        command, *args, data_dir=tmp_path, timeout=30, PAPERWIRE_INGEST_CATEGORIES="cs.AI,math"
+    )
+
+    assert_clean_failure(done, "PAPERWIRE_INGEST_CATEGORIES='cs.AI,math' names unknown")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "paperwire.sqlite3").exists()
+
+
+def test_ingest_categories_may_be_separated_by_spaces_too(cli: Cli, tmp_path: Path) -> None:
+    # As the daily run reads them (jobs.ingest_arxiv_daily), so the start-up check does.
+    done = cli("check", data_dir=tmp_path, PAPERWIRE_INGEST_CATEGORIES="cs.CL cs.LG, stat.ML,")
+
+    assert done.returncode == 0, done.stderr
 
 
 def test_import_export_round_trip_through_the_command(

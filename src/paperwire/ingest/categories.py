@@ -62,3 +62,19 @@ def parse_categories(text: str) -> list[str]:
             "unknown arXiv categor" + ("y: " if len(unknown) == 1 else "ies: ") + ", ".join(hints)
         )
     return wanted
+
+
+def check_categories_setting(codes: list[str]) -> None:
+    """PAPERWIRE_INGEST_CATEGORIES, checked when Django starts (every `paperwire` command,
+    `serve` and `worker` first): a typo must stop them at once with one line, not fail
+    the daily ingest run hours later."""
+    value = ",".join(codes)
+    if not value.replace(",", " ").strip():
+        return  # no daily ingest
+    try:
+        parse_categories(value)
+    except IngestError as exc:
+        raise ValueError(
+            f"PAPERWIRE_INGEST_CATEGORIES={value!r} names {exc}; "
+            "use arXiv category codes separated by commas, e.g. cs.CL,cs.LG,stat.ML"
+        ) from None
