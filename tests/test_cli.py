@@ -102,6 +102,14 @@ def test_bad_database_url_is_one_line(cli: Cli, tmp_path: Path) -> None:
         ("PAPERWIRE_LOG_LEVEL", "LOUD", "PAPERWIRE_LOG_LEVEL='LOUD' is not a log level"),
         ("PAPERWIRE_DATABASE_URL", "postgresql://u:pw@h:5x32/db", "has a bad port '5x32'"),
         (
+            "PAPERWIRE_ARXIV_OAI_URL",
+            "oaipmh.example.org/oai",
+            "PAPERWIRE_ARXIV_OAI_URL='oaipmh.example.org/oai' is not an http:// or https:// URL",
+        ),
+        ("PAPERWIRE_ARXIV_API_URL", "ftp://mirror/api", "PAPERWIRE_ARXIV_API_URL='ftp://mirror"),
+        ("PAPERWIRE_ARXIV_RSS_URL", "http://[::1/rss/", "PAPERWIRE_ARXIV_RSS_URL='http://[::1/"),
+        ("PAPERWIRE_ARXIV_RSS_URL", "http://mirror:8o/rss/", "PAPERWIRE_ARXIV_RSS_URL='http://m"),
+        (
             "PAPERWIRE_INGEST_CATEGORIES",
             "cs.CL,cs.cl,cs.XX",
             "PAPERWIRE_INGEST_CATEGORIES='cs.CL,cs.cl,cs.XX' names unknown arXiv categories: "
@@ -138,6 +146,21 @@ def test_ingest_categories_may_be_separated_by_spaces_too(cli: Cli, tmp_path: Pa
     done = cli("check", data_dir=tmp_path, PAPERWIRE_INGEST_CATEGORIES="cs.CL cs.LG, stat.ML,")
 
     assert done.returncode == 0, done.stderr
+
+
+def test_arxiv_urls_of_a_mirror_or_test_server_are_accepted(cli: Cli, tmp_path: Path) -> None:
+    done = cli(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.PAPERWIRE_ARXIV_OAI_URL, s.PAPERWIRE_ARXIV_API_URL)",
+        data_dir=tmp_path,
+        PAPERWIRE_ARXIV_OAI_URL=" http://127.0.0.1:8712/oai ",
+        PAPERWIRE_ARXIV_API_URL="HTTPS://[::1]:8443/api/query",
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-2:] == ["http://127.0.0.1:8712/oai", "HTTPS://[::1]:8443/api/query"]
 
 
 def test_import_export_round_trip_through_the_command(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 N = TypeVar("N", int, float)
 
@@ -29,6 +30,24 @@ def env_list(name: str, *, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_url(name: str, *, default: str) -> str:
+    """An http(s) base URL: anything else (no scheme, another scheme, no host, a bad port)
+    is an error naming the variable now, not a fetch that retries for a minute and then
+    names only the URL."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip()
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"{name}={raw!r} is not an http:// or https:// URL: use e.g. {default}")
+    return value
 
 
 def env_int_or(name: str, default: int) -> int:

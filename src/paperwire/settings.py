@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
-from paperwire.envparse import env_bool, env_float, env_int, env_list
+from paperwire.envparse import env_bool, env_float, env_int, env_list, env_url
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -355,11 +355,11 @@ PAPERWIRE = {
 }
 
 # arXiv ingestion (docs/ingest.md): where to harvest from, what, and when.
-PAPERWIRE_ARXIV_API_URL = os.environ.get(
-    "PAPERWIRE_ARXIV_API_URL", "https://export.arxiv.org/api/query"
+PAPERWIRE_ARXIV_API_URL = env_url(
+    "PAPERWIRE_ARXIV_API_URL", default="https://export.arxiv.org/api/query"
 )
-PAPERWIRE_ARXIV_OAI_URL = os.environ.get("PAPERWIRE_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
-PAPERWIRE_ARXIV_RSS_URL = os.environ.get("PAPERWIRE_ARXIV_RSS_URL", "https://rss.arxiv.org/rss/")
+PAPERWIRE_ARXIV_OAI_URL = env_url("PAPERWIRE_ARXIV_OAI_URL", default="https://oaipmh.arxiv.org/oai")
+PAPERWIRE_ARXIV_RSS_URL = env_url("PAPERWIRE_ARXIV_RSS_URL", default="https://rss.arxiv.org/rss/")
 # Seconds between requests; arxiv.org hosts always get at least 3.
 PAPERWIRE_ARXIV_DELAY = env_float("PAPERWIRE_ARXIV_DELAY", default=3.0, low=0)
 PAPERWIRE_INGEST_CATEGORIES = env_list("PAPERWIRE_INGEST_CATEGORIES", default=[])
