@@ -6,8 +6,10 @@ import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
 
+from paperwire.progresslines import ProgressLines
 from paperwire.search.embeddings import (
     KERNELS,
     MODEL_KEY,
@@ -78,12 +80,15 @@ class Command(BaseCommand):
     def _embed(self, embedder: Embedder | EmbedderPool, todo: int, opts: dict[str, Any]) -> int:
         if opts["quiet"]:
             done = embed_missing(opts["batch_size"], embedder=embedder, limit=opts["limit"])
+        elif not Console().is_terminal:
+            done = self._embed_logged(embedder, todo, opts)
         else:
             with Progress(
                 "[progress.description]{task.description}",
                 BarColumn(),
                 MofNCompleteColumn(),
-                TimeRemainingColumn(),
+                # The time left while it runs; the time it took once done.
+                TimeRemainingColumn(elapsed_when_finished=True),
             ) as bar:
                 task = bar.add_task("embedding papers", total=todo)
                 snap: list[TaskID] = []
@@ -103,3 +108,30 @@ class Command(BaseCommand):
                     snapshot_progress=snapshot_step,
                 )
         return done
+
+    def _embed_logged(
+        self, embedder: Embedder | EmbedderPool, todo: int, opts: dict[str, Any]
+    ) -> int:
+        """Off a terminal (a log, a pipe, cron): plain lines with the real elapsed time."""
+
+        def say(line: str) -> None:
+            self.stdout.write(line)
+            self.stdout.flush()
+
+        lines = ProgressLines(say)
+        embedded = 0
+
+        def step(n: int, _total: int) -> None:
+            nonlocal embedded
+            embedded += n
+            lines.update("embedding papers", embedded, todo)
+
+        return embed_missing(
+            opts["batch_size"],
+            embedder=embedder,
+            limit=opts["limit"],
+            progress=step,
+            snapshot_progress=lambda stage, done, total: lines.update(
+                f"vector snapshot: {stage}", done, total
+            ),
+        )

@@ -1,0 +1,38 @@
+"""`paperwire embed` in a log or a pipe: progress lines with the real elapsed time."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+LINE = re.compile(r"^embedding papers: (\d+)/137, elapsed (\d+):(\d\d):(\d\d)$")
+
+
+def test_embed_off_a_terminal_writes_lines_with_the_time_it_took(
+    cli: Callable[..., Any], new_data_dir: Callable[[], Path]
+) -> None:
+    data = new_data_dir()
+    assert cli("load-demo", data_dir=data).returncode == 0
+    started = time.monotonic()
+    # Captured output is a pipe, as in a log or under cron. One thread: the run takes
+    # seconds, so an elapsed time stuck at 0:00:00 shows.
+    done = cli("embed", "--batch-size", "16", "--processes", "1", "--threads", "1", data_dir=data)
+    took = time.monotonic() - started
+
+    assert done.returncode == 0, done.stderr
+    steps = [LINE.match(line) for line in done.stdout.splitlines() if "embedding" in line]
+    assert steps and all(steps), done.stdout
+    counts = [int(m[1]) for m in steps if m]
+    elapsed = [int(m[2]) * 3600 + int(m[3]) * 60 + int(m[4]) for m in steps if m]
+    assert counts[0] == 16 and counts[-1] == 137, "the first and the last batch"
+    assert elapsed == sorted(elapsed)
+    assert 1 <= elapsed[-1] <= took, (elapsed, took)
+    assert "Embedded 137 paper(s)" in done.stdout.splitlines()[-1]
+    assert "\x1b[" not in done.stdout, "no terminal codes in a log"
