@@ -312,6 +312,13 @@ PERMISSIONS_POLICY = ", ".join(
         "gyroscope", "magnetometer", "microphone", "midi", "payment", "usb",
     )
 )  # fmt: skip
+# Behind a proxy that ends TLS, requests reach us as plain HTTP: its X-Forwarded-Proto
+# says which came in over HTTPS, so that absolute links (feeds, og:url, the API's Link
+# header, mails sent from a request) are https://. Opt-in: a client reaching us directly
+# could claim it. X-Forwarded-Host is not trusted: the proxy passes Host on (see
+# docs/deployment.md), and many proxies pass a client's X-Forwarded-Host through unchanged.
+if env_bool("PAPERWIRE_TRUST_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if env_bool("PAPERWIRE_HTTPS", default=False):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
