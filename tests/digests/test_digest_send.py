@@ -264,3 +264,20 @@ def test_abstracts_in_mail_read_as_text(inbox: Inbox):
         body = mail.get_body((part,)).get_content()
         assert "A naïve 2\u00d7 speed-up at 91% accuracy." in body, part
         assert r"\textbf" not in body, part
+
+
+def test_titles_in_mail_read_as_text(inbox: Inbox):
+    from paperwire.papers.models import Paper
+
+    add_papers()
+    paper = Paper.objects.get(arxiv_id="1706.03762")
+    paper.title = r"Schr\"odinger bridges are na\"ive at 90\% $\times$ 2 <b>"
+    paper.save(update_fields=["title"])
+    subscriber("ada@example.org")
+    _send()
+    [mail] = inbox.messages
+    plain = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    assert "1. Schrödinger bridges are naïve at 90% \u00d7 2 <b>\r\n" in plain
+    assert ">Schrödinger bridges are naïve at 90% \u00d7 2 &lt;b&gt;</a>" in html
+    assert r"na\"ive" not in plain + html and "na\\&quot;ive" not in html

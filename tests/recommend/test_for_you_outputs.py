@@ -85,3 +85,17 @@ def test_a_digest_picks_for_members_who_ask(fan: User, topic_feed: Any) -> None:
     assert shown, "the other speech papers are picked"
     plain = DigestMessage.objects.get(to_email="plain@example.org")
     assert "Picked for you" not in plain.text_body
+
+
+def test_reasons_name_the_liked_paper_by_its_readable_title(fan: User, topic_feed: Any) -> None:
+    for paper in topic_feed["speech"][:3]:
+        paper.title = r"Schr\"odinger speech at 90\% $\times$ 2"
+        paper.save(update_fields=["title"])
+    read = "Schrödinger speech at 90% \u00d7 2"
+    client = Client(HTTP_HOST="127.0.0.1")
+    parsed = feedparser.parse(client.get(f"/feeds/for-you/{feed_token(fan)}.atom").content)
+    assert f"Why: like “{read}” you saved" in parsed.entries[0].summary
+    client.force_login(fan)
+    page = client.get("/for-you").content.decode()
+    assert f'">{read}</a>” you saved' in page
+    assert r"90\%" not in page and r"90\%" not in parsed.entries[0].summary

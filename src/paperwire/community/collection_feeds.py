@@ -50,7 +50,7 @@ class CollectionFeed(Feed):
         )
 
     def item_title(self, item: CollectionItem) -> str:
-        return xml_text(item.paper.title)
+        return xml_text(item.paper.readable_title)
 
     def item_description(self, item: CollectionItem) -> str:
         return xml_text(item.paper.readable_abstract)

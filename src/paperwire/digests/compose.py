@@ -181,7 +181,7 @@ def _item(entry: FeedEntry) -> dict[str, Any]:
     abstract = " ".join(paper.readable_abstract.split())
     return {
         "id": paper.public_id,
-        "title": paper.title,
+        "title": paper.readable_title,
         "url": site_url(paper.get_absolute_url()),
         "byline": ", ".join(part["name"] for part in parts) + suffix,
         "byline_parts": parts,

@@ -76,7 +76,7 @@ class PaperFeed(Feed):
         return list(self.entries(obj)[:ITEMS])
 
     def item_title(self, item: FeedEntry) -> str:
-        return item.paper.title
+        return item.paper.readable_title
 
     def item_description(self, item: FeedEntry) -> str:
         # HTML that shows the abstract as the paper page does: as text.

@@ -13,7 +13,7 @@ ABSTRACT_ONLY = (
 
 
 def paper_markdown(paper: Paper, page_url: str) -> str:
-    lines = [f"# {paper.title}", ""]
+    lines = [f"# {paper.readable_title}", ""]
     # One list item a fact: plain lines would run together into one paragraph when rendered.
     facts: list[str] = []
     names = paper.author_names()

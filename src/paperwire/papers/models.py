@@ -139,6 +139,18 @@ class Paper(models.Model):
         return self.abstract if self.search_abstract is None else self.search_abstract
 
     @property
+    def readable_title(self) -> str:
+        """The title as people read it, on pages, in feeds, mails, the Markdown view and
+        the CLI: `Schr\\"odinger` as Schrödinger (papers/tex.py). The API and the export
+        serve `title`, the authors' text, as the Hub does."""
+        return readable(self.title)  # returns at once for a title without a backslash
+
+    @property
+    def title_html(self) -> SafeString:
+        """The title as a heading shows it: readable text, formulas drawn as MathML."""
+        return abstract_html(self.title)
+
+    @property
     def readable_abstract(self) -> str:
         """The abstract as pages, feeds and mails show it: arXiv's TeX markup that has one
         plain reading written out (`91\\%` as 91 %, accents as letters; papers/tex.py)."""

@@ -1,7 +1,7 @@
-"""arXiv's TeX markup in an abstract, made readable as plain text.
+"""arXiv's TeX markup in a title or an abstract, made readable as plain text.
 
-arXiv hands out abstracts as their authors typed them: `91\\%`, `na\\"ive`,
-`\\textbf{fast}`, `1.75$\\times$`. Pages, feeds and mails show `readable(abstract)`, and
+arXiv hands out titles and abstracts as their authors typed them: `91\\%`, `na\\"ive`,
+`\\textbf{fast}`, `1.75$\\times$`. Pages, feeds and mails show `readable(text)`, and
 search indexes and embeds the readable title and abstract (`search_text`); what is
 stored, exported and served by the API stays the authors' text, as the Hub's API serves
 it.
@@ -129,12 +129,13 @@ def search_text(text: str) -> str | None:
 # ---------------------------------------------------------------------------------------
 # Math as MathML, for HTML pages.
 #
-# `abstract_html()` is what paper pages and feed cards show: the text parts made
-# readable as above, and each formula (`$…$`, `\(…\)`, `$$…$$`, `\[…\]`) drawn as
-# MathML, which browsers lay out natively (no script, no web font). latex2mathml's
-# tree is rebuilt from an allowlist of MathML elements and attributes, so nothing an
-# author typed (`\href`, `\style`, `\text{<img …>}`) reaches the page as markup; a
-# formula it cannot read, or one too long or too deep, stays as its TeX.
+# `abstract_html()` is what paper pages and feed cards show of an abstract, and of a
+# title in their headings: the text parts made readable as above, and each formula
+# (`$…$`, `\(…\)`, `$$…$$`, `\[…\]`) drawn as MathML, which browsers lay out natively
+# (no script, no web font). latex2mathml's tree is rebuilt from an allowlist of MathML
+# elements and attributes, so nothing an author typed (`\href`, `\style`,
+# `\text{<img …>}`) reaches the page as markup; a formula it cannot read, or one too
+# long or too deep, stays as its TeX.
 
 _MATH = re.compile(
     r"(?<!\\)\$\$(?P<dd>.+?)(?<!\\)\$\$"

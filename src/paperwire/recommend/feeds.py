@@ -93,7 +93,7 @@ class ForYouFeed(Feed):
         return [(p, obj.entry(p)) for p in obj.ranked.picks if p.paper_id in obj.entries]
 
     def item_title(self, item: tuple[Pick, FeedEntry]) -> str:
-        return xml_text(item[1].paper.title)
+        return xml_text(item[1].paper.readable_title)
 
     def item_description(self, item: tuple[Pick, FeedEntry]) -> str:
         return xml_text(f"Why: {item[0].reason}.\n\n{item[1].paper.readable_abstract}")

@@ -22,6 +22,7 @@ from paperwire.digests.compose import topic_filter
 from paperwire.digests.models import Subscription
 from paperwire.papers import feed
 from paperwire.papers.models import FeedEntry, Paper
+from paperwire.papers.tex import readable
 from paperwire.recommend import candidates
 from paperwire.recommend.model import (
     MIN_POSITIVES,
@@ -113,7 +114,9 @@ def named(positives: list[Positive]) -> list[Positive]:
     shown = []
     for positive in positives:
         if positive.paper_id in titles:
-            positive.public_id, positive.title = titles[positive.paper_id]
+            public_id, title = titles[positive.paper_id]
+            # Named in a sentence a person reads (a card, a feed, a mail): readable text.
+            positive.public_id, positive.title = public_id, readable(title)
             shown.append(positive)
     return shown
 

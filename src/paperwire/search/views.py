@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from paperwire.papers.tex import readable
 from paperwire.search.engine import search
 from paperwire.search.highlight import highlight, snippet
 from paperwire.search.query import ParsedQuery
@@ -45,7 +44,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
                 "paper": p,
                 "entry": getattr(p, "feed_entry", None),
                 # Readable, as the index reads it: `Schr\"odinger` is shown as Schrödinger.
-                "title": highlight(readable(p.title), q),
+                "title": highlight(p.readable_title, q),
                 "snippet": snippet(p.readable_abstract, q),
             }
         )

@@ -67,7 +67,7 @@ def upvote_box(context: template.Context, entry: FeedEntry) -> str:
             paper.pk,
             reverse("upvote", args=[paper.public_id]),
             quote(next_url, safe="/"),
-            paper.title,
+            paper.readable_title,
             entry.upvotes,
         )
     data = votes_context(
@@ -118,7 +118,7 @@ def save_box(context: template.Context, paper: Paper) -> str:
             paper.pk,
             reverse("save", args=[paper.public_id]),
             quote(next_url, safe="/"),
-            paper.title,
+            paper.readable_title,
         )
     data = save_context(
         paper, paper.pk in _saved_ids(request), authenticated=True, next_url=next_url

@@ -44,4 +44,4 @@ class Command(BaseCommand):
         )
         for rank, p in enumerate(papers, start=1):
             date = p.published_at.date().isoformat() if p.published_at else "----------"
-            self.stdout.write(f"{rank:>3}. [{p.public_id}] {date}  {p.title}")
+            self.stdout.write(f"{rank:>3}. [{p.public_id}] {date}  {p.readable_title}")
