@@ -99,6 +99,26 @@ def test_the_page_shows_why_and_needs_an_account(reader: User, topic_feed: Any) 
     assert "Last 30 feed days" in page
 
 
+@pytest.mark.parametrize(
+    "days", ["abc", "0", "32", "-1", "7.5", " 7", "\u0663", "\u00b2", "9" * 5000]
+)
+def test_a_bad_number_of_days_is_a_400_that_says_so(reader: User, days: str) -> None:
+    client = Client(HTTP_HOST="127.0.0.1")
+    for who in ("anonymous", "member"):
+        if who == "member":
+            client.force_login(reader)
+        response = client.get("/for-you", {"days": days})
+        page = response.content.decode()
+        assert response.status_code == 400, (who, days)
+        assert "days must be a whole number of feed days from 1 to 31" in page, who
+        assert response["Cache-Control"] == "private, no-store"
+    # Left out or empty, it is the default.
+    for query in ("", "?days="):
+        response = client.get("/for-you" + query)
+        page = response.content.decode()
+        assert response.status_code == 200 and '?days=7" aria-current="page"' in page
+
+
 def test_hidden_papers_and_other_readers_stay_out(reader: User, topic_feed: Any) -> None:
     graphs = topic_feed["graphs"]
     for paper in graphs[:3]:

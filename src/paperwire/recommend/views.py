@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,18 +20,35 @@ from paperwire.recommend.ranking import ForYou, for_you, subscription_of
 
 PAGE_SIZE = 30
 DAY_CHOICES = (1, 7, 30)
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
 
 
 def enabled() -> bool:
     return bool(getattr(settings, "PAPERWIRE_FOR_YOU", True))
 
 
+class BadParameter(ValueError):
+    """A query parameter the page cannot read; its message says what it takes."""
+
+
 def _days(request: HttpRequest) -> int | None:
-    """?days=N (1 to MAX_DAYS feed days); None for the default or anything else."""
+    """?days=N (1 to MAX_DAYS feed days); None when absent or empty (the default)."""
     raw = request.GET.get("days", "")
-    if raw.isdigit() and 1 <= int(raw) <= MAX_DAYS:
-        return int(raw)
-    return None
+    if not raw:
+        return None
+    # ASCII digits only, and few of them: str.isdigit() takes "٣" and "²", and int() of
+    # thousands of digits raises.
+    if not _WHOLE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= MAX_DAYS:
+        raise BadParameter(
+            f"days must be a whole number of feed days from 1 to {MAX_DAYS}, e.g. ?days=7"
+        )
+    return int(raw)
+
+
+def _error_page(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
+    response = render(request, "error.html", {"status": status, "message": message}, status=status)
+    response["Cache-Control"] = "private, no-store"  # the header names the member
+    return response
 
 
 def _items(ranked: ForYou) -> list[dict[str, Any]]:
@@ -45,12 +63,16 @@ def _items(ranked: ForYou) -> list[dict[str, Any]]:
 def for_you_page(request: HttpRequest) -> HttpResponse:
     if not enabled():
         message = "This site does not rank papers for each reader (PAPERWIRE_FOR_YOU is off)."
-        return render(request, "error.html", {"status": 404, "message": message}, status=404)
+        return _error_page(request, message, status=404)
+    # Checked before the login: a bad link is worth saying so at once.
+    try:
+        days = _days(request) or default_days()
+    except BadParameter as exc:
+        return _error_page(request, str(exc))
     if not request.user.is_authenticated:
         return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
     assert isinstance(request.user, User)
     user = request.user
-    days = _days(request) or default_days()
     ranked = for_you(user, limit=PAGE_SIZE, days=days)
     token = feed_token(user)
     context = {
