@@ -20,7 +20,7 @@ def paper_markdown(paper: Paper, page_url: str) -> str:
     if names:
         facts.append("Authors: " + ", ".join(names))
     elif paper.num_authors:
-        facts.append(f"Authors: {paper.num_authors} authors")
+        facts.append(f"Authors: {paper.num_authors} author{'' if paper.num_authors == 1 else 's'}")
     if paper.organization:
         facts.append(f"Organization: {paper.organization.display_name}")
     if paper.published_at:
