@@ -110,6 +110,11 @@ def test_bad_database_url_is_one_line(cli: Cli, tmp_path: Path) -> None:
         ("PAPERWIRE_ARXIV_RSS_URL", "http://[::1/rss/", "PAPERWIRE_ARXIV_RSS_URL='http://[::1/"),
         ("PAPERWIRE_ARXIV_RSS_URL", "http://mirror:8o/rss/", "PAPERWIRE_ARXIV_RSS_URL='http://m"),
         (
+            "PAPERWIRE_TRUSTED_PROXIES",
+            "127.0.0.1,nginx",
+            "PAPERWIRE_TRUSTED_PROXIES='127.0.0.1,nginx': 'nginx' is not an IP address or network",
+        ),
+        (
             "PAPERWIRE_INGEST_CATEGORIES",
             "cs.CL,cs.cl,cs.XX",
             "PAPERWIRE_INGEST_CATEGORIES='cs.CL,cs.cl,cs.XX' names unknown arXiv categories: "

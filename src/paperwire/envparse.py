@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable
 from typing import TypeVar
@@ -48,6 +49,38 @@ def env_url(name: str, *, default: str) -> str:
     if parts is None or parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
         raise ValueError(f"{name}={raw!r} is not an http:// or https:// URL: use e.g. {default}")
     return value
+
+
+def env_ip_networks(name: str) -> list[str]:
+    """IP addresses or CIDR networks separated by commas or spaces (PAPERWIRE_TRUSTED_PROXIES),
+    each as ipaddress writes it; one that is not is an error naming the variable now,
+    not a setting that quietly trusts nothing (or, with a /0, everyone)."""
+    raw = os.environ.get(name, "")
+    networks = []
+    for item in raw.replace(",", " ").split():
+        try:
+            network = ipaddress.ip_network(item)
+        except ValueError:
+            raise ValueError(f"{name}={raw!r}: {item!r} {_not_a_network(item)}") from None
+        if network.prefixlen == 0:
+            raise ValueError(
+                f"{name}={raw!r}: {item} is every address, so any client could name its own "
+                "address: list only the addresses or networks of your proxies"
+            )
+        mapped = getattr(network.network_address, "ipv4_mapped", None)
+        if mapped is not None and network.prefixlen >= 96:  # ::ffff:10.0.0.1 is 10.0.0.1
+            network = ipaddress.ip_network(f"{mapped}/{network.prefixlen - 96}")
+        networks.append(str(network))
+    return networks
+
+
+def _not_a_network(item: str) -> str:
+    if item.isdigit():
+        return "is a number: list the proxies' addresses or networks, e.g. 127.0.0.1"
+    try:
+        return f"has host bits set: did you mean {ipaddress.ip_network(item, strict=False)}?"
+    except ValueError:
+        return "is not an IP address or network: use e.g. 127.0.0.1,10.0.0.0/8"
 
 
 def env_int_or(name: str, default: int) -> int:

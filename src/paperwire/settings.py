@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
-from paperwire.envparse import env_bool, env_float, env_int, env_list, env_url
+from paperwire.envparse import env_bool, env_float, env_int, env_ip_networks, env_list, env_url
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -319,6 +319,10 @@ PERMISSIONS_POLICY = ", ".join(
 # docs/deployment.md), and many proxies pass a client's X-Forwarded-Host through unchanged.
 if env_bool("PAPERWIRE_TRUST_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind proxies at these addresses or networks the client is the rightmost entry of
+# X-Forwarded-For that is not one of them (paperwire.clientaddr, for the rate limits);
+# unset, it is REMOTE_ADDR and a client's X-Forwarded-For is ignored.
+PAPERWIRE_TRUSTED_PROXIES = env_ip_networks("PAPERWIRE_TRUSTED_PROXIES")
 if env_bool("PAPERWIRE_HTTPS", default=False):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

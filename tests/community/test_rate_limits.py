@@ -123,3 +123,85 @@ def test_the_counter_is_one_atomic_statement_under_parallel_hits(
     with ThreadPoolExecutor(max_workers=16) as pool:
         counts = sorted(pool.map(attempt, range(64)))
     assert counts == list(range(1, 65)), "two attempts saw the same count"
+
+
+# --- behind a reverse proxy (paperwire.clientaddr) ---------------------------------------
+
+PROXY = "127.0.0.1"  # nginx on this machine: every request's REMOTE_ADDR
+
+
+def through_proxy(client_address: str, sent: str = "") -> Client:
+    """A browser at `client_address` behind nginx, which appends the address it saw to
+    the X-Forwarded-For the browser sent (`$proxy_add_x_forwarded_for`)."""
+    forwarded = f"{sent}, {client_address}" if sent else client_address
+    return Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+
+
+@pytest.fixture
+def behind_proxy(settings) -> None:
+    settings.PAPERWIRE_TRUSTED_PROXIES = ["127.0.0.1/32"]
+
+
+def test_without_trusted_proxies_a_client_cannot_dodge_a_limit_with_x_forwarded_for(
+    make_member, clean_cache: None, small_login_limits: None
+) -> None:
+    make_member("ada")
+    for i in range(limit_for("login-ip").count):
+        guess = Client(
+            HTTP_HOST="127.0.0.1", REMOTE_ADDR="10.5.5.5", HTTP_X_FORWARDED_FOR=f"1.1.1.{i}"
+        )
+        assert guess.post("/login", {"username": f"guess{i}", "password": "x"}).status_code == 200
+    dodge = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="10.5.5.5", HTTP_X_FORWARDED_FOR="1.1.1.99")
+    assert dodge.post("/login", {"username": "ada", "password": PASSWORD}).status_code == 429
+
+
+@pytest.mark.usefixtures("behind_proxy")
+def test_behind_a_trusted_proxy_two_clients_have_separate_login_limits(
+    make_member, clean_cache: None, small_login_limits: None
+) -> None:
+    make_member("ada")
+    for i in range(limit_for("login-ip").count):
+        response = through_proxy("203.0.113.5").post(
+            "/login", {"username": f"g{i}", "password": "x"}
+        )
+        assert response.status_code == 200
+    blocked = through_proxy("203.0.113.5").post("/login", {"username": "x", "password": "x"})
+    assert blocked.status_code == 429
+    # A forged leftmost address does not help: the proxy appended the real one. (Other
+    # usernames than ada's: her account has a limit of its own.)
+    for i, forged in enumerate(("198.51.100.7", "203.0.113.6", "junk", "198.51.100.7, 127.0.0.1")):
+        again = through_proxy("203.0.113.5", sent=forged)
+        assert again.post("/login", {"username": f"f{i}", "password": "x"}).status_code == 429
+    # Another visitor behind the same proxy logs in.
+    other = through_proxy("203.0.113.6")
+    assert other.post("/login", {"username": "ada", "password": PASSWORD}).status_code == 302
+
+
+@pytest.mark.usefixtures("behind_proxy")
+def test_behind_a_trusted_proxy_two_clients_have_separate_signup_limits(
+    db: None, clean_cache: None, settings
+) -> None:
+    settings.PAPERWIRE_RATE_LIMITS = {"signup-ip": Limit(2, 3600)}
+
+    def signup(client: Client, name: str) -> int:
+        data = {"username": name, "email": f"{name}@example.org", "password": PASSWORD}
+        return client.post("/signup", data).status_code
+
+    assert [signup(through_proxy("203.0.113.5"), f"a{i}") for i in range(2)] == [302, 302]
+    assert signup(through_proxy("203.0.113.5"), "a2") == 429
+    assert signup(through_proxy("203.0.113.5", sent="198.51.100.7"), "a3") == 429
+    assert signup(through_proxy("2001:db8::5"), "b0") == 302
+
+
+@pytest.mark.usefixtures("behind_proxy")
+def test_behind_a_trusted_proxy_two_clients_have_separate_subscribe_limits(
+    db: None, clean_cache: None, settings
+) -> None:
+    settings.PAPERWIRE_RATE_LIMITS = {"subscribe-ip": Limit(1, 3600)}
+
+    def subscribe(client: Client, email: str) -> int:
+        return client.post("/subscribe", {"email": email, "frequency": "daily"}).status_code
+
+    assert subscribe(through_proxy("203.0.113.5"), "a@example.org") == 200
+    assert subscribe(through_proxy("203.0.113.5", sent="198.51.100.7"), "b@example.org") == 429
+    assert subscribe(through_proxy("203.0.113.6"), "c@example.org") == 200

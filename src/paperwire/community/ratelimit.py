@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest
 
+from paperwire.clientaddr import client_address
 from paperwire.community.models import RateCounter
 
 
@@ -24,7 +25,8 @@ class Limit:
     seconds: int
 
 
-# Per client address and per account (username or e-mail as typed).
+# Per client address (paperwire.clientaddr: REMOTE_ADDR, or behind trusted proxies the
+# address they forward) and per account (username or e-mail as typed).
 DEFAULT_LIMITS: dict[str, Limit] = {
     "login-ip": Limit(30, 600),
     "login-account": Limit(10, 600),
@@ -47,10 +49,6 @@ DEFAULT_LIMITS: dict[str, Limit] = {
 def limit_for(scope: str) -> Limit:
     overrides = getattr(settings, "PAPERWIRE_RATE_LIMITS", {})
     return overrides.get(scope, DEFAULT_LIMITS[scope])
-
-
-def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def count_attempt(scope: str, key: str, seconds: int) -> int:
@@ -92,7 +90,7 @@ def forget_expired() -> int:
 
 def allowed(request: HttpRequest, action: str, account: str | None) -> bool:
     """Count an attempt against the per-address and (when given) per-account limits."""
-    ok = hit(f"{action}-ip", client_ip(request))
+    ok = hit(f"{action}-ip", client_address(request))
     if account and f"{action}-account" in DEFAULT_LIMITS:
         ok = hit(f"{action}-account", account) and ok
     return ok
