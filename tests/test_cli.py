@@ -153,6 +153,16 @@ def test_ingest_categories_may_be_separated_by_spaces_too(cli: Cli, tmp_path: Pa
     assert done.returncode == 0, done.stderr
 
 
+def test_a_bad_ingest_base_url_is_one_line_naming_the_option(cli: Cli, tmp_path: Path) -> None:
+    # Checked as env_url checks PAPERWIRE_ARXIV_*_URL: not a minute of retries, nor
+    # httpx's "Invalid IPv6 URL" without the option's name.
+    args = ["--categories", "cs.CL", "--since", "2024-01-01", "--base-url", "http://[::1/oai"]
+    done = cli("ingest", "arxiv", *args, data_dir=tmp_path, timeout=30)
+
+    assert_clean_failure(done, "--base-url 'http://[::1/oai' is not an http:// or https:// URL")
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
 def test_arxiv_urls_of_a_mirror_or_test_server_are_accepted(cli: Cli, tmp_path: Path) -> None:
     done = cli(
         "shell",

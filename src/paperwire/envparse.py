@@ -41,14 +41,20 @@ def env_url(name: str, *, default: str) -> str:
     if raw is None or not raw.strip():
         return default
     value = raw.strip()
+    if not is_http_url(value):
+        raise ValueError(f"{name}={raw!r} is not an http:// or https:// URL: use e.g. {default}")
+    return value
+
+
+def is_http_url(value: str) -> bool:
+    """An http:// or https:// URL with a host, and a port (if any) that is a number:
+    what the HTTP client can fetch (env_url, and `paperwire ingest --base-url`)."""
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
-        raise ValueError(f"{name}={raw!r} is not an http:// or https:// URL: use e.g. {default}")
-    return value
+    except ValueError:  # also a bad IPv6 bracket
+        return False
+    return parts.scheme.lower() in {"http", "https"} and bool(parts.hostname)
 
 
 def env_ip_networks(name: str) -> list[str]:

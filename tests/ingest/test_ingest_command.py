@@ -53,6 +53,14 @@ def test_ingest_then_status(arxiv: FakeArxiv) -> None:
         (["--categories", "cs.lg"], "unknown arXiv category: cs.lg (did you mean cs.LG?)"),
         (["--page-size", "0"], "--page-size must be between 1 and 2000"),
         (["--timeout", "0"], "--timeout must be positive"),
+        (["--base-url", "localhost:8712/oai"],
+         "--base-url 'localhost:8712/oai' is not an http:// or https:// URL: "
+         "use e.g. https://oaipmh.arxiv.org/oai"),
+        (["--base-url", "ftp://mirror/oai"], "--base-url 'ftp://mirror/oai' is not an http://"),
+        (["--base-url", "http://[::1/oai"], "--base-url 'http://[::1/oai' is not an http://"),
+        (["--base-url", "http://mirror:8o/oai"], "--base-url 'http://mirror:8o/oai' is not"),
+        (["--base-url", "http:///oai"], "--base-url 'http:///oai' is not an http://"),
+        (["--base-url", "junk"], "--base-url 'junk' is not an http://"),
     ],
 )  # fmt: skip
 def test_bad_arguments(arxiv: FakeArxiv, args: list[str], message: str) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection, transaction
 
+from paperwire.envparse import is_http_url
 from paperwire.ingest import atom, oai, rss
 from paperwire.ingest.ahead import harvest, parse_ahead_wanted
 from paperwire.ingest.categories import oai_set
@@ -63,6 +64,11 @@ class IngestRequest:
     def check(self, today: dt.date) -> None:
         if self.source not in SOURCES:
             raise IngestError(f"unknown source {self.source!r}: use one of {', '.join(SOURCES)}")
+        if self.base_url is not None and not is_http_url(self.base_url):
+            raise IngestError(
+                f"--base-url {self.base_url!r} is not an http:// or https:// URL: "
+                f"use e.g. {DEFAULT_URLS[self.source]}"
+            )
         if self.prefix not in oai.PREFIXES:
             raise IngestError(f"unknown metadata prefix {self.prefix!r}: use arXivRaw or arXiv")
         if self.source != "rss" and self.since is None:

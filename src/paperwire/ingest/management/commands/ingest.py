@@ -93,7 +93,7 @@ class Command(BaseCommand):
                 categories=parse_categories(cats),
                 since=options["since"],
                 until=options["until"],
-                base_url=options["base_url"],
+                base_url=(options["base_url"] or "").strip() or None,
                 prefix=options["metadata_prefix"],
                 page_size=options["page_size"],
                 restart=options["restart"],
