@@ -110,6 +110,16 @@ def test_bad_database_url_is_one_line(cli: Cli, tmp_path: Path) -> None:
         ("PAPERWIRE_ARXIV_RSS_URL", "http://[::1/rss/", "PAPERWIRE_ARXIV_RSS_URL='http://[::1/"),
         ("PAPERWIRE_ARXIV_RSS_URL", "http://mirror:8o/rss/", "PAPERWIRE_ARXIV_RSS_URL='http://m"),
         (
+            "PAPERWIRE_INGEST_SOURCE",
+            "atom",
+            "PAPERWIRE_INGEST_SOURCE='atom' is not a source: use oai (the default), api or rss",
+        ),
+        (
+            "PAPERWIRE_INGEST_PARSE_AHEAD",
+            "twice",
+            "PAPERWIRE_INGEST_PARSE_AHEAD='twice' is not auto, on or off",
+        ),
+        (
             "PAPERWIRE_TRUSTED_PROXIES",
             "127.0.0.1,nginx",
             "PAPERWIRE_TRUSTED_PROXIES='127.0.0.1,nginx': 'nginx' is not an IP address or network",
@@ -144,6 +154,36 @@ def test_serve_and_worker_refuse_unknown_ingest_categories_at_start(
     assert_clean_failure(done, "PAPERWIRE_INGEST_CATEGORIES='cs.AI,math' names unknown")
     assert len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "paperwire.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("PAPERWIRE_INGEST_SOURCE", "oai-pmh"), ("PAPERWIRE_INGEST_PARSE_AHEAD", "2")],
+)
+def test_the_worker_refuses_a_bad_ingest_source_or_parse_ahead_at_start(
+    cli: Cli, tmp_path: Path, variable: str, value: str
+) -> None:
+    # Not when the daily ingest runs hours later, as the worker did before.
+    done = cli("worker", data_dir=tmp_path, timeout=30, **{variable: value})
+
+    assert_clean_failure(done, f"{variable}={value!r} is not")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "paperwire.sqlite3").exists()
+
+
+def test_ingest_source_and_parse_ahead_are_read_as_written(cli: Cli, tmp_path: Path) -> None:
+    done = cli(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.PAPERWIRE_INGEST_SOURCE, s.PAPERWIRE_INGEST_PARSE_AHEAD)",
+        data_dir=tmp_path,
+        PAPERWIRE_INGEST_SOURCE=" RSS ",
+        PAPERWIRE_INGEST_PARSE_AHEAD="Off",
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-2:] == ["rss", "Off"]
 
 
 def test_ingest_categories_may_be_separated_by_spaces_too(cli: Cli, tmp_path: Path) -> None:

@@ -375,10 +375,11 @@ PAPERWIRE_ARXIV_RSS_URL = env_url("PAPERWIRE_ARXIV_RSS_URL", default="https://rs
 PAPERWIRE_ARXIV_DELAY = env_float("PAPERWIRE_ARXIV_DELAY", default=3.0, low=0)
 PAPERWIRE_INGEST_CATEGORIES = env_list("PAPERWIRE_INGEST_CATEGORIES", default=[])
 PAPERWIRE_INGEST_HOUR = env_int("PAPERWIRE_INGEST_HOUR", default=6, low=0, high=23)
-PAPERWIRE_INGEST_SOURCE = os.environ.get("PAPERWIRE_INGEST_SOURCE", "oai")
+# oai, api or rss (checked by the ingest app's ready()).
+PAPERWIRE_INGEST_SOURCE = os.environ.get("PAPERWIRE_INGEST_SOURCE", "").strip().lower() or "oai"
 PAPERWIRE_INGEST_LOOKBACK_DAYS = env_int("PAPERWIRE_INGEST_LOOKBACK_DAYS", default=3, low=0)
 # Parse the next OAI-PMH page in a second process while storing one: auto (when the
-# machine has two or more CPUs), on or off.
+# machine has two or more CPUs), on or off (checked by the ingest app's ready()).
 PAPERWIRE_INGEST_PARSE_AHEAD = os.environ.get("PAPERWIRE_INGEST_PARSE_AHEAD", "auto")
 # The worker embeds papers without vectors (after ingest, and on every poll).
 PAPERWIRE_EMBED_AFTER_INGEST = env_bool("PAPERWIRE_EMBED_AFTER_INGEST", default=True)

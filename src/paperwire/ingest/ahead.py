@@ -24,9 +24,9 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from paperwire.ingest.errors import IngestError
 from paperwire.ingest.normalize import ArxivEntry
 from paperwire.ingest.oai import OaiPage, parse_oai_page
+from paperwire.ingest.options import parse_ahead_choice
 from paperwire.ingest.sqltext import Prepared, prepare
 from paperwire.papers.ids import title_key
 from paperwire.papers.records import AuthorRecord
@@ -54,14 +54,8 @@ def usable_cpus() -> int:
 
 def parse_ahead_wanted(value: str) -> bool:
     """The setting PAPERWIRE_INGEST_PARSE_AHEAD: auto (on with two or more CPUs), on, off."""
-    word = value.strip().lower()
-    if word in ("on", "1", "true", "yes"):
-        return True
-    if word in ("off", "0", "false", "no"):
-        return False
-    if word in ("auto", ""):
-        return usable_cpus() >= 2
-    raise IngestError(f"PAPERWIRE_INGEST_PARSE_AHEAD is {value!r}: use auto, on or off")
+    choice = parse_ahead_choice(value)
+    return usable_cpus() >= 2 if choice is None else choice
 
 
 # A parsed page crosses the pipe as builtins (tuples, lists, dicts, strings, numbers) in

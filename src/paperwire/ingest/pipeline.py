@@ -24,13 +24,13 @@ from paperwire.ingest.errors import BadResumptionToken, IngestError
 from paperwire.ingest.http import PoliteClient
 from paperwire.ingest.models import Checkpoint
 from paperwire.ingest.normalize import ArxivEntry
+from paperwire.ingest.options import SOURCES
 from paperwire.ingest.upsert import StoreStats, store_entries
 from paperwire.papers.backends import database
 from paperwire.papers.store import bump_data_version
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("api", "oai", "rss")
 DEFAULT_URLS = {
     "api": "https://export.arxiv.org/api/query",
     "oai": "https://oaipmh.arxiv.org/oai",

@@ -16,7 +16,8 @@ from paperwire.ingest.categories import parse_categories
 from paperwire.ingest.errors import IngestError
 from paperwire.ingest.http import PoliteClient
 from paperwire.ingest.models import Checkpoint, ScheduledRun
-from paperwire.ingest.pipeline import SOURCES, IngestRequest, run_ingest
+from paperwire.ingest.options import SOURCES
+from paperwire.ingest.pipeline import IngestRequest, run_ingest
 from paperwire.papers.dbtools import explain
 from paperwire.papers.models import Paper
 
