@@ -100,6 +100,7 @@ def test_bad_database_url_is_one_line(cli: Cli, tmp_path: Path) -> None:
         ("PAPERWIRE_INGEST_HOUR", "25", "PAPERWIRE_INGEST_HOUR='25' is out of range"),
         ("PAPERWIRE_ARXIV_DELAY", "3s", "PAPERWIRE_ARXIV_DELAY='3s' is not a number"),
         ("PAPERWIRE_LOG_LEVEL", "LOUD", "PAPERWIRE_LOG_LEVEL='LOUD' is not a log level"),
+        ("PAPERWIRE_PROGRESS_SECONDS", "5s", "PAPERWIRE_PROGRESS_SECONDS='5s' is not a number"),
         ("PAPERWIRE_DATABASE_URL", "postgresql://u:pw@h:5x32/db", "has a bad port '5x32'"),
         (
             "PAPERWIRE_ARXIV_OAI_URL",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -108,6 +109,9 @@ def test_copy_sqlite_to_postgresql_and_verify(
 
     assert done.returncode == 0, done.stderr
     assert "row counts and checksums equal" in done.stdout
+    # Off a terminal, progress is plain lines with the real elapsed time.
+    total = PAPERS + 137
+    assert re.search(rf"^papers_paper: {total}/{total}, elapsed \d+:\d\d:\d\d$", done.stdout, re.M)
     name = url.split("?")[0].rsplit("/", 1)[1]
     rows = pg_server.execute(
         "SELECT embedding::text, embedding::text = search_blob_to_vector(vector)::text "
@@ -143,15 +147,15 @@ def test_a_copy_killed_half_way_completes_on_a_rerun_without_duplicates(
     argv = [bin_path("paperwire"), "db", "copy", "--from", str(source), "--to", url]
     process = subprocess.Popen(
         [*argv, "--batch-size", "20"],
-        env=cli_env(source),
+        env=cli_env(source, PAPERWIRE_PROGRESS_SECONDS="0"),  # a line every batch
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     assert process.stdout is not None
-    for line in process.stdout:  # one line per committed batch
+    for line in process.stdout:  # one line per committed batch: "table: 40/737, elapsed …"
         table, _, counts = line.strip().partition(": ")
-        done, _, total = counts.partition("/")
+        done, _, total = counts.partition(",")[0].partition("/")
         if table == "papers_paper" and 0 < int(done) < int(total):
             process.kill()  # SIGKILL: no clean-up of any kind
             break

@@ -47,3 +47,31 @@ def test_format_elapsed() -> None:
         "0:01:01",
         "25:00:00",
     ]
+
+
+def test_finish_writes_the_steps_held_back() -> None:
+    # A task without a total (an OAI-PMH list of unknown size) never knows its last step.
+    clock, written = Clock(), []
+    lines = ProgressLines(written.append, every=5.0, clock=clock)
+    for done in (200, 400, 600):
+        lines.update("oai|cs", done, None)
+        clock.now += 1
+    lines.update("papers_paper", 5, 5)
+    lines.finish()
+    lines.finish()  # nothing more
+
+    assert written == [
+        "oai|cs: 200, elapsed 0:00:00",
+        "papers_paper: 5/5, elapsed 0:00:03",
+        "oai|cs: 600, elapsed 0:00:03",
+    ]
+
+
+def test_every_step_when_every_is_zero() -> None:
+    clock, written = Clock(), []
+    lines = ProgressLines(written.append, every=0, clock=clock)
+    for done in (1, 2, 3):
+        lines.update("t", done, 10)
+    lines.finish()
+
+    assert written == [f"t: {n}/10, elapsed 0:00:00" for n in (1, 2, 3)]

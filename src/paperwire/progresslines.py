@@ -20,7 +20,8 @@ def format_elapsed(seconds: float) -> str:
 
 class ProgressLines:
     """One line per step of each task, at most one every `every` seconds (a 1M-paper run
-    must not write 15,000 lines), but always a task's first and last step."""
+    must not write 15,000 lines), but always a task's first and last step: the last by
+    its total, or, for a task without one, by finish()."""
 
     def __init__(
         self,
@@ -34,13 +35,27 @@ class ProgressLines:
         self._clock = clock
         self._start = clock()
         self._last: dict[str, float] = {}
+        self._held: dict[str, str] = {}  # a task's latest count not yet written
 
     def update(self, task: str, done: int, total: int | None) -> None:
         now = self._clock()
         finished = total is not None and done >= total
         last = self._last.get(task)
+        count = f"{done}/{total}" if total is not None else str(done)
         if last is not None and not finished and now - last < self._every:
+            self._held[task] = count
             return
         self._last[task] = now
-        count = f"{done}/{total}" if total is not None else str(done)
+        self._held.pop(task, None)
+        self._line(task, count, now)
+
+    def finish(self) -> None:
+        """Write each task's latest step that was held back, so the log ends with the
+        counts reached and the time they took."""
+        now = self._clock()
+        for task, count in self._held.items():
+            self._line(task, count, now)
+        self._held.clear()
+
+    def _line(self, task: str, count: str, now: float) -> None:
         self._write(f"{task}: {count}, elapsed {format_elapsed(now - self._start)}")

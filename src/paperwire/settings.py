@@ -343,6 +343,10 @@ if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         "use DEBUG, INFO, WARNING, ERROR or CRITICAL"
     )
 
+# Off a terminal, `embed`, `ingest` and `db copy` write their progress as plain lines
+# with the elapsed time (paperwire.progresslines), at most one a task this often.
+PAPERWIRE_PROGRESS_SECONDS = env_float("PAPERWIRE_PROGRESS_SECONDS", default=5.0, low=0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 from typing import Any
 
@@ -42,6 +43,21 @@ def test_ingest_then_status(arxiv: FakeArxiv) -> None:
     assert "oai|arXivRaw|cs|2024-01-01|2024-01-04: complete, 2 pages, 4/4 records" in status
     again = ingest(*oai_args(arxiv))
     assert "1 span(s) were already complete" in again
+
+
+def test_progress_off_a_terminal_is_lines_with_the_elapsed_time(arxiv: FakeArxiv) -> None:
+    # call_command's stderr is not a terminal: plain lines, not rich's last frame.
+    arxiv.handler = oai_router(
+        fixture("oai_raw_page1.xml"), {"6960524|1001": fixture("oai_raw_page2.xml")}
+    )
+    err = StringIO()
+    call_command("ingest", *oai_args(arxiv), stdout=StringIO(), stderr=err)
+
+    lines = err.getvalue().splitlines()
+    scope = "oai|arXivRaw|cs|2024-01-01|2024-01-04"
+    assert lines[0].startswith(f"{scope}: ") and lines[-1].startswith(f"{scope}: 4/4, elapsed ")
+    assert all(re.fullmatch(rf"{re.escape(scope)}: \d/4, elapsed 0:00:\d\d", x) for x in lines)
+    assert "━" not in err.getvalue()
 
 
 @pytest.mark.parametrize(

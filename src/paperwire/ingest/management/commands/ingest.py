@@ -17,9 +17,10 @@ from paperwire.ingest.errors import IngestError
 from paperwire.ingest.http import PoliteClient
 from paperwire.ingest.models import Checkpoint, ScheduledRun
 from paperwire.ingest.options import SOURCES
-from paperwire.ingest.pipeline import IngestRequest, run_ingest
+from paperwire.ingest.pipeline import IngestRequest, IngestStats, run_ingest
 from paperwire.papers.dbtools import explain
 from paperwire.papers.models import Paper
+from paperwire.progresslines import ProgressLines
 
 
 def _date(text: str) -> dt.date:
@@ -108,18 +109,29 @@ class Command(BaseCommand):
         if options["timeout"] <= 0 or options["retries"] < 0 or delay < 0:
             raise CommandError("--timeout must be positive; --retries and --delay not negative")
         console = Console(stderr=True)
+        with PoliteClient(
+            delay=delay, timeout=options["timeout"], retries=options["retries"]
+        ) as client:
+            if console.is_terminal:
+                stats = self.harvest_with_bars(req, client, console)
+            else:
+                stats = self.harvest_logged(req, client)
+        self.stdout.write(f"ingest {req.source}: {stats.summary()}")
+        if stats.skipped_scopes:
+            self.stdout.write(
+                f"{stats.skipped_scopes} span(s) were already complete (--restart harvests again)"
+            )
+
+    def harvest_with_bars(
+        self, req: IngestRequest, client: PoliteClient, console: Console
+    ) -> IngestStats:
         columns = (
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
         )
-        with (
-            PoliteClient(
-                delay=delay, timeout=options["timeout"], retries=options["retries"]
-            ) as client,
-            Progress(*columns, console=console, transient=False) as bar,
-        ):
+        with Progress(*columns, console=console, transient=False) as bar:
             tasks: dict[str, Any] = {}
 
             def progress(scope: str, done: int, total: int | None) -> None:
@@ -127,12 +139,20 @@ class Command(BaseCommand):
                     tasks[scope] = bar.add_task(scope, total=total)
                 bar.update(tasks[scope], completed=done, total=total or done or None)
 
-            stats = run_ingest(req, client, progress=progress)
-        self.stdout.write(f"ingest {req.source}: {stats.summary()}")
-        if stats.skipped_scopes:
-            self.stdout.write(
-                f"{stats.skipped_scopes} span(s) were already complete (--restart harvests again)"
-            )
+            return run_ingest(req, client, progress=progress)
+
+    def harvest_logged(self, req: IngestRequest, client: PoliteClient) -> IngestStats:
+        """Off a terminal (a log, cron): plain lines with the real elapsed time on stderr,
+        where the bars would be, instead of rich's last frame reading 0:00:00."""
+
+        def say(line: str) -> None:
+            self.stderr.write(line)
+            self.stderr.flush()
+
+        lines = ProgressLines(say, every=settings.PAPERWIRE_PROGRESS_SECONDS)
+        stats = run_ingest(req, client, progress=lines.update)
+        lines.finish()
+        return stats
 
     def status(self) -> None:
         total = Paper.objects.count()

@@ -22,6 +22,7 @@ from paperwire.papers.dbtools import (
     pending_migrations,
     where,
 )
+from paperwire.progresslines import ProgressLines
 from paperwire.settings import database_from_url
 
 SOURCE, TARGET = "copy_source", "copy_target"
@@ -135,12 +136,14 @@ class Command(BaseCommand):
 
                     results = copy_database(SOURCE, TARGET, batch=batch, progress=show)
             else:
-
-                def say(table: str, done: int, total: int) -> None:
-                    self.stdout.write(f"{table}: {done}/{total}")
+                # A log or a pipe: plain lines with the real elapsed time.
+                def say(line: str) -> None:
+                    self.stdout.write(line)
                     self.stdout.flush()
 
-                results = copy_database(SOURCE, TARGET, batch=batch, progress=say)
+                lines = ProgressLines(say, every=settings.PAPERWIRE_PROGRESS_SECONDS)
+                results = copy_database(SOURCE, TARGET, batch=batch, progress=lines.update)
+                lines.finish()
         except CopyProblem as exc:
             raise CommandError(str(exc)) from None
         except Error as exc:

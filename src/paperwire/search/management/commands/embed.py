@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
@@ -118,7 +119,7 @@ class Command(BaseCommand):
             self.stdout.write(line)
             self.stdout.flush()
 
-        lines = ProgressLines(say)
+        lines = ProgressLines(say, every=settings.PAPERWIRE_PROGRESS_SECONDS)
         embedded = 0
 
         def step(n: int, _total: int) -> None:
@@ -126,7 +127,7 @@ class Command(BaseCommand):
             embedded += n
             lines.update("embedding papers", embedded, todo)
 
-        return embed_missing(
+        done = embed_missing(
             opts["batch_size"],
             embedder=embedder,
             limit=opts["limit"],
@@ -135,3 +136,5 @@ class Command(BaseCommand):
                 f"vector snapshot: {stage}", done, total
             ),
         )
+        lines.finish()
+        return done
