@@ -120,7 +120,17 @@ def test_without_remote_addr() -> None:
 
 def test_parse_address_refuses_what_is_not_one() -> None:
     assert parse_address("1.2.3.4") is not None
-    for text in ("", "localhost", "1.2.3", "1.2.3.4.5", "[::1]:", "::1]", "1.2.3.4:٣"):
+    for text in (
+        "",
+        "localhost",
+        "1.2.3",
+        "1.2.3.4.5",
+        "[::1]:",
+        "::1]",
+        "1.2.3.4:٣",
+        "1.2.3.4:" + "9" * 5000,
+        "[::1]:" + "9" * 5000,
+    ):
         assert parse_address(text) is None, text
 
 

@@ -72,7 +72,8 @@ def parse_address(text: str) -> Address | None:
 
 
 def _is_port(text: str) -> bool:
-    return text.isascii() and text.isdigit() and int(text) < 65536
+    # At most 5 digits before int(): thousands of them would make int() raise.
+    return 0 < len(text) <= 5 and text.isascii() and text.isdigit() and int(text) < 65536
 
 
 @functools.lru_cache(maxsize=8)
