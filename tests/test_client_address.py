@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.test import RequestFactory
 
-from paperwire.clientaddr import client_address, parse_address
+from paperwire.clientaddr import client_address, parse_address, rate_limit_key
 from paperwire.envparse import env_ip_networks
 
 PROXY = "127.0.0.1"
@@ -165,3 +165,13 @@ def test_a_bad_trusted_proxies_setting_names_the_variable(
     with pytest.raises(ValueError, match=r"^PAPERWIRE_TRUSTED_PROXIES=") as raised:
         env_ip_networks("PAPERWIRE_TRUSTED_PROXIES")
     assert message in str(raised.value)
+
+
+def test_rate_limits_count_an_ipv6_client_by_its_64() -> None:
+    def key(remote: str) -> str:
+        return rate_limit_key(RequestFactory().get("/", REMOTE_ADDR=remote))
+
+    assert key("2001:db8:1:2:aaaa::1") == key("2001:db8:1:2:bbbb::9") == "2001:db8:1:2::/64"
+    assert key("2001:db8:1:3::1") != key("2001:db8:1:2::1")
+    assert key("203.0.113.7") == "203.0.113.7"
+    assert key("::ffff:203.0.113.7") == "203.0.113.7"

@@ -49,6 +49,17 @@ def client_address(request: HttpRequest) -> str:
     return str(address)
 
 
+def rate_limit_key(request: HttpRequest) -> str:
+    """What per-address rate limits count against: the client's IPv4 address, or the /64
+    network of its IPv6 one (one subscriber line or host usually holds a whole /64, so
+    counting each address apart would let it take a fresh one per attempt)."""
+    text = client_address(request)
+    address = parse_address(text)
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return text
+
+
 def parse_address(text: str) -> Address | None:
     """An IP address, as a proxy may write one (`1.2.3.4`, `1.2.3.4:5678`, `2001:db8::1`,
     `[2001:db8::1]:443`); an IPv4 address mapped into IPv6 (`::ffff:1.2.3.4`, from a

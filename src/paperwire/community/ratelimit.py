@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest
 
-from paperwire.clientaddr import client_address
+from paperwire.clientaddr import rate_limit_key
 from paperwire.community.models import RateCounter
 
 
@@ -90,7 +90,7 @@ def forget_expired() -> int:
 
 def allowed(request: HttpRequest, action: str, account: str | None) -> bool:
     """Count an attempt against the per-address and (when given) per-account limits."""
-    ok = hit(f"{action}-ip", client_address(request))
+    ok = hit(f"{action}-ip", rate_limit_key(request))
     if account and f"{action}-account" in DEFAULT_LIMITS:
         ok = hit(f"{action}-account", account) and ok
     return ok
