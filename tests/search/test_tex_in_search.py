@@ -147,3 +147,19 @@ def test_vectors_are_of_the_readable_text(tex_paper: Paper, caching_embedder: An
     assert "\\" not in readable_text
     assert readable_text in caching_embedder.cache
     assert PaperVector.objects.get(paper=tex_paper).text_hash == text_hash(readable_text)
+
+
+def test_related_papers_without_vectors_look_for_the_readable_title_words(
+    import_rows: Callable[[list[Any]], Any],
+) -> None:
+    from paperwire.search.related import related_ids
+
+    rows = [
+        {"id": "2401.07781", "title": 'Schr\\"odinger bridges', "summary": "Bridges."},
+        {"id": "2401.07782", "title": "The Schrödinger equation", "summary": "Waves."},
+    ]
+    assert import_rows(rows).created == 2
+    paper = Paper.objects.get(arxiv_id="2401.07781")
+    (ids, _), method = related_ids(paper)
+    assert method == "keywords"
+    assert ids == [Paper.objects.get(arxiv_id="2401.07782").pk]

@@ -21,7 +21,7 @@ def related_ids(paper: Paper, k: int = 5) -> tuple[Ranked, str]:
     vec = backend.vector_of(paper.pk)
     if vec is not None:
         return backend.vector_search(vec, k, exclude=paper.pk), "embedding"
-    q = ParsedQuery(terms=words(paper.title)[:32])
+    q = ParsedQuery(terms=words(paper.searched_title)[:32])  # the TeX read, as indexed
     (ids, scores), _ = backend.keyword_search(q, limit=k + 1)
     pairs = [(i, s) for i, s in zip(ids, scores, strict=True) if i != paper.pk][:k]
     return ([i for i, _ in pairs], [s for _, s in pairs]), "keywords"
