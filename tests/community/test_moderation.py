@@ -228,3 +228,18 @@ def test_what_members_make_cannot_be_added_in_the_admin(staff: Client, model: st
     # could only fail on the database's NOT NULL (a 500 once, with hostile input).
     assert staff.get(f"/admin/community/{model}/add/").status_code == 403
     assert staff.post(f"/admin/community/{model}/add/", {"bio": "x"}).status_code == 403
+
+
+def test_a_delete_on_a_stale_copy_uncounts_the_comment_once(
+    member_client: Client, feed_paper: Paper
+) -> None:
+    from paperwire.community.actions import delete_comment
+
+    for body in ("first", "second"):
+        member_client.post("/papers/2401.01234/comments", {"body": body})
+    # Two requests (two tabs) each loaded the comment before either deleted it.
+    tab_one, tab_two = Comment.objects.get(body="first"), Comment.objects.get(body="first")
+    delete_comment(tab_one)
+    delete_comment(tab_two)
+    assert FeedEntry.objects.get(paper=feed_paper).num_comments == 1, "the other comment"
+    assert Comment.objects.get(pk=tab_one.pk).deleted

@@ -197,6 +197,12 @@ def edit_comment(comment: Comment, body: str) -> None:
 def delete_comment(comment: Comment) -> None:
     """The author's delete: the text goes, the place in the thread stays."""
     with transaction.atomic():
+        # Decide on the stored row (locked), as set_comment_hidden does: a delete sent
+        # twice at once (two tabs) or beside a moderator's hide must uncount it once.
+        stored = Comment.objects.select_for_update().values("hidden", "deleted").get(pk=comment.pk)
+        comment.hidden, comment.deleted = stored["hidden"], stored["deleted"]
+        if comment.deleted:
+            return
         was_visible = comment.visible
         comment.deleted = True
         comment.body = ""
