@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import feedparser
 import pytest
@@ -165,3 +166,19 @@ def test_search_feed_and_its_link_on_the_search_page(client: Client, papers: Non
     _parse(client, '/feeds/search.rss?q="NEAR(*^ AND')
     page = client.get("/search?q=attention", **HOST).content.decode()
     assert 'href="/feeds/search.atom?q=attention"' in page
+
+
+def test_trending_and_search_pages_show_their_own_feed_links(client: Client, papers: None):
+    """Named on the page, not only in <link rel="alternate">: the footer's links are the
+    daily feed's."""
+    visible = re.compile(r'<ul class="links" aria-label="Feeds">(.*?)</ul>', re.S)
+    trending = visible.search(client.get("/trending", **HOST).content.decode())
+    assert trending is not None
+    assert 'href="/feeds/trending.rss"' in trending[1]
+    assert 'href="/feeds/trending.atom"' in trending[1]
+    page = client.get("/search?q=attention+%26+org%3Ax", **HOST).content.decode()
+    links = visible.search(page)
+    assert links is not None
+    assert 'href="/feeds/search.rss?q=attention+%26+org%3Ax"' in links[1]
+    assert 'href="/feeds/search.atom?q=attention+%26+org%3Ax"' in links[1]
+    assert visible.search(client.get("/search", **HOST).content.decode()) is None

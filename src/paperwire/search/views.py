@@ -75,6 +75,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
             for name in ("relevance", "date", "upvotes")
         ],
         "nav_active": "search",
+        # Feeds of this search (new papers that match it), named on the page as well as
+        # in its <link rel="alternate">.
+        "feed_query": urlencode({"q": raw}),
     }
     return render(request, "search/search.html", context)
 
