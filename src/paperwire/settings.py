@@ -117,6 +117,9 @@ def _sqlite(path: Path) -> dict[str, object]:
 
 
 SECRET_KEY = _secret_key()
+# Earlier keys, still accepted for what they signed (sessions, mailed links) while the
+# key changes; papers/secretkey.py lets a process with a new key take over from one here.
+SECRET_KEY_FALLBACKS = env_list("PAPERWIRE_SECRET_KEY_FALLBACKS", default=[])
 DEBUG = env_bool("PAPERWIRE_DEBUG", default=False)
 ALLOWED_HOSTS = env_list("PAPERWIRE_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("PAPERWIRE_CSRF_TRUSTED_ORIGINS", default=[])

@@ -121,4 +121,19 @@ def check_database(alias: str = DEFAULT_DB_ALIAS) -> Report:
         )
     else:
         report.ok("every migration is applied")
+        _check_secret_key(report, alias)
     return report
+
+
+def _check_secret_key(report: Report, alias: str) -> None:
+    # A warning, not an error: this command signs nothing, and may run from a shell
+    # without the site's environment; `web`, `worker` and `serve` refuse a wrong key.
+    from paperwire.papers.secretkey import key_source, mismatch_message, secret_key_state
+
+    state = secret_key_state(alias)
+    if state == "same":
+        report.ok(f"the secret key is the site's ({key_source()})")
+    elif state == "unrecorded":
+        report.ok("no secret key recorded yet (the first web, worker or serve records its own)")
+    else:
+        report.warn(mismatch_message())

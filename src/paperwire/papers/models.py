@@ -265,3 +265,21 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return f"data version {self.version}"
+
+
+class SiteKey(models.Model):
+    """The fingerprint of the secret key the site's processes sign with (a single row).
+
+    Sessions, verification and reset links and every mailed digest link are signed with
+    the secret key; a process with another key (a machine without PAPERWIRE_SECRET_KEY,
+    or an install moved by `paperwire db copy` without it) would log members out and
+    break those links. `web`, `worker` and `serve` compare their key with this row before
+    they start (papers/secretkey.py); `db copy` carries it with the rest.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    fingerprint = models.CharField(max_length=64)
+    recorded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"secret key {self.fingerprint[:12]}…"

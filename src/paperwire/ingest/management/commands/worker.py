@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.module_loading import import_string
 
+from paperwire.papers.secretkey import check_secret_key
+
 
 class Command(BaseCommand):
     # Harvesting needs the database, not the URL/template checks of the web site.
@@ -29,6 +31,8 @@ class Command(BaseCommand):
         run_worker = import_string(
             getattr(settings, "PAPERWIRE_WORKER", "paperwire.jobs.run_worker")
         )
+        # Digest links it signs must open on the web processes: the site's key, or none.
+        check_secret_key()
         stop = threading.Event()
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):

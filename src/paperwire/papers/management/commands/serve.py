@@ -23,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 from paperwire.mail.files import mail_dir
+from paperwire.papers.secretkey import check_secret_key
 from paperwire.papers.supervisor import STOP_TIMEOUT, PortInUse, Supervisor, check_port_free
 
 
@@ -69,6 +70,7 @@ class Command(BaseCommand):
             collect_static()
             # Pages rendered by an older release of the templates must not outlive it.
             cache.clear()
+        check_secret_key()  # a process with another key would log members out
         url = f"http://{options['host']}:{port}/"
         site_url = settle_site_url(options["host"], port)
         self.stdout.write(f"paperwire serving {url} (data in {settings.DATA_DIR})")

@@ -21,6 +21,7 @@ from paperwire.papers.management.commands.serve import (
     settle_site_url,
     where_mail_goes,
 )
+from paperwire.papers.secretkey import check_secret_key
 from paperwire.papers.supervisor import Supervisor
 
 
@@ -49,6 +50,7 @@ class Command(BaseCommand):
                 f"{where()} has {len(pending)} migration(s) to apply: run `paperwire migrate` "
                 "once (not from every web process), then start `paperwire web` again"
             )
+        check_secret_key()  # a process with another key would log members out
         collect_static()  # static files live on each machine (PAPERWIRE_DATA_DIR/static)
         # Pages rendered by an older release of the templates must not outlive it (the
         # cache is shared by every web process: each one starting clears it once).
