@@ -209,9 +209,13 @@ def test_a_target_where_pgvector_cannot_be_enabled_is_one_clear_line(
 
         assert_clean_failure(done, "could not create the schema in PostgreSQL plain_owner@")
         assert "CREATE EXTENSION" in done.stderr
+        # PostgreSQL's HINT ("Must be superuser …") stays on the same line.
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert "HINT: Must be superuser" in done.stderr
         # `paperwire migrate` there says the same in one line.
         migrate = run_cli("migrate", data_dir=source / "m", PAPERWIRE_DATABASE_URL=url)
         assert_clean_failure(migrate, "CREATE EXTENSION")
+        assert len(migrate.stderr.strip().splitlines()) == 1, migrate.stderr
     finally:
         pg_server.drop(name)
 

@@ -64,8 +64,10 @@ def ensure_pgvector(cursor: Any, extension: str = "vector") -> str:
             # The name is a constant of this module or of a test, never input.
             cursor.execute(f'CREATE EXTENSION IF NOT EXISTS "{extension}"')
         except Exception as exc:
+            # PostgreSQL's HINT comes on a line of its own: keep the message one line.
+            reason = " ".join(str(exc).split())
             raise PgvectorUnavailable(
-                f"the pgvector extension is available but could not be created ({exc}); "
+                f"the pgvector extension is available but could not be created ({reason}); "
                 f'ask a superuser to run CREATE EXTENSION "{extension}" in this database, '
                 "then run `paperwire migrate` again"
             ) from exc
