@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.module_loading import import_string
 
+from paperwire.papers.management.commands.serve import guessed_site_url, where_mail_goes
 from paperwire.papers.secretkey import check_secret_key
 
 
@@ -39,4 +40,7 @@ class Command(BaseCommand):
                 signal.signal(sig, lambda *_: stop.set())
         if not options["once"]:
             self.stdout.write(f"worker polling every {options['poll']:g} s (Ctrl-C stops)")
+            self.stdout.write(where_mail_goes(str(settings.SITE_URL)))
+        if guess := guessed_site_url():
+            self.stderr.write(guess)
         run_worker(once=options["once"], poll=options["poll"], stop=stop, say=self.stdout.write)

@@ -109,6 +109,19 @@ def settle_site_url(host: str, port: int) -> str:
     return url
 
 
+def guessed_site_url() -> str | None:
+    """For a process that serves no page (the worker): a warning when the links it mails
+    use an address nobody chose (no PAPERWIRE_SITE_URL, and no `serve` or `web` noted one
+    in this data directory), which is 127.0.0.1 and $PORT, wrong on any other machine."""
+    if os.environ.get("PAPERWIRE_SITE_URL") or (Path(settings.DATA_DIR) / "site_url").is_file():
+        return None
+    return (
+        f"note: links in mails use {settings.SITE_URL}, a guess: PAPERWIRE_SITE_URL is not "
+        "set and no `paperwire serve` or `web` ran with this data directory; set "
+        "PAPERWIRE_SITE_URL to the site's public address"
+    )
+
+
 def where_mail_goes(site_url: str) -> str:
     """One line for the console: where mail goes, and how to change that."""
     if settings.EMAIL_BACKEND == "paperwire.mail.files.EmlFileBackend":
