@@ -72,11 +72,16 @@ def test_a_copied_site_refuses_processes_without_its_key(
     assert run_cli("migrate", data_dir=old, **no_key).returncode == 0
     done = run_cli("worker", "--once", data_dir=old, **no_key)
     assert done.returncode == 0, done.stderr
+    new = tmp_path / "new"
+    on_pg = {"PAPERWIRE_DATABASE_URL": empty_pg_database}
+    # As deployment.md sets a database up: migrate it, and try a worker on it (whose own
+    # key, made in its new data directory, it records) before copying.
+    assert run_cli("migrate", data_dir=new, **on_pg, **no_key).returncode == 0
+    assert run_cli("worker", "--once", data_dir=new, **on_pg, **no_key).returncode == 0
+
     done = run_cli("db", "copy", "--from", str(old), "--to", empty_pg_database, data_dir=old)
     assert done.returncode == 0, done.stderr
 
-    new = tmp_path / "new"
-    on_pg = {"PAPERWIRE_DATABASE_URL": empty_pg_database}
     for command in (["worker", "--once"], ["web", "--port", str(free_port())]):
         done = run_cli(*command, data_dir=new, **on_pg, **no_key)
         assert done.returncode == 1, done.stdout

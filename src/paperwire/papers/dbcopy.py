@@ -33,6 +33,7 @@ from django.core.management.color import no_style
 from django.db import connections, models, transaction
 
 from paperwire.papers.backends import database
+from paperwire.papers.models import SiteKey
 
 Progress = Callable[[str, int, int], None]  # (table, rows done, rows in all)
 
@@ -209,6 +210,15 @@ def checksum(
     return count, digest.hexdigest()
 
 
+def _follow_source_key(source: str, target: str) -> None:
+    """A `web` or `worker` started on the new database before the copy (to try it out)
+    recorded its own secret key's fingerprint (papers/secretkey.py). The site's key is the
+    source's, recorded or not yet: the target's record goes, and the source's is copied."""
+    if checksum(SiteKey, source) != checksum(SiteKey, target):
+        with transaction.atomic(using=target):
+            SiteKey.objects.using(target).all().delete()
+
+
 def _prepare_generated(source: str, target: str) -> None:
     """`migrate` on the target made its own content types and permissions, numbered its
     own way. When they differ from the source's, they are replaced by the source's; that
@@ -248,6 +258,7 @@ def copy_database(
 ) -> list[TableResult]:
     """Copy every table from the `source` connection to the migrated `target` one, reset
     the target's sequences, and verify counts and checksums of every table."""
+    _follow_source_key(source, target)
     _prepare_generated(source, target)
     order = copy_order()
     _check_resumable(source, target, order)
