@@ -100,3 +100,24 @@ def test_a_copied_site_refuses_processes_without_its_key(
     assert done.returncode == 0, done.stderr
     checked = run_cli("db", "check", data_dir=new, **on_pg, PAPERWIRE_SECRET_KEY=site_key)
     assert "ok  the secret key is the site's (PAPERWIRE_SECRET_KEY)" in checked.stdout
+
+
+def test_a_lost_key_is_replaced_with_db_accept_key(tmp_path: Path) -> None:
+    """An embedded install whose secret_key file was lost: its worker refuses the new key
+    until the operator accepts it, once."""
+    no_key = {"PAPERWIRE_SECRET_KEY": ""}
+    assert run_cli("migrate", data_dir=tmp_path, **no_key).returncode == 0
+    assert run_cli("worker", "--once", data_dir=tmp_path, **no_key).returncode == 0
+    (tmp_path / "secret_key").unlink()  # the next process makes a new one
+
+    refused = run_cli("worker", "--once", data_dir=tmp_path, **no_key)
+    assert refused.returncode == 1
+    assert "run `paperwire db accept-key` once with the new one" in refused.stderr
+
+    accepted = run_cli("db", "accept-key", data_dir=tmp_path, **no_key)
+    assert accepted.returncode == 0, accepted.stderr
+    assert f"the secret key of {tmp_path / 'secret_key'}" in accepted.stdout
+    assert "is now the site's key" in accepted.stdout
+    assert run_cli("worker", "--once", data_dir=tmp_path, **no_key).returncode == 0
+    again = run_cli("db", "accept-key", data_dir=tmp_path, **no_key)
+    assert "already is the site's key" in again.stdout

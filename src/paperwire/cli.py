@@ -19,7 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("ingest", "harvest arXiv (ingest arxiv --categories … --since …) or show status"),
     "web": ("web", "serve the site only (no migrate, demo or worker): one of many web processes"),
     "worker": ("worker", "run scheduled jobs (the daily arXiv ingest) until stopped"),
-    "db": ("db", "db check: database health; db copy --from SQLITE --to postgresql://…"),
+    "db": (
+        "db",
+        "db check: database health; db copy --from SQLITE --to postgresql://…; db accept-key",
+    ),
     "token": ("token", "API tokens: token create USERNAME --name NAME [--write] prints one"),
     "search": ("search", 'search papers: paperwire search "query" [--json]'),
     "embed": ("embed", "compute missing paper embeddings for semantic search (resumable)"),

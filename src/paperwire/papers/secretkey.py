@@ -51,7 +51,8 @@ def mismatch_message() -> str:
         "is signed with: members would be logged out and the links in mails sent so far "
         "would stop working. Set PAPERWIRE_SECRET_KEY to the site's key on every machine "
         "(after `paperwire db copy`, the old install's $PAPERWIRE_DATA_DIR/secret_key); "
-        "to change the key on purpose, keep the old one in PAPERWIRE_SECRET_KEY_FALLBACKS"
+        "to change the key on purpose, keep the old one in PAPERWIRE_SECRET_KEY_FALLBACKS "
+        "(or, if it is lost, run `paperwire db accept-key` once with the new one)"
     )
 
 
@@ -87,3 +88,17 @@ def check_secret_key(using: str = DEFAULT_DB_ALIAS) -> None:
             row.save(using=using)
             return
     raise SecretKeyMismatch(mismatch_message())
+
+
+def accept_secret_key(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Record this process's key as the site's, whatever was recorded (the old key is
+    lost); True when that changed the record."""
+    current = fingerprint(settings.SECRET_KEY)
+    with transaction.atomic(using=using):
+        row = SiteKey.objects.using(using).select_for_update().filter(id=1).first()
+        if row is not None and constant_time_compare(row.fingerprint, current):
+            return False
+        SiteKey.objects.using(using).update_or_create(
+            id=1, defaults={"fingerprint": current, "recorded_at": timezone.now()}
+        )
+    return True

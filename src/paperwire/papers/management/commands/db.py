@@ -22,6 +22,7 @@ from paperwire.papers.dbtools import (
     pending_migrations,
     where,
 )
+from paperwire.papers.secretkey import accept_secret_key, key_source
 from paperwire.progresslines import ProgressLines
 from paperwire.settings import database_from_url
 
@@ -69,7 +70,7 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{check,copy}")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="{check,copy,accept-key}")
         check = sub.add_parser("check", help="report on the configured database")
         check.add_argument(
             "--url", help="check this database URL instead of PAPERWIRE_DATABASE_URL"
@@ -83,10 +84,17 @@ class Command(BaseCommand):
         )
         copy.add_argument("--to", dest="target", required=True, help="postgresql://user@host/db")
         copy.add_argument("--batch-size", type=int, default=1000, help="rows per transaction")
+        sub.add_parser(
+            "accept-key",
+            help="record this environment's secret key as the site's, when the old one is "
+            "lost (members log in again; links already mailed stop working)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "check":
             self.check_command(options.get("url"))
+        elif options["action"] == "accept-key":
+            self.accept_key_command()
         else:
             self.copy_command(options["source"], options["target"], options["batch_size"])
 
@@ -105,6 +113,18 @@ class Command(BaseCommand):
             self.stdout.write(f"{styles[status](f'{status:>7}')}  {text}")
         if report.failed:
             raise CommandError("the database needs attention (see the errors above)")
+
+    def accept_key_command(self) -> None:
+        try:
+            connect()
+        except DatabaseProblem as exc:
+            raise CommandError(str(exc)) from None
+        changed = accept_secret_key()
+        self.stdout.write(
+            f"the secret key of {key_source()} is now the site's key in {where()}"
+            if changed
+            else f"the secret key of {key_source()} already is the site's key in {where()}"
+        )
 
     def copy_command(self, source_text: str, target_text: str, batch: int) -> None:
         if batch < 1:
