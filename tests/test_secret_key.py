@@ -5,7 +5,7 @@ and breaking every mailed link (papers/secretkey.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -62,14 +62,13 @@ def empty_pg_database(pg_server: PgServer) -> Iterator[str]:
 
 
 def test_a_copied_site_refuses_processes_without_its_key(
-    tmp_path: Path, empty_pg_database: str
+    tmp_path: Path, empty_pg_database: str, new_data_dir: Callable[[], Path]
 ) -> None:
     """The walk of docs/deployment.md: an embedded install (its key generated into its
     data directory) is copied to PostgreSQL; a new machine that forgot
     PAPERWIRE_SECRET_KEY is stopped at start, and starts with the old install's key."""
-    old = tmp_path / "old"
+    old = new_data_dir()  # migrated, with no key recorded and no secret_key file yet
     no_key = {"PAPERWIRE_SECRET_KEY": ""}  # as a user's shell: the data directory's key
-    assert run_cli("migrate", data_dir=old, **no_key).returncode == 0
     done = run_cli("worker", "--once", data_dir=old, **no_key)
     assert done.returncode == 0, done.stderr
     new = tmp_path / "new"
@@ -102,11 +101,11 @@ def test_a_copied_site_refuses_processes_without_its_key(
     assert "ok  the secret key is the site's (PAPERWIRE_SECRET_KEY)" in checked.stdout
 
 
-def test_a_lost_key_is_replaced_with_db_accept_key(tmp_path: Path) -> None:
+def test_a_lost_key_is_replaced_with_db_accept_key(new_data_dir: Callable[[], Path]) -> None:
     """An embedded install whose secret_key file was lost: its worker refuses the new key
     until the operator accepts it, once."""
     no_key = {"PAPERWIRE_SECRET_KEY": ""}
-    assert run_cli("migrate", data_dir=tmp_path, **no_key).returncode == 0
+    tmp_path = new_data_dir()  # migrated, with no key recorded yet
     assert run_cli("worker", "--once", data_dir=tmp_path, **no_key).returncode == 0
     (tmp_path / "secret_key").unlink()  # the next process makes a new one
 
