@@ -258,3 +258,16 @@ def test_an_empty_author_list_keeps_the_names_known(tmp_path: Path) -> None:
     paper = Paper.objects.get(public_id="2502.01234")
     assert paper.author_names() == ["Grace Hopper", "Edsger Dijkstra"]
     assert paper.num_authors == 2
+
+
+def test_tex_accents_in_author_names_are_letters(import_rows) -> None:
+    """As the arXiv ingest stores names: one Gödel, whichever way a file spells him."""
+    import_rows(
+        [
+            {"id": "2401.00003", "title": "Three", "authors": ['Kurt G\\"odel', "Bal\\'azs Sz"]},
+            {"id": "2401.00004", "title": "Four", "authors": [{"name": "Kurt Gödel"}]},
+        ]
+    )
+    assert Paper.objects.get(public_id="2401.00003").author_names() == ["Kurt Gödel", "Balázs Sz"]
+    assert Author.objects.filter(name="Kurt Gödel").count() == 1
+    assert not Author.objects.filter(name__contains="\\").exists()

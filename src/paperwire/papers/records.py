@@ -14,6 +14,7 @@ from typing import Any
 
 from paperwire.papers.control_chars import strip_control_chars
 from paperwire.papers.ids import PUBLIC_ID_RE, hub_id, parse_arxiv_id
+from paperwire.papers.tex import accents_to_letters
 
 MAX_TITLE = 1000
 MAX_ABSTRACT = 50_000
@@ -190,7 +191,9 @@ def _authors(value: Any) -> list[AuthorRecord] | None:
             raise RecordError(f"'authors[{i}]' must be an object with a name")
         name = _str(item, "name", limit=MAX_NAME, required=True)
         affiliation = _str(item, "affiliation", limit=MAX_NAME) or ""
-        authors.append(AuthorRecord(name or "", affiliation))
+        # TeX accents as letters, as the arXiv ingest stores names: `G\"odel` is Gödel,
+        # one author with the Unicode spelling, not a second one shown with a backslash.
+        authors.append(AuthorRecord(accents_to_letters(name or ""), affiliation))
     return authors
 
 
