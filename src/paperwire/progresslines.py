@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 
 def format_elapsed(seconds: float) -> str:
@@ -59,3 +60,15 @@ class ProgressLines:
 
     def _line(self, task: str, count: str, now: float) -> None:
         self._write(f"{task}: {count}, elapsed {format_elapsed(now - self._start)}")
+
+
+def lines_to(stream: Any) -> ProgressLines:
+    """Progress lines for a command's stdout or stderr, each written and flushed at once,
+    at most one every PAPERWIRE_PROGRESS_SECONDS (embed, ingest arxiv, db copy)."""
+    from django.conf import settings
+
+    def say(line: str) -> None:
+        stream.write(line)
+        stream.flush()
+
+    return ProgressLines(say, every=settings.PAPERWIRE_PROGRESS_SECONDS)

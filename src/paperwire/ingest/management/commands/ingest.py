@@ -20,7 +20,7 @@ from paperwire.ingest.options import SOURCES
 from paperwire.ingest.pipeline import IngestRequest, IngestStats, run_ingest
 from paperwire.papers.dbtools import explain
 from paperwire.papers.models import Paper
-from paperwire.progresslines import ProgressLines
+from paperwire.progresslines import lines_to
 
 
 def _date(text: str) -> dt.date:
@@ -144,12 +144,7 @@ class Command(BaseCommand):
     def harvest_logged(self, req: IngestRequest, client: PoliteClient) -> IngestStats:
         """Off a terminal (a log, cron): plain lines with the real elapsed time on stderr,
         where the bars would be, instead of rich's last frame reading 0:00:00."""
-
-        def say(line: str) -> None:
-            self.stderr.write(line)
-            self.stderr.flush()
-
-        lines = ProgressLines(say, every=settings.PAPERWIRE_PROGRESS_SECONDS)
+        lines = lines_to(self.stderr)
         stats = run_ingest(req, client, progress=lines.update)
         lines.finish()
         return stats

@@ -23,7 +23,7 @@ from paperwire.papers.dbtools import (
     where,
 )
 from paperwire.papers.secretkey import accept_secret_key, key_source
-from paperwire.progresslines import ProgressLines
+from paperwire.progresslines import lines_to
 from paperwire.settings import database_from_url
 
 SOURCE, TARGET = "copy_source", "copy_target"
@@ -157,11 +157,7 @@ class Command(BaseCommand):
                     results = copy_database(SOURCE, TARGET, batch=batch, progress=show)
             else:
                 # A log or a pipe: plain lines with the real elapsed time.
-                def say(line: str) -> None:
-                    self.stdout.write(line)
-                    self.stdout.flush()
-
-                lines = ProgressLines(say, every=settings.PAPERWIRE_PROGRESS_SECONDS)
+                lines = lines_to(self.stdout)
                 results = copy_database(SOURCE, TARGET, batch=batch, progress=lines.update)
                 lines.finish()
         except CopyProblem as exc:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
 
-from paperwire.progresslines import ProgressLines
+from paperwire.progresslines import lines_to
 from paperwire.search.embeddings import (
     KERNELS,
     MODEL_KEY,
@@ -114,12 +113,7 @@ class Command(BaseCommand):
         self, embedder: Embedder | EmbedderPool, todo: int, opts: dict[str, Any]
     ) -> int:
         """Off a terminal (a log, a pipe, cron): plain lines with the real elapsed time."""
-
-        def say(line: str) -> None:
-            self.stdout.write(line)
-            self.stdout.flush()
-
-        lines = ProgressLines(say, every=settings.PAPERWIRE_PROGRESS_SECONDS)
+        lines = lines_to(self.stdout)
         embedded = 0
 
         def step(n: int, _total: int) -> None:
