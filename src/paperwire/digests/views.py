@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from paperwire.clientaddr import rate_limit_key
 from paperwire.community import ratelimit
 from paperwire.digests.compose import PeriodPapers, compose, site_url
 from paperwire.digests.models import Subscription
@@ -101,7 +100,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     form = SubscribeForm(request.POST)
     if not form.is_valid():
         return render(request, "digests/subscribe.html", {"form": form}, status=400)
-    if not ratelimit.hit("subscribe-ip", rate_limit_key(request)):
+    if not ratelimit.allowed(request, "subscribe", None):  # per address
         return render(
             request,
             "digests/message.html",
