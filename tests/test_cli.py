@@ -24,6 +24,10 @@ def assert_clean_failure(done: subprocess.CompletedProcess[str], message: str) -
     assert done.returncode != 0
     assert "Traceback" not in done.stderr + done.stdout
     assert message in done.stderr, done.stderr
+    # One prefix for every refusal: the command's name, never an exception's class name.
+    line = next(line for line in done.stderr.splitlines() if message in line)
+    assert line.startswith("paperwire"), line
+    assert "CommandError" not in done.stderr
 
 
 def test_help(cli: Cli, tmp_path: Path) -> None:
@@ -65,6 +69,14 @@ def test_import_of_a_missing_file_is_one_line(cli: Cli, tmp_path: Path) -> None:
 
     assert_clean_failure(done, "missing.jsonl: no such file")
     assert len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith("paperwire: "), done.stderr
+
+
+def test_traceback_asked_for_is_shown(cli: Cli, tmp_path: Path) -> None:
+    done = cli("import", str(tmp_path / "missing.jsonl"), "--traceback", data_dir=tmp_path)
+
+    assert done.returncode != 0
+    assert "Traceback" in done.stderr and "missing.jsonl: no such file" in done.stderr
 
 
 @pytest.mark.parametrize(

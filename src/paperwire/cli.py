@@ -64,15 +64,29 @@ def main(argv: list[str] | None = None) -> None:
         args = ["help"]
     elif args[0] in COMMANDS:
         args[0] = COMMANDS[args[0]][0]
+    # Django prints a command's refusal as "CommandError: …" (the exception's class name).
+    # With --traceback it raises it instead, and the refusal is printed below as every
+    # other error of this command is: "paperwire: …". Asked for by the user, the
+    # traceback is theirs.
+    wants_traceback = "--traceback" in args
+    if args[0] != "help" and not args[0].startswith("-") and not wants_traceback:
+        args.insert(1, "--traceback")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paperwire.settings")
     try:
         from django.core.management import execute_from_command_line
     except ImportError:  # pragma: no cover - a broken install
         sys.exit("paperwire: Django is not installed here; run `make install` first")
+    from django.core.management.base import CommandError, SystemCheckError
     from django.db import OperationalError, ProgrammingError
 
     try:
         execute_from_command_line(["paperwire", *args])
+    except CommandError as exc:
+        if wants_traceback:
+            raise
+        # A failed system check formats its own report.
+        print(exc if isinstance(exc, SystemCheckError) else f"paperwire: {exc}", file=sys.stderr)
+        sys.exit(exc.returncode)
     except ValueError as exc:
         # Bad settings from the environment (e.g. PAPERWIRE_DATABASE_URL): say so, no traceback.
         sys.exit(f"paperwire: {exc}")
