@@ -112,6 +112,14 @@ def test_copy_sqlite_to_postgresql_and_verify(
     # Off a terminal, progress is plain lines with the real elapsed time.
     total = PAPERS + 137
     assert re.search(rf"^papers_paper: {total}/{total}, elapsed \d+:\d\d:\d\d$", done.stdout, re.M)
+    # The verify pass reads every row of both databases, with its own progress.
+    verified = re.search(r"verified \d+ tables, (\d+) rows", done.stdout)
+    assert verified, done.stdout
+    both = 2 * int(verified[1])
+    lines = re.findall(
+        r"^verify \(row counts and checksums\): (\d+)/(\d+), elapsed", done.stdout, re.M
+    )
+    assert lines[0] == ("0", str(both)) and lines[-1] == (str(both), str(both)), lines
     name = url.split("?")[0].rsplit("/", 1)[1]
     rows = pg_server.execute(
         "SELECT embedding::text, embedding::text = search_blob_to_vector(vector)::text "
