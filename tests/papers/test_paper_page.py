@@ -150,3 +150,45 @@ def test_a_versioned_arxiv_id_redirects_to_the_paper(client: Client, small_feed)
     md = client.get("/papers/2401.01234v1.md")
     assert md.status_code == 302 and md["Location"] == "/papers/2401.01234.md"
     assert client.get("/papers/2401.99999v1").status_code == 404
+
+
+def test_markdown_shows_html_in_stored_text_as_text(client: Client, import_rows) -> None:
+    # CommonMark passes raw HTML through: a renderer of the .md must show these as text.
+    from markdown_it import MarkdownIt
+
+    hostile = {
+        "id": "2401.06666",
+        "title": "Attacks <img src=x onerror=alert(1)> on a < b",
+        "summary": "We show </p><script>alert(2)</script> and <!-- x --> with $a<b$.",
+        "ai_summary": "<a href='javascript:alert(3)'>click</a>",
+        "authors": [{"name": "<b>Mallory</b>"}],
+        "organization": {"name": "evil", "fullname": "<iframe src=x></iframe>"},
+        "ai_keywords": ["<svg onload=alert(4)>"],
+        "code_url": "https://code.test/a b)<img src=y onerror=alert(5)>",
+        "project_url": 'https://project.test/"><script>alert(6)</script>',
+        "media_urls": ["https://media.test/m><script>alert(7)</script>"],
+        "feed_date": "2026-01-05",
+    }
+    assert import_rows([hostile]).created == 1
+
+    text = client.get("/papers/2401.06666.md").content.decode()
+    html = MarkdownIt("commonmark").render(text)
+
+    for tag in (
+        "<img",
+        "<script",
+        "<iframe",
+        "<svg",
+        "<b>",
+        "<!--",
+        'href="javascript',
+        "<a href='",
+    ):
+        assert tag not in html, (tag, html)
+    # Shown as the characters they are; "a < b" and TeX untouched.
+    assert "Attacks &lt;img src=x onerror=alert(1)&gt; on a &lt; b" in html
+    assert "with $a\\<b$." in text and "on a < b" in text
+    assert "&lt;b&gt;Mallory&lt;/b&gt;" in html
+    # Links still lead where they did, their odd characters %-encoded.
+    assert 'href="https://code.test/a%20b%29%3Cimg%20src=y%20onerror=alert%285%29%3E"' in html
+    assert 'href="https://project.test/%22%3E%3Cscript%3Ealert%286%29%3C/script%3E"' in html
