@@ -38,6 +38,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("u/<str:username>", accounts.profile_page, name="profile"),
+    path("orgs", views.organizations, name="organizations"),
     path("orgs/<str:name>", views.organization_page, name="organization"),
     path("authors/<int:pk>", views.author_page, name="author"),
     path("authors/<int:pk>-<slug:slug>", views.author_slug_redirect, name="author_slug"),

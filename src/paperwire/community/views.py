@@ -1,5 +1,5 @@
 """Community pages around papers: upvotes, comments, submissions, trending,
-organization and author pages."""
+organization and author pages, and the index of organizations."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from paperwire.community import actions, paging, ratelimit
 from paperwire.community.forms import CommentForm, ReportForm, SubmitForm
 from paperwire.community.models import AuthorClaim, Comment, CommentReport, OrganizationMember
 from paperwire.community.templatetags.community import votes_context
-from paperwire.papers import feed
+from paperwire.papers import feed, org_index
 from paperwire.papers.cache import versioned_page
 from paperwire.papers.models import Author, FeedEntry, Organization, Paper
 
@@ -252,6 +252,41 @@ def _paper_lists(
         return _error(request, 404, "There is no such page of papers.")
     pager = paging.pager(request, number, more_entries or more_others)
     return {"entries": shown, "other_papers": other_papers, "pager": pager}
+
+
+@versioned_page
+def organizations(request: HttpRequest) -> HttpResponse:
+    """/orgs: every organization with a visible paper, most active first (?sort=), with a
+    filter on handle and full name (?q=), fifty a page."""
+    try:
+        number = paging.page_number(request)
+        sort = org_index.check_sort(request.GET.get("sort", ""))
+        text = org_index.check_filter(request.GET.get("q", ""))
+    except (paging.BadPage, org_index.BadIndexQuery) as exc:
+        return _error(request, 400, str(exc))
+    orgs, more = paging.window(org_index.organization_index(text, sort), number)
+    if not orgs and number > 1:
+        return _error(request, 404, "There is no such page of organizations.")
+
+    def sort_url(name: str) -> str:
+        query = request.GET.copy()
+        query.pop("page", None)
+        query.pop("sort", None)
+        if name != org_index.DEFAULT_SORT:
+            query["sort"] = name
+        encoded = query.urlencode()
+        return request.path + (f"?{encoded}" if encoded else "")
+
+    context = {
+        "orgs": orgs,
+        "q": text,
+        "sort": sort,
+        "sorts": [(label, sort_url(name), name == sort) for name, label in org_index.SORTS.items()],
+        "recent_days": org_index.RECENT_DAYS,
+        "max_filter": org_index.MAX_FILTER,
+        "pager": paging.pager(request, number, more),
+    }
+    return render(request, "community/organizations.html", context)
 
 
 def organization_page(request: HttpRequest, name: str) -> HttpResponse:

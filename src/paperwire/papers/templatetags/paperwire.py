@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from urllib.parse import urlsplit
 
 from django import template
+from django.http import HttpRequest
 from django.template.defaultfilters import truncatechars
 from django.urls import get_script_prefix, reverse
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from paperwire.papers.feed import format_feed_date
-from paperwire.papers.models import Paper
+from paperwire.papers.models import Organization, Paper
 
 register = template.Library()
 
@@ -67,6 +69,30 @@ def byline(paper: Paper, site: str = "") -> str:
         return ""
     # Every value above went through _e().
     return mark_safe('<p class="byline">' + " · ".join(parts) + "</p>")  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def org_avatar(context: template.Context, org: Organization) -> SafeString:
+    """An organization's picture (40 px, as .org-avatar is) where the page may show it,
+    else its initial.
+
+    Pages allow images from this site only (settings.CONTENT_SECURITY_POLICY, img-src
+    'self'); an avatar elsewhere (every imported one: the Hub's are absolute URLs) would
+    be refused by the browser and leave an empty square, so the initial stands in."""
+    request = context.get("request")
+    url = org.avatar
+    if url and isinstance(request, HttpRequest) and _same_site(url, request):
+        return mark_safe(  # noqa: S308 - escaped
+            f'<img class="org-avatar" src="{_e(url)}" alt="" width="40" height="40" loading="lazy">'
+        )
+    return mark_safe(  # noqa: S308 - escaped
+        f'<span class="org-avatar org-mark" aria-hidden="true">{_e(org.name[:1])}</span>'
+    )
+
+
+def _same_site(url: str, request: HttpRequest) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == request.scheme and parts.netloc == request.get_host()
 
 
 _author_prefixes: dict[str, str] = {}
