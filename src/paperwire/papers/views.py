@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from paperwire.papers import feed
+from paperwire.papers import feed, org_index
 from paperwire.papers.cache import versioned_page
 from paperwire.papers.ids import parse_arxiv_id
 from paperwire.papers.markdown import paper_markdown
@@ -206,7 +206,8 @@ def paper_md(request: HttpRequest, paper_id: str) -> HttpResponse:
 
 
 def about(request: HttpRequest) -> HttpResponse:
-    return render(request, "about.html", {"gravity": feed.TRENDING_GRAVITY})
+    context = {"gravity": feed.TRENDING_GRAVITY, "recent_days": org_index.RECENT_DAYS}
+    return render(request, "about.html", context)
 
 
 def favicon(request: HttpRequest) -> HttpResponse:
