@@ -18,6 +18,7 @@ PAGES = [
     "/about",
     "/search?q=language+models",
     "/trending",
+    "/orgs",
     "/week/2026-W06",
     "/login",
     "/signup",
