@@ -223,3 +223,19 @@ def test_the_site_leads_to_it(anon: Client, labs) -> None:
         html = anon.get(path).content.decode()
         assert '<a href="/orgs">' in html, path
     assert '<a href="/orgs">All organizations</a>' in anon.get("/orgs/big").content.decode()
+
+
+def test_a_cards_avatar_shows_on_pages_only_when_they_may_load_it(anon: Client, db) -> None:
+    """The byline of a card: an avatar elsewhere is refused by img-src 'self' (an empty
+    square and a console error), so pages show the initial; a mail shows the picture."""
+    from paperwire.papers.models import Paper
+    from paperwire.papers.templatetags.paperwire import byline
+
+    _paper("Hub", ("hub", "Hub Lab"), days_ago=2, avatar="https://cdn.example.org/hub.png")
+    bump_data_version()
+    paper = Paper.objects.select_related("organization").get(title="Hub")
+
+    assert "cdn.example.org" not in anon.get("/").content.decode()
+    assert '<span class="org-mark" aria-hidden="true">h</span>' in byline(paper)
+    mailed = byline(paper, site="https://papers.example.org")
+    assert '<img src="https://cdn.example.org/hub.png"' in mailed

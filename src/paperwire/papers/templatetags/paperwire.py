@@ -43,7 +43,8 @@ def byline(paper: Paper, site: str = "") -> str:
     parts = []
     org = paper.organization
     if org is not None:
-        if org.avatar:
+        # A mail (``site`` given) shows any avatar; a page only one its CSP lets load.
+        if org.avatar and (site or _on_this_site(org.avatar)):
             avatar = f'<img src="{_e(org.avatar)}" alt="" width="20" height="20" loading="lazy">'
         else:
             avatar = f'<span class="org-mark" aria-hidden="true">{_e(org.name[:1])}</span>'
@@ -81,7 +82,7 @@ def org_avatar(context: template.Context, org: Organization) -> SafeString:
     be refused by the browser and leave an empty square, so the initial stands in."""
     request = context.get("request")
     url = org.avatar
-    if url and isinstance(request, HttpRequest) and _same_site(url, request):
+    if url and _on_this_site(url, request if isinstance(request, HttpRequest) else None):
         return mark_safe(  # noqa: S308 - escaped
             f'<img class="org-avatar" src="{_e(url)}" alt="" width="40" height="40" loading="lazy">'
         )
@@ -90,9 +91,16 @@ def org_avatar(context: template.Context, org: Organization) -> SafeString:
     )
 
 
-def _same_site(url: str, request: HttpRequest) -> bool:
+def _on_this_site(url: str, request: HttpRequest | None = None) -> bool:
+    """A path on this site ("/media/x.png"), or, given the request, an absolute URL of
+    its own scheme and host: the images settings.CONTENT_SECURITY_POLICY lets load."""
     parts = urlsplit(url)
-    return parts.scheme == request.scheme and parts.netloc == request.get_host()
+    if not parts.scheme and not parts.netloc:
+        return url.startswith("/")
+    return request is not None and (parts.scheme, parts.netloc) == (
+        request.scheme,
+        request.get_host(),
+    )
 
 
 _author_prefixes: dict[str, str] = {}
