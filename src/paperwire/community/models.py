@@ -26,6 +26,11 @@ class Profile(models.Model):
     # Set by moderators; a suspended account is also inactive, and e-mail
     # verification never reactivates it.
     suspended = models.BooleanField(default=False)
+    # An address change asked for and not yet confirmed (community.address_change): the
+    # one address whose link works; a newer request, the change itself or a cancel
+    # replaces it, so every older link is dead.
+    pending_email = models.EmailField(max_length=254, blank=True)
+    pending_email_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"profile of {self.user}"

@@ -38,6 +38,11 @@ DEFAULT_LIMITS: dict[str, Limit] = {
     "submit-account": Limit(20, 3600),
     "comment-account": Limit(30, 600),
     "subscribe-ip": Limit(10, 3600),
+    # Changing the account's address: per client address, per new address (each request
+    # mails it), and per member (whose password the form checks).
+    "email-change-ip": Limit(10, 3600),
+    "email-change-account": Limit(3, 3600),
+    "email-change-member": Limit(10, 3600),
     # Password tries on the "Delete my account" page, per account.
     "delete-account": Limit(10, 3600),
     # API requests per personal access token (community.tokens): reads, and writes.

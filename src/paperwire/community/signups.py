@@ -52,12 +52,15 @@ def delete_unverified_accounts(now: dt.datetime | None = None) -> int:
     return len(stale)
 
 
-def _fingerprint(user: User) -> str:
+def password_fingerprint(user: User) -> str:
+    """Changes whenever the password does: a link carrying it dies with the password."""
     return salted_hmac(VERIFY_SALT, user.password).hexdigest()[:16]
 
 
 def verification_token(user: User) -> str:
-    return signing.dumps({"u": user.pk, "e": user.email, "p": _fingerprint(user)}, salt=VERIFY_SALT)
+    return signing.dumps(
+        {"u": user.pk, "e": user.email, "p": password_fingerprint(user)}, salt=VERIFY_SALT
+    )
 
 
 def user_of_token(token: str) -> User:
@@ -67,7 +70,7 @@ def user_of_token(token: str) -> User:
     if not isinstance(data, dict):
         raise signing.BadSignature("not a verification token")
     user = User.objects.get(pk=int(data["u"]), email=str(data["e"]))
-    if data.get("p") != _fingerprint(user) and not user.is_active:
+    if data.get("p") != password_fingerprint(user) and not user.is_active:
         raise StaleLink
     return user
 
