@@ -22,7 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from paperwire.community import paging, ratelimit, resets, signups
+from paperwire.community import address_change, paging, ratelimit, resets, signups
 from paperwire.community.forms import ProfileForm, SignupForm
 from paperwire.community.models import (
     AccessToken,
@@ -253,6 +253,7 @@ def _settings_context(request: HttpRequest, form: ProfileForm) -> dict[str, Any]
         "form": form,
         "tokens": AccessToken.objects.filter(user_id=int(request.user.pk or 0)),
         "token_form": TokenForm(),
+        "pending_email": address_change.pending_change(request.user),  # type: ignore[arg-type]
         # Shown on this one page, never again: only its hash is stored.
         "new_token": request.session.pop(NEW_TOKEN_KEY, None),
     }

@@ -107,3 +107,42 @@ class SubmitForm(forms.Form):
             return parse_arxiv_ref(self.cleaned_data["arxiv"])
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from None
+
+
+class EmailChangeForm(forms.Form):
+    """A new address for the signed-in member, with their password to prove it is them."""
+
+    email = forms.EmailField(
+        label="New e-mail address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": "Enter the new address.",
+            "invalid": "Enter a valid e-mail address, e.g. ada@example.org.",
+        },
+    )
+    password = forms.CharField(
+        label="Your password",
+        max_length=200,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password to change your address."},
+    )
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_email(self) -> str:
+        email = str(self.cleaned_data["email"]).strip()
+        if email.casefold() == (self.user.email or "").strip().casefold():
+            raise forms.ValidationError(
+                "That is already your address: enter the new one you want to use."
+            )
+        return email
+
+    def clean_password(self) -> str:
+        password = str(self.cleaned_data["password"])
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password; nothing was changed.")
+        return password
