@@ -2,10 +2,10 @@
 mailed to the new address.
 
 The link is made as sign-up's verification link is (community.signups): signed with a
-purpose of its own, expiring, and carrying the account, its address when the link was
-made, the new address and the fingerprint of the password. It stops working once the
-address changes (including by this link: it works once), once the password changes,
-and once a newer request or a cancel replaces Profile.pending_email. Until it is
+purpose of its own, expiring, and carrying the account, a hash of its address when the
+link was made, the new address and the fingerprint of the password. It stops working
+once the address changes (including by this link: it works once), once the password
+changes, and once a newer request or a cancel replaces Profile.pending_email. Until it is
 followed the account keeps its old address, which is told of the request (no link in
 that mail changes anything).
 
@@ -24,6 +24,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core import signing
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from paperwire.community import signups
 from paperwire.community.models import Profile
@@ -72,8 +73,18 @@ def pending_change(user: User) -> Pending | None:
     return Pending(profile.pending_email, until)
 
 
+def _address_fingerprint(user: User) -> str:
+    # The link shows the account's address only as a hash: it is mailed to another one.
+    return salted_hmac(CHANGE_SALT, user.email).hexdigest()[:16]
+
+
 def change_token(user: User, new_email: str) -> str:
-    data = {"u": user.pk, "e": user.email, "n": new_email, "p": signups.password_fingerprint(user)}
+    data = {
+        "u": user.pk,
+        "e": _address_fingerprint(user),
+        "n": new_email,
+        "p": signups.password_fingerprint(user),
+    }
     return signing.dumps(data, salt=CHANGE_SALT)
 
 
@@ -107,7 +118,7 @@ def read_change_token(token: str) -> tuple[User, str]:
         user is None
         or profile is None
         or profile.suspended
-        or user.email != data["e"]
+        or data["e"] != _address_fingerprint(user)
         or data["p"] != signups.password_fingerprint(user)
         or not profile.pending_email
         or not same_address(profile.pending_email, data["n"])
