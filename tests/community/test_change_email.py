@@ -6,6 +6,7 @@ the digest subscription, password resets and notices follow the new address."""
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from typing import Any
@@ -76,6 +77,9 @@ def test_change_confirmed_by_the_new_address(member_client: Client, member: User
     ]
 
     path = confirm_path(to_new)
+    # The link goes to another mailbox: it names the old address only as a hash.
+    payload = path.rsplit("/", 1)[1].split(":")[0]
+    assert b"ada@example.org" not in base64.urlsafe_b64decode(payload + "==")
     page = member_client.get(path)
     assert page.status_code == 200 and "Yes, use this address" in page.text
     assert NEW in page.text and 'name="csrfmiddlewaretoken"' in page.text
