@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render
 
 from paperwire.papers.control_chars import has_control_chars, strip_control_chars
+from paperwire.papers.error_page import error_page
 
 if TYPE_CHECKING:
     from django.http.request import _ImmutableQueryDict
@@ -70,7 +70,7 @@ def _bad_path(request: HttpRequest) -> HttpResponse:
     if request.path_info.startswith("/api/"):
         body = json.dumps({"error": BAD_PATH})
         return HttpResponse(body, status=404, content_type="application/json")
-    return render(request, "error.html", {"status": 404, "message": BAD_PATH}, status=404)
+    return error_page(request, BAD_PATH, 404)
 
 
 class SecurityHeadersMiddleware:

@@ -33,6 +33,7 @@ from paperwire.community.models import (
     Upvote,
 )
 from paperwire.community.tokens_views import NEW_TOKEN_KEY, TokenForm
+from paperwire.papers.error_page import error_page
 from paperwire.papers.models import FeedEntry
 
 log = logging.getLogger(__name__)
@@ -113,17 +114,17 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
             "This verification link was replaced by a newer sign-up with the same address. "
             "Please use the link in the latest mail."
         )
-        return render(request, "error.html", {"status": 400, "message": message}, status=400)
+        return error_page(request, message, 400)
     except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError, ValueError):
         message = (
             "This verification link is invalid or has expired. Please sign up again with "
             "the same address: you will get a new link."
         )
-        return render(request, "error.html", {"status": 400, "message": message}, status=400)
+        return error_page(request, message, 400)
     profile = profile_of(user)
     if profile.suspended:
         message = "This account is suspended."
-        return render(request, "error.html", {"status": 403, "message": message}, status=403)
+        return error_page(request, message, 403)
     if not profile.email_verified or not user.is_active:
         profile.email_verified = True
         profile.save(update_fields=["email_verified"])
@@ -155,7 +156,7 @@ def admin_login(request: HttpRequest) -> HttpResponse:
         account = str(request.POST.get("username", ""))[:150]
         if not ratelimit.allowed(request, "login", account or None):
             message = TOO_MANY
-            return render(request, "error.html", {"status": 429, "message": message}, status=429)
+            return error_page(request, message, 429)
     return admin.site.login(request)
 
 
@@ -202,7 +203,7 @@ def profile_page(request: HttpRequest, username: str) -> HttpResponse:
     try:
         number = paging.page_number(request)
     except paging.BadPage as exc:
-        return render(request, "error.html", {"status": 400, "message": str(exc)}, status=400)
+        return error_page(request, str(exc), 400)
     # One ?page= steps through all three lists together: page N is the Nth fifty of each.
     submissions, more_s = paging.window(
         FeedEntry.objects.filter(submitted_by=user, paper__hidden=False)
@@ -223,8 +224,7 @@ def profile_page(request: HttpRequest, username: str) -> HttpResponse:
         number,
     )
     if number > 1 and not (submissions or upvotes or comments):
-        context = {"status": 404, "message": "There is no such page of this profile."}
-        return render(request, "error.html", context, status=404)
+        return error_page(request, "There is no such page of this profile.", 404)
     claims = AuthorClaim.objects.filter(user=user, status=AuthorClaim.APPROVED).select_related(
         "author"
     )

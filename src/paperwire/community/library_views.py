@@ -19,7 +19,8 @@ from paperwire.community.models import (
     CollectionItem,
 )
 from paperwire.community.templatetags.community import save_context
-from paperwire.community.views import _error, _login_redirect, _user, safe_next
+from paperwire.community.views import _login_redirect, _user, safe_next
+from paperwire.papers.error_page import error_page
 
 READING_STATES = ("unread", "read", "all")
 
@@ -30,7 +31,7 @@ def save(request: HttpRequest, paper_id: str) -> HttpResponse:
     link: log in, then back to the page."""
     paper = actions.visible_paper(paper_id)
     if paper is None:
-        return _error(request, 404, "No paper has this id.")
+        return error_page(request, "No paper has this id.", 404)
     back = safe_next(request, paper.get_absolute_url())
     if not request.user.is_authenticated:
         return _login_redirect(request, back)
@@ -43,7 +44,7 @@ def save(request: HttpRequest, paper_id: str) -> HttpResponse:
     elif not raw:
         wanted = not paper.save_rows.filter(user=user).exists()
     else:
-        return _error(request, 400, "saved must be 1 (save) or 0 (remove from your library).")
+        return error_page(request, "saved must be 1 (save) or 0 (remove from your library).", 400)
     saved = library.set_saved(user, paper, wanted)
     if getattr(request, "htmx", False):
         context = save_context(paper, saved, authenticated=True, next_url=back)
@@ -95,7 +96,7 @@ def library_page(request: HttpRequest) -> HttpResponse:
 def mark_read(request: HttpRequest, paper_id: str) -> HttpResponse:
     paper = actions.visible_paper(paper_id)
     if paper is None:
-        return _error(request, 404, "No paper has this id.")
+        return error_page(request, "No paper has this id.", 404)
     read = request.POST.get("read") == "1"
     library.set_read(_user(request), paper, read)
     return redirect(safe_next(request, reverse("library")))
@@ -155,7 +156,7 @@ def collection_by_slug(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         collection = _visible_collection(request, pk if pk is not None else 0)
     except Http404:
-        return _error(request, 404, "There is no such collection, or it is private.")
+        return error_page(request, "There is no such collection, or it is private.", 404)
     return redirect(collection.get_absolute_url())
 
 
@@ -163,7 +164,7 @@ def collection_page(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         collection = _visible_collection(request, pk)
     except Http404:
-        return _error(request, 404, "There is no such collection, or it is private.")
+        return error_page(request, "There is no such collection, or it is private.", 404)
     mine = collection.owner_id == request.user.pk
     context = {
         "collection": collection,
@@ -188,7 +189,7 @@ def collection_edit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         collection = _own_collection(request, pk)
     except Http404:
-        return _error(request, 404, "There is no such collection of yours.")
+        return error_page(request, "There is no such collection of yours.", 404)
     form = CollectionForm(request.POST)
     if form.is_valid():
         try:
@@ -215,7 +216,7 @@ def collection_delete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         collection = _own_collection(request, pk)
     except Http404:
-        return _error(request, 404, "There is no such collection of yours.")
+        return error_page(request, "There is no such collection of yours.", 404)
     if request.method == "GET":
         return render(request, "community/collection_delete.html", {"collection": collection})
     collection.delete()
@@ -229,16 +230,16 @@ def collection_add(request: HttpRequest) -> HttpResponse:
     """From a paper page: add the paper to one of the member's collections."""
     paper = actions.visible_paper(request.POST.get("paper", ""))
     if paper is None:
-        return _error(request, 404, "No paper has this id.")
+        return error_page(request, "No paper has this id.", 404)
     try:
         collection = _own_collection(request, int(request.POST.get("collection", "0")))
     except (ValueError, Http404):
-        return _error(request, 404, "There is no such collection of yours.")
+        return error_page(request, "There is no such collection of yours.", 404)
     already = CollectionItem.objects.filter(collection=collection, paper=paper).exists()
     try:
         library.add_to_collection(collection, paper)
     except library.LibraryError as exc:
-        return _error(request, 400, str(exc))
+        return error_page(request, str(exc), 400)
     if already:  # adding again keeps its place: say so rather than "Added"
         messages.info(request, f"Already in {collection.name}; it keeps its place there.")
     else:
@@ -253,15 +254,15 @@ def collection_item(request: HttpRequest, pk: str, paper_id: str) -> HttpRespons
     try:
         collection = _own_collection(request, int(pk))
     except Http404:
-        return _error(request, 404, "There is no such collection of yours.")
+        return error_page(request, "There is no such collection of yours.", 404)
     item = CollectionItem.objects.filter(collection=collection, paper__public_id=paper_id).first()
     if item is None:
-        return _error(request, 404, "That paper is not in this collection.")
+        return error_page(request, "That paper is not in this collection.", 404)
     action = request.POST.get("action")
     if action == "remove":
         library.remove_from_collection(collection, item.paper)
     elif action in ("up", "down"):
         library.move_item(collection, item.paper, -1 if action == "up" else 1)
     else:
-        return _error(request, 400, "action must be remove, up or down.")
+        return error_page(request, "action must be remove, up or down.", 400)
     return redirect(collection.get_absolute_url() + f"#item-{item.paper_id}")

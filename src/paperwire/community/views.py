@@ -29,12 +29,8 @@ from paperwire.community.models import AuthorClaim, Comment, CommentReport, Orga
 from paperwire.community.templatetags.community import votes_context
 from paperwire.papers import feed, org_index
 from paperwire.papers.cache import versioned_page
+from paperwire.papers.error_page import error_page
 from paperwire.papers.models import Author, FeedEntry, Organization, Paper
-
-
-def _error(request: HttpRequest, status: int, message: str) -> HttpResponse:
-    return render(request, "error.html", {"status": status, "message": message}, status=status)
-
 
 # Longer than any page of ours links to; Django refuses to redirect past 2,048 characters.
 MAX_NEXT_LENGTH = 2000
@@ -79,14 +75,14 @@ def upvote(request: HttpRequest, paper_id: str) -> HttpResponse:
     """
     paper = actions.visible_paper(paper_id)
     if paper is None:
-        return _error(request, 404, "No paper has this id.")
+        return error_page(request, "No paper has this id.", 404)
     back = safe_next(request, paper.get_absolute_url())
     if not request.user.is_authenticated:
         return _login_redirect(request, back)
     if request.method == "GET":
         return HttpResponseRedirect(back)
     if not FeedEntry.objects.filter(paper=paper).exists():
-        return _error(request, 400, "This paper is not in the feed yet; submit it first.")
+        return error_page(request, "This paper is not in the feed yet; submit it first.", 400)
     user = _user(request)
     raw = request.POST.get("vote")
     if raw in ("1", "0"):
@@ -94,7 +90,7 @@ def upvote(request: HttpRequest, paper_id: str) -> HttpResponse:
     elif raw is None or raw == "":
         up = not paper.upvote_rows.filter(user=user).exists()
     else:
-        return _error(request, 400, "vote must be 1 (upvote) or 0 (remove the upvote).")
+        return error_page(request, "vote must be 1 (upvote) or 0 (remove the upvote).", 400)
     voted, count = actions.set_vote(user, paper, up)
     if getattr(request, "htmx", False):
         context = votes_context(paper, count, voted, authenticated=True, next_url=back)
@@ -106,7 +102,7 @@ def upvote(request: HttpRequest, paper_id: str) -> HttpResponse:
 def comment_create(request: HttpRequest, paper_id: str) -> HttpResponse:
     paper = actions.visible_paper(paper_id)
     if paper is None:
-        return _error(request, 404, "No paper has this id.")
+        return error_page(request, "No paper has this id.", 404)
     if not request.user.is_authenticated:
         return _login_redirect(request, paper.get_absolute_url() + "#comments")
     user = _user(request)
@@ -133,9 +129,9 @@ def comment_create(request: HttpRequest, paper_id: str) -> HttpResponse:
 def _own_comment(request: HttpRequest, pk: int) -> Comment | HttpResponse:
     comment = Comment.objects.select_related("paper").filter(pk=pk).first()
     if comment is None or comment.hidden or comment.deleted or comment.paper.hidden:
-        return _error(request, 404, "There is no such comment.")
+        return error_page(request, "There is no such comment.", 404)
     if comment.author_id != request.user.pk:
-        return _error(request, 403, "You can only change your own comments.")
+        return error_page(request, "You can only change your own comments.", 403)
     return comment
 
 
@@ -178,7 +174,7 @@ def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def comment_report(request: HttpRequest, pk: int) -> HttpResponse:
     comment = Comment.objects.select_related("paper", "author").filter(pk=pk).first()
     if comment is None or not comment.visible or comment.paper.hidden:
-        return _error(request, 404, "There is no such comment.")
+        return error_page(request, "There is no such comment.", 404)
     form = ReportForm(request.POST or None)
     if request.method == "POST":
         if not form.is_valid():
@@ -225,10 +221,10 @@ def trending(request: HttpRequest) -> HttpResponse:
     try:
         number = paging.page_number(request)
     except paging.BadPage as exc:
-        return _error(request, 400, str(exc))
+        return error_page(request, str(exc), 400)
     entries, more = paging.window(feed.entries(None, "trending"), number)
     if not entries and number > 1:
-        return _error(request, 404, "There is no such page of trending papers.")
+        return error_page(request, "There is no such page of trending papers.", 404)
     context = {
         "entries": entries,
         "gravity": feed.TRENDING_GRAVITY,
@@ -245,11 +241,11 @@ def _paper_lists(
     try:
         number = paging.page_number(request)
     except paging.BadPage as exc:
-        return _error(request, 400, str(exc))
+        return error_page(request, str(exc), 400)
     shown, more_entries = paging.window(entries, number)
     other_papers, more_others = paging.window(others, number)
     if not shown and not other_papers and number > 1:
-        return _error(request, 404, "There is no such page of papers.")
+        return error_page(request, "There is no such page of papers.", 404)
     pager = paging.pager(request, number, more_entries or more_others)
     return {"entries": shown, "other_papers": other_papers, "pager": pager}
 
@@ -263,10 +259,10 @@ def organizations(request: HttpRequest) -> HttpResponse:
         sort = org_index.check_sort(request.GET.get("sort", ""))
         text = org_index.check_filter(request.GET.get("q", ""))
     except (paging.BadPage, org_index.BadIndexQuery) as exc:
-        return _error(request, 400, str(exc))
+        return error_page(request, str(exc), 400)
     orgs, more = paging.window(org_index.organization_index(text, sort), number)
     if not orgs and number > 1:
-        return _error(request, 404, "There is no such page of organizations.")
+        return error_page(request, "There is no such page of organizations.", 404)
 
     def sort_url(name: str) -> str:
         query = request.GET.copy()
@@ -292,7 +288,7 @@ def organizations(request: HttpRequest) -> HttpResponse:
 def organization_page(request: HttpRequest, name: str) -> HttpResponse:
     org = Organization.named(name)
     if org is None:
-        return _error(request, 404, "No organization has this handle.")
+        return error_page(request, "No organization has this handle.", 404)
     if org.name != name:  # another case: to the one address every link of the site uses
         url = reverse("organization", args=[org.name])
         query = request.META.get("QUERY_STRING", "")

@@ -22,15 +22,10 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from paperwire.papers import feed, org_index
 from paperwire.papers.cache import versioned_page
+from paperwire.papers.error_page import error_page
 from paperwire.papers.ids import parse_arxiv_id
 from paperwire.papers.markdown import paper_markdown
 from paperwire.papers.models import Paper
-
-
-def _error_page(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
-    """The site's error page for what a request asked (400), or a page that is not
-    there (404)."""
-    return render(request, "error.html", {"status": status, "message": message}, status=status)
 
 
 @versioned_page
@@ -41,7 +36,7 @@ def daily(request: HttpRequest) -> HttpResponse:
         try:
             period = feed.parse_day(raw)
         except feed.InvalidPeriod as exc:
-            return _error_page(request, str(exc))
+            return error_page(request, str(exc))
     else:
         today = timezone.now().date()
         period = feed.day(feed.latest_feed_date(today) or feed.latest_feed_date() or today)
@@ -76,7 +71,7 @@ def _calendar_period(
     try:
         period = parse(slug)
     except feed.InvalidPeriod as exc:
-        return _error_page(request, str(exc))
+        return error_page(request, str(exc))
     prev, nxt = feed.neighbour_periods(period)
     nav = {
         "prev_url": reverse(route, args=[prev.slug]) if prev else None,
@@ -94,18 +89,18 @@ def _render_period(
     try:
         page = paginator.page(request.GET.get("page") or 1)
     except PageNotAnInteger:
-        return _error_page(request, "page must be a whole number, e.g. ?page=2")
+        return error_page(request, "page must be a whole number, e.g. ?page=2")
     except EmptyPage:
         number = int(request.GET.get("page") or 1)
         if paginator.count == 0:
             page = paginator.page(1)
         elif number < 1:
-            return _error_page(
+            return error_page(
                 request, f"page {number} does not exist: pages run from 1 to {paginator.num_pages}"
             )
         else:
             # Past the last page: nothing is there (404), as on the trending and org pages.
-            return _error_page(
+            return error_page(
                 request,
                 f"page {number} does not exist: pages run from 1 to {paginator.num_pages}",
                 status=404,

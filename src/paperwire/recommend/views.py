@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from paperwire.papers import feed
+from paperwire.papers.error_page import error_page
 from paperwire.recommend.candidates import MAX_DAYS, default_days
 from paperwire.recommend.feeds import feed_token
 from paperwire.recommend.model import MIN_POSITIVES
@@ -45,12 +46,6 @@ def _days(request: HttpRequest) -> int | None:
     return int(raw)
 
 
-def _error_page(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
-    response = render(request, "error.html", {"status": status, "message": message}, status=status)
-    response["Cache-Control"] = "private, no-store"  # the header names the member
-    return response
-
-
 def _items(ranked: ForYou) -> list[dict[str, Any]]:
     """Each pick with its feed entry, loaded as a feed card needs it, in ranked order."""
     ids = [p.paper_id for p in ranked.picks]
@@ -63,12 +58,12 @@ def _items(ranked: ForYou) -> list[dict[str, Any]]:
 def for_you_page(request: HttpRequest) -> HttpResponse:
     if not enabled():
         message = "This site does not rank papers for each reader (PAPERWIRE_FOR_YOU is off)."
-        return _error_page(request, message, status=404)
+        return error_page(request, message, 404, private=True)
     # Checked before the login: a bad link is worth saying so at once.
     try:
         days = _days(request) or default_days()
     except BadParameter as exc:
-        return _error_page(request, str(exc))
+        return error_page(request, str(exc), private=True)
     if not request.user.is_authenticated:
         return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
     assert isinstance(request.user, User)

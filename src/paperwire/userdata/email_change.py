@@ -20,6 +20,7 @@ from paperwire.community import address_change, ratelimit
 from paperwire.community.accounts import NOT_STORED, TOO_MANY
 from paperwire.community.forms import EmailChangeForm
 from paperwire.digests.members import Followed, follow_new_address, member_subscription
+from paperwire.papers.error_page import error_page
 
 log = logging.getLogger(__name__)
 
@@ -98,18 +99,13 @@ def cancel_email_change(request: HttpRequest) -> HttpResponse:
     return redirect("settings")
 
 
-def _bad_link(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
-    context = {"status": status, "message": message}
-    return render(request, "error.html", context, status=status)
-
-
 @require_http_methods(["GET", "POST"])
 def confirm_email_change(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks (a mail scanner's visit changes nothing); POST changes the address."""
     try:
         user, new_email = address_change.read_change_token(token)
     except address_change.BadLink as exc:
-        return _bad_link(request, str(exc))
+        return error_page(request, str(exc))
     if request.method == "GET":
         context = {"account": user, "new_email": new_email}
         return render(request, "userdata/email_change_confirm.html", context)
@@ -121,18 +117,18 @@ def confirm_email_change(request: HttpRequest, token: str) -> HttpResponse:
             old = address_change.apply_change(user, new_email, settings_url)
             followed = follow_new_address(user, old, new_email)
     except address_change.BadLink as exc:
-        return _bad_link(request, str(exc))
+        return error_page(request, str(exc))
     except address_change.AddressTaken:
         message = (
             f"{new_email} belongs to another account by now, and one address belongs to one "
             "account. Nothing was changed: this account keeps its address."
         )
-        return _bad_link(request, message, status=409)
+        return error_page(request, message, status=409)
     except DatabaseError:
         log.exception("address change not stored")
         message = "The change could not be stored just now, so nothing was changed. Please "
         message += "open the link again in a minute."
-        return _bad_link(request, message, status=503)
+        return error_page(request, message, status=503)
     request.session[CHANGED_KEY] = {
         "username": user.username,
         "email": new_email,
