@@ -133,6 +133,11 @@ def test_bad_database_url_is_one_line(cli: Cli, tmp_path: Path) -> None:
             "PAPERWIRE_INGEST_PARSE_AHEAD='twice' is not auto, on or off",
         ),
         (
+            "PAPERWIRE_CONTACT_EMAIL",
+            "moderators at example.org",
+            "PAPERWIRE_CONTACT_EMAIL='moderators at example.org' is not an e-mail address",
+        ),
+        (
             "PAPERWIRE_TRUSTED_PROXIES",
             "127.0.0.1,nginx",
             "PAPERWIRE_TRUSTED_PROXIES='127.0.0.1,nginx': 'nginx' is not an IP address or network",

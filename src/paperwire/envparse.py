@@ -46,6 +46,25 @@ def env_url(name: str, *, default: str) -> str:
     return value
 
 
+def env_email(name: str) -> str:
+    """An e-mail address, or "" when unset or empty; anything else is an error naming
+    the variable."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return ""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    value = raw.strip()
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValueError(
+            f"{name}={raw!r} is not an e-mail address: use e.g. moderators@example.org"
+        ) from None
+    return value
+
+
 def is_http_url(value: str) -> bool:
     """An http:// or https:// URL with a host, and a port (if any) that is a number:
     what the HTTP client can fetch (env_url, and `paperwire ingest --base-url`)."""

@@ -11,7 +11,15 @@ import secrets
 from pathlib import Path
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
-from paperwire.envparse import env_bool, env_float, env_int, env_ip_networks, env_list, env_url
+from paperwire.envparse import (
+    env_bool,
+    env_email,
+    env_float,
+    env_int,
+    env_ip_networks,
+    env_list,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -125,6 +133,9 @@ ALLOWED_HOSTS = env_list("PAPERWIRE_ALLOWED_HOSTS", default=["127.0.0.1", "local
 CSRF_TRUSTED_ORIGINS = env_list("PAPERWIRE_CSRF_TRUSTED_ORIGINS", default=[])
 CSRF_FAILURE_VIEW = "paperwire.papers.views.csrf_failure"
 SITE_NAME = os.environ.get("PAPERWIRE_SITE_NAME", "paperwire")
+# Where people reach those who run the site (moderation, a lost account): shown in the
+# footer and on /about, and named in account notices. Unset: none is shown.
+PAPERWIRE_CONTACT_EMAIL = env_email("PAPERWIRE_CONTACT_EMAIL")
 
 
 def _site_url() -> str:

@@ -124,6 +124,8 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     profile = profile_of(user)
     if profile.suspended:
         message = "This account is suspended."
+        if settings.PAPERWIRE_CONTACT_EMAIL:
+            message += f" To ask why, write to {settings.PAPERWIRE_CONTACT_EMAIL}."
         return error_page(request, message, 403)
     if not profile.email_verified or not user.is_active:
         profile.email_verified = True

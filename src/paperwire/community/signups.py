@@ -76,7 +76,11 @@ def user_of_token(token: str) -> User:
 
 
 def mail_context(**context: Any) -> dict[str, Any]:
-    return {"site_name": settings.SITE_NAME, **context}
+    return {
+        "site_name": settings.SITE_NAME,
+        "contact_email": settings.PAPERWIRE_CONTACT_EMAIL,
+        **context,
+    }
 
 
 def queue_template_mail(to: str, template: str, kind: str, context: dict[str, Any]) -> None:

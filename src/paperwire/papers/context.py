@@ -17,6 +17,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
     anchor = latest_feed_date(today) or today
     return {
         "site_name": settings.SITE_NAME,
+        "contact_email": settings.PAPERWIRE_CONTACT_EMAIL,
         "this_week": week_of(anchor).slug,
         "this_month": month_of(anchor).slug,
         # The header links members to For you unless the operator turned it off.
