@@ -370,3 +370,22 @@ def test_requests_are_rate_limited(
     # Per member, wrong passwords included.
     assert ask(member_client, "c@example.org", "wrong").status_code == 400
     assert ask(member_client, "d@example.org").status_code == 429
+
+
+def test_changing_the_password_on_its_page_ends_the_pending_change(
+    member_client: Client, member: User
+) -> None:
+    ask(member_client)
+    assert NEW in member_client.get("/settings").text
+    response = member_client.post(
+        "/settings/password",
+        {
+            "old_password": PASSWORD,
+            "new_password1": OTHER_PASSWORD,
+            "new_password2": OTHER_PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    # Its link died with the old password; Settings no longer says it is waiting.
+    assert NEW not in member_client.get("/settings").text
+    assert address_change.pending_change(member) is None

@@ -172,6 +172,25 @@ class LogoutView(auth_views.LogoutView):
         return render(request, "registration/logout.html")
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's; a new password also ends a change of address waiting for its link (the
+    link stops working with the old password), so Settings stops showing it."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        address_change.cancel_change(form.user)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's; as PasswordChangeView, the new password ends a pending address change."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        address_change.cancel_change(form.user)
+        return response
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """The form; what it asks for is done in the background (community.resets), so the
     answer takes the same time for an address with an account and one without."""

@@ -18,7 +18,7 @@ urlpatterns = [
     ),
     path(
         "reset/<uidb64>/<token>",
-        auth_views.PasswordResetConfirmView.as_view(),
+        accounts.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(
@@ -29,7 +29,7 @@ urlpatterns = [
     path("settings", accounts.settings_page, name="settings"),
     path(
         "settings/password",
-        auth_views.PasswordChangeView.as_view(),
+        accounts.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
