@@ -254,6 +254,28 @@ def log_in(page: Any, site: Site, username: str, password: str = PASSWORD) -> No
     expect(page.locator("a.nav-user")).to_have_text(username)
 
 
+STAFF_PASSWORD = "staff passphrase that is long 9"
+
+
+def staff_page(new_context: Any, site: Site, username: str) -> Any:
+    """A page of a new staff account (`paperwire createsuperuser`), logged in to /admin/."""
+    site.cli(
+        "createsuperuser",
+        "--noinput",
+        "--username",
+        username,
+        "--email",
+        f"{username}@example.org",
+        DJANGO_SUPERUSER_PASSWORD=STAFF_PASSWORD,
+    )
+    staff = new_context().new_page()
+    staff.goto(site.url + "/admin/")
+    staff.get_by_label("Username").fill(username)
+    staff.get_by_label("Password").fill(STAFF_PASSWORD)
+    staff.get_by_role("button", name="Log in").click()
+    return staff
+
+
 def sign_up(page: Any, site: Site, username: str) -> None:
     from playwright.sync_api import expect
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .helpers import Site, log_in, sign_up
-
-STAFF_PASSWORD = "staff passphrase that is long 9"
+from .helpers import Site, log_in, sign_up, staff_page
 
 
 def test_claim_approved_by_staff_shows_on_author_page(
@@ -31,20 +29,7 @@ def test_claim_approved_by_staff_shows_on_author_page(
     page.get_by_role("button", name="This is me: claim this author profile").click()
     expect(page.locator("main")).to_contain_text("Your claim to be this author is pending")
 
-    site.cli(
-        "createsuperuser",
-        "--noinput",
-        "--username",
-        "staff",
-        "--email",
-        "staff@example.org",
-        DJANGO_SUPERUSER_PASSWORD=STAFF_PASSWORD,
-    )
-    staff = new_context().new_page()
-    staff.goto(site.url + "/admin/")
-    staff.get_by_label("Username").fill("staff")
-    staff.get_by_label("Password").fill(STAFF_PASSWORD)
-    staff.get_by_role("button", name="Log in").click()
+    staff = staff_page(new_context, site, "staff")
     staff.get_by_role("link", name=re.compile("Author claims", re.I)).first.click()
     row = staff.locator("#result_list tbody tr").filter(has_text=author_name)
     row.locator("input[type=checkbox]").check()

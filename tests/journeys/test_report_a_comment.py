@@ -7,9 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .helpers import Site, log_in, sign_up
+from .helpers import Site, log_in, sign_up, staff_page
 
-MODERATOR_PASSWORD = "moderator passphrase that is long 7"
 SPAM = "Cheap pills at spam dot example, buy now"
 
 
@@ -47,20 +46,7 @@ def test_a_reported_comment_is_hidden_by_a_moderator(
     expect(reader.locator(".messages")).to_contain_text("moderators will look at this comment")
 
     # A moderator hides it from the list of reports.
-    site.cli(
-        "createsuperuser",
-        "--noinput",
-        "--username",
-        "moderator",
-        "--email",
-        "moderator@example.org",
-        DJANGO_SUPERUSER_PASSWORD=MODERATOR_PASSWORD,
-    )
-    staff = new_context().new_page()
-    staff.goto(site.url + "/admin/")
-    staff.get_by_label("Username").fill("moderator")
-    staff.get_by_label("Password").fill(MODERATOR_PASSWORD)
-    staff.get_by_role("button", name="Log in").click()
+    staff = staff_page(new_context, site, "moderator")
     staff.get_by_role("link", name=re.compile("Comment reports", re.I)).first.click()
     row = staff.locator("#result_list tbody tr").filter(has_text="Cheap pills")
     expect(row).to_have_count(1)
