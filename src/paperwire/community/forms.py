@@ -109,6 +109,18 @@ class SubmitForm(forms.Form):
             raise forms.ValidationError(str(exc)) from None
 
 
+def current_password(required: str) -> forms.CharField:
+    """The member's password, asked again before a change that matters; `required` says
+    what it is for when left empty."""
+    return forms.CharField(
+        label="Your password",
+        max_length=200,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": required},
+    )
+
+
 class EmailChangeForm(forms.Form):
     """A new address for the signed-in member, with their password to prove it is them."""
 
@@ -121,13 +133,7 @@ class EmailChangeForm(forms.Form):
             "invalid": "Enter a valid e-mail address, e.g. ada@example.org.",
         },
     )
-    password = forms.CharField(
-        label="Your password",
-        max_length=200,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": "Enter your password to change your address."},
-    )
+    password = current_password("Enter your password to change your address.")
 
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from paperwire.community import ratelimit
+from paperwire.community.forms import current_password
 from paperwire.userdata.deletion import delete_account
 from paperwire.userdata.export import user_data
 
@@ -38,13 +39,7 @@ def export_my_data(request: HttpRequest) -> HttpResponse:
 
 
 class DeleteForm(forms.Form):
-    password = forms.CharField(
-        label="Your password",
-        max_length=200,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": "Enter your password to delete your account."},
-    )
+    password = current_password("Enter your password to delete your account.")
 
 
 @login_required
