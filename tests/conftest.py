@@ -78,8 +78,17 @@ def _point_settings_at_test_data_dir() -> None:
     db = settings.DATABASES["default"]
     if str(db["ENGINE"]).endswith("sqlite3"):
         db["NAME"] = str(TEST_DATA_DIR / "paperwire.sqlite3")
+    global PRODUCTION_PASSWORD_HASHERS
+    PRODUCTION_PASSWORD_HASHERS = list(settings.PASSWORD_HASHERS)
+    if PRODUCTION_PASSWORD_HASHERS[:1] == ["django.contrib.auth.hashers.Argon2PasswordHasher"]:
+        # See support.CheapArgon2PasswordHasher and `production_password_hasher` below.
+        settings.PASSWORD_HASHERS = [
+            "support.CheapArgon2PasswordHasher",
+            *PRODUCTION_PASSWORD_HASHERS,
+        ]
 
 
+PRODUCTION_PASSWORD_HASHERS: list[str] = []
 _point_settings_at_test_data_dir()
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -269,6 +278,15 @@ def _fresh_for_you_windows() -> Iterator[None]:
     _forget_for_you_windows()
     yield
     _forget_for_you_windows()
+
+
+@pytest.fixture(autouse=True)
+def _production_password_hasher(request: pytest.FixtureRequest) -> None:
+    """Tests marked `production_password_hasher` hash with the settings' own hashers
+    (in the test process the first is otherwise support.CheapArgon2PasswordHasher)."""
+    marked = request.node.get_closest_marker("production_password_hasher") is not None
+    if marked and PRODUCTION_PASSWORD_HASHERS:
+        request.getfixturevalue("settings").PASSWORD_HASHERS = PRODUCTION_PASSWORD_HASHERS
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher
 
 # The session's PostgreSQL databases (see the `backend` fixture in tests/conftest.py).
 PG_TEMPLATE = "paperwire_template"
@@ -53,6 +54,18 @@ def delivered_mail() -> list[Any]:
         do_reset(pk)
     send_due_mail()
     return list(mail.outbox)
+
+
+class CheapArgon2PasswordHasher(Argon2PasswordHasher):
+    """The site's Argon2, same algorithm name and code, at its smallest cost: the
+    default parameters cost about 0.2 s of CPU (eight threads) for every password set or
+    checked in a test process. Tests marked `production_password_hasher` (the stored
+    hash, the timing of log in and sign-up) run with the settings' own hashers; the
+    servers the tests start never see this one."""
+
+    time_cost = 1
+    memory_cost = 8  # KiB, the least argon2 allows for one lane
+    parallelism = 1
 
 
 def free_port() -> int:

@@ -31,6 +31,7 @@ def link_in(body: str) -> str:
     return found.group(0)
 
 
+@pytest.mark.production_password_hasher  # the stored hash is the site's Argon2
 def test_signup_verify_then_login(anon: Client, clean_cache: None) -> None:
     response = signup(anon)
     assert response.status_code == 302 and response["Location"] == "/signup/sent"

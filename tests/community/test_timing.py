@@ -22,8 +22,9 @@ from paperwire.mail.outbox import wait_for_deliveries
 
 from .conftest import PASSWORD
 
-# Real commits, as on the site: a mail stored in the request is written to disk.
-pytestmark = pytest.mark.django_db(transaction=True)
+# Real commits, as on the site: a mail stored in the request is written to disk. The
+# site's own password hasher: its cost is what a known and an unknown name must share.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.production_password_hasher]
 
 
 @pytest.fixture(autouse=True)
