@@ -38,6 +38,7 @@ from support import (  # noqa: F401 - re-exported for fixtures and older imports
     bin_path,
     cli_env,
     free_port,
+    import_demo,
     run_cli,
     serving,
     write_jsonl,
@@ -506,10 +507,7 @@ def small_feed(import_rows: Callable[[list[Any]], Any]) -> list[dict[str, Any]]:
 @pytest.fixture
 def demo_feed(db: None) -> None:
     """The 137 bundled demo papers, imported from the package data file."""
-    from paperwire.papers.transfer import import_file
-
-    result = import_file(DEMO_FILE)
-    assert result.created == 137 and not result.problems
+    import_demo(DEMO_FILE, 137)  # the real import once per process and database
 
 
 CHROMIUM = shutil.which("chromium")

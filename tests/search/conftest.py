@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from paperwire.search.embeddings import Embedder, model_file
+from support import import_demo
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "src" / "paperwire" / "data" / "demo_papers.jsonl"
 
@@ -57,12 +58,10 @@ def float32_embedder() -> Embedder:
 @pytest.fixture
 def demo(db: None) -> Iterator[None]:
     """The 137 demo papers, without vectors."""
-    from paperwire.papers.transfer import import_file
     from paperwire.search.engine import reset_caches
 
     reset_caches()
-    result = import_file(DEMO_FILE)
-    assert result.created == 137
+    import_demo(DEMO_FILE, 137)  # the real import once per process and database
     yield
     reset_caches()
 
