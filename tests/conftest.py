@@ -37,6 +37,7 @@ from support import (  # noqa: F401 - re-exported for fixtures and older imports
     PgServer,
     bin_path,
     cli_env,
+    copy_database,
     free_port,
     import_demo,
     run_cli,
@@ -360,8 +361,9 @@ def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
 
 
 @pytest.fixture(scope="session")
-def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # A directory that does not exist yet, as on a first `paperwire migrate`.
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data directory of one `paperwire migrate` per session, into a directory that
+    does not exist yet (as on a first run); support.copy_database copies its database."""
     data_dir = tmp_path_factory.mktemp("migrated-template") / "data"
     done = run_cli("migrate", data_dir=data_dir)
     assert done.returncode == 0, done.stderr
@@ -369,16 +371,12 @@ def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def new_data_dir(_migrated_template: Path, tmp_path: Path) -> Callable[[], Path]:
+def new_data_dir(migrated_template: Path, tmp_path: Path) -> Callable[[], Path]:
     """Make data directories holding an empty, migrated database (migrated once per session)."""
     counter = iter(range(1_000_000))
 
     def make() -> Path:
-        data_dir = tmp_path / f"data-{next(counter)}"
-        data_dir.mkdir()
-        for path in _migrated_template.glob("paperwire.sqlite3*"):
-            shutil.copy2(path, data_dir / path.name)
-        return data_dir
+        return copy_database(migrated_template, tmp_path / f"data-{next(counter)}")
 
     return make
 

@@ -11,6 +11,7 @@ import contextlib
 import copy
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -107,6 +108,16 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
+
+
+def copy_database(template: Path, data_dir: Path) -> Path:
+    """`data_dir` (made if missing) holding a copy of the database in `template`, the
+    data directory of the session's `paperwire migrate` (the `migrated_template` fixture):
+    what `paperwire migrate` makes there, without a second migrate's seconds."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for path in template.glob("paperwire.sqlite3*"):
+        shutil.copy2(path, data_dir / path.name)
+    return data_dir
 
 
 def write_jsonl(path: Path, rows: list[Any]) -> Path:

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from paperwire.papers.supervisor import STOP_TIMEOUT
-from support import PgServer, bin_path, cli_env, free_port, run_cli, write_jsonl
+from support import PgServer, bin_path, cli_env, copy_database, free_port, run_cli, write_jsonl
 
 pytestmark = pytest.mark.slow
 
@@ -34,10 +34,9 @@ def assert_clean_failure(done: subprocess.CompletedProcess[str], *messages: str)
 
 
 @pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def source(migrated_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An embedded install: the demo, 600 more papers with named authors, an account."""
-    data_dir = tmp_path_factory.mktemp("copy-source")
-    assert run_cli("migrate", data_dir=data_dir).returncode == 0
+    data_dir = copy_database(migrated_template, tmp_path_factory.mktemp("copy-source"))
     assert run_cli("load-demo", data_dir=data_dir).returncode == 0
     rows = [
         {

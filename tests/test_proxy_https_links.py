@@ -5,12 +5,11 @@ client's claim is not believed."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from support import run_cli
+from support import copy_database, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -37,11 +36,8 @@ print(json.dumps(seen))
 
 
 @pytest.fixture(scope="module")
-def demo_dir(_migrated_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("proxy") / "data"
-    data.mkdir()
-    for path in _migrated_template.glob("paperwire.sqlite3*"):
-        shutil.copy2(path, data / path.name)
+def demo_dir(migrated_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = copy_database(migrated_template, tmp_path_factory.mktemp("proxy") / "data")
     assert run_cli("load-demo", data_dir=data).returncode == 0
     return data
 

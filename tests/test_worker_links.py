@@ -11,13 +11,15 @@ import subprocess
 import time
 from pathlib import Path
 
-from support import bin_path, cli_env, run_cli
+from support import bin_path, cli_env, copy_database, run_cli
 
 GUESS = "a guess: PAPERWIRE_SITE_URL is not set"
 
 
-def test_a_worker_without_the_site_url_says_its_links_are_a_guess(tmp_path: Path) -> None:
-    assert run_cli("migrate", data_dir=tmp_path).returncode == 0
+def test_a_worker_without_the_site_url_says_its_links_are_a_guess(
+    migrated_template: Path, tmp_path: Path
+) -> None:
+    copy_database(migrated_template, tmp_path)  # as `paperwire migrate` leaves it
 
     done = run_cli("worker", "--once", data_dir=tmp_path, PAPERWIRE_SITE_URL="")
     assert done.returncode == 0, done.stderr
@@ -37,8 +39,8 @@ def test_a_worker_without_the_site_url_says_its_links_are_a_guess(tmp_path: Path
     assert GUESS not in done.stderr
 
 
-def test_a_polling_worker_names_where_mail_goes(tmp_path: Path) -> None:
-    assert run_cli("migrate", data_dir=tmp_path).returncode == 0
+def test_a_polling_worker_names_where_mail_goes(migrated_template: Path, tmp_path: Path) -> None:
+    copy_database(migrated_template, tmp_path)  # as `paperwire migrate` leaves it
     env = cli_env(
         tmp_path, PAPERWIRE_SITE_URL="https://papers.example.org",
         PAPERWIRE_EMAIL_HOST="127.0.0.1", PAPERWIRE_EMAIL_PORT="2525",

@@ -14,7 +14,7 @@ import pytest
 from huggingface_hub import HfApi
 
 from hubspec import HUB_DAILY_FILE
-from support import run_cli, serving
+from support import copy_database, run_cli, serving
 
 pytestmark = pytest.mark.slow
 
@@ -27,11 +27,12 @@ def utc(stamp: str) -> dt.datetime:
 
 
 @pytest.fixture(scope="module")
-def hub_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    data_dir = tmp_path_factory.mktemp("hub-site")
-    for args in (("migrate",), ("import", str(HUB_DAILY_FILE))):
-        done = run_cli(*args, data_dir=data_dir)
-        assert done.returncode == 0, done.stdout + done.stderr
+def hub_site(
+    migrated_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    data_dir = copy_database(migrated_template, tmp_path_factory.mktemp("hub-site"))
+    done = run_cli("import", str(HUB_DAILY_FILE), data_dir=data_dir)
+    assert done.returncode == 0, done.stdout + done.stderr
     with serving(data_dir) as server:
         yield server.url, data_dir
 
@@ -99,7 +100,9 @@ def test_paper_info_field_by_field(hf: HfApi) -> None:
     assert "Sparse linear probes" in hf.read_paper("2602.23456v1")
 
 
-def test_export_then_import_is_the_identity(hub_site: tuple[str, Path], tmp_path: Path) -> None:
+def test_export_then_import_is_the_identity(
+    hub_site: tuple[str, Path], migrated_template: Path, tmp_path: Path
+) -> None:
     _, data_dir = hub_site
     first = tmp_path / "first.jsonl"
     done = run_cli("export", str(first), data_dir=data_dir)
@@ -112,8 +115,8 @@ def test_export_then_import_is_the_identity(hub_site: tuple[str, Path], tmp_path
     assert hub["media_urls"] == FIRST["mediaUrls"] and hub["thumbnail"] == FIRST["thumbnail"]
     assert hub["github_stars"] == 311 and hub["ai_keywords"] == FIRST["paper"]["ai_keywords"]
 
-    other = tmp_path / "other-site"
-    for args in (("migrate",), ("import", str(first)), ("export", str(tmp_path / "again.jsonl"))):
+    other = copy_database(migrated_template, tmp_path / "other-site")
+    for args in (("import", str(first)), ("export", str(tmp_path / "again.jsonl"))):
         done = run_cli(*args, data_dir=other)
         assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "again.jsonl").read_text("utf-8") == first.read_text("utf-8")

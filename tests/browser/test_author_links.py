@@ -9,19 +9,20 @@ from typing import Any
 import pytest
 
 from conftest import SMALL_FEED
-from support import LiveServer, run_cli, serving, write_jsonl
+from support import LiveServer, copy_database, run_cli, serving, write_jsonl
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def small_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def small_site(
+    migrated_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
     """`paperwire serve` on the small feed (it has named authors; the demo data has none)."""
-    data_dir: Path = tmp_path_factory.mktemp("links-site")
+    data_dir = copy_database(migrated_template, tmp_path_factory.mktemp("links-site"))
     feed_file = write_jsonl(data_dir / "small.jsonl", SMALL_FEED)
-    for args in (("migrate",), ("import", str(feed_file))):
-        done = run_cli(*args, data_dir=data_dir, timeout=300)
-        assert done.returncode == 0, done.stdout + done.stderr
+    done = run_cli("import", str(feed_file), data_dir=data_dir, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
     with serving(data_dir, seconds=120) as server:
         yield server
 

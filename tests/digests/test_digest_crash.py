@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from support import copy_database
+
 from .conftest import Inbox, free_port
 
 SUBSCRIBERS = 120
@@ -51,7 +53,9 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
-def test_kill_mid_batch_then_restart_delivers_each_digest_once(tmp_path: Path):
+def test_kill_mid_batch_then_restart_delivers_each_digest_once(
+    migrated_template: Path, tmp_path: Path
+):
     port = free_port()
     inbox = Inbox("127.0.0.1", port)
     controller = Controller(_SlowHandler(inbox), hostname="127.0.0.1", port=port)
@@ -65,7 +69,7 @@ def test_kill_mid_batch_then_restart_delivers_each_digest_once(tmp_path: Path):
     }
     env.pop("PAPERWIRE_DATABASE_URL", None)
     try:
-        assert _run(env, "migrate").returncode == 0
+        copy_database(migrated_template, tmp_path)  # as `paperwire migrate` leaves it
         assert _run(env, "load-demo").returncode == 0
         made = _run(
             env,

@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 
 from paperwire.papers.models import Paper
+from support import copy_database
 
 
 def test_header_has_a_search_box(demo: None, client: Client) -> None:
@@ -147,10 +148,11 @@ def test_related_api_and_page(embedded: None, client: Client) -> None:
 
 
 @pytest.mark.slow
-def test_cli_search_and_embed(tmp_path: Path, cli: Callable[..., Any]) -> None:
+def test_cli_search_and_embed(
+    migrated_template: Path, tmp_path: Path, cli: Callable[..., Any]
+) -> None:
     run_cli = cli
-    data = tmp_path
-    assert run_cli("migrate", data_dir=data, timeout=120).returncode == 0
+    data = copy_database(migrated_template, tmp_path)  # as `paperwire migrate` leaves it
     assert run_cli("load-demo", data_dir=data, timeout=120).returncode == 0
     out = run_cli("search", "temporal reasoning", data_dir=data)
     assert out.returncode == 0, out.stderr
