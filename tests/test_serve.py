@@ -99,7 +99,8 @@ def test_concurrent_requests(live_paperwire) -> None:
 SUPERVISED = """
 import subprocess, sys
 from paperwire.papers.supervisor import Supervisor
-supervisor = Supervisor(stop_timeout=0)
+# No margin past the stop timeout: the kill comes at the first check, not 10 s later.
+supervisor = Supervisor(stop_timeout=0, kill_margin=0)
 stubborn = (
     "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
     "print('armed', flush=True); time.sleep(600)"

@@ -28,6 +28,8 @@ from typing import Any
 
 # Seconds a stopping server gives its workers before killing them.
 STOP_TIMEOUT = 20
+# Seconds past that before the supervisor kills a server that is still up itself.
+KILL_MARGIN = 10
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -77,9 +79,12 @@ def _die_with_parent(parent: int) -> Callable[[], None]:
 class Supervisor:
     """Starts children that end with this process, and waits for the first of them."""
 
-    def __init__(self, stop_timeout: float = STOP_TIMEOUT) -> None:
+    def __init__(
+        self, stop_timeout: float = STOP_TIMEOUT, kill_margin: float = KILL_MARGIN
+    ) -> None:
         self.children: list[subprocess.Popen[Any]] = []
         self.stop_timeout = stop_timeout
+        self.kill_margin = kill_margin
         self.stopping: list[float] = []
         # Installed before any child starts: a SIGTERM from now on stops them all.
         signal.signal(signal.SIGTERM, self._forward)
@@ -121,7 +126,8 @@ class Supervisor:
                     for pid in _children_of(main.pid):
                         _signal(pid, signal.SIGTERM)
                 # Asked to stop and the server is still up well past its own kill timeout.
-                if self.stopping and time.monotonic() - self.stopping[0] > self.stop_timeout + 10:
+                waited = time.monotonic() - self.stopping[0] if self.stopping else 0.0
+                if self.stopping and waited > self.stop_timeout + self.kill_margin:
                     main.kill()
         for child in self.children[1:]:
             if child.poll() is None:
