@@ -133,6 +133,16 @@ def test_bad_database_url_is_one_line(cli: Cli, tmp_path: Path) -> None:
             "PAPERWIRE_INGEST_PARSE_AHEAD='twice' is not auto, on or off",
         ),
         (
+            "PAPERWIRE_RATE_LIMITS",
+            "signup-ip=50/3600,sigup-account=5/60",
+            "PAPERWIRE_RATE_LIMITS: 'sigup-account' is not a rate limit; they are login-ip,",
+        ),
+        (
+            "PAPERWIRE_RATE_LIMITS",
+            "signup-ip=50 an hour",
+            "PAPERWIRE_RATE_LIMITS: 'signup-ip=50 an hour' is not SCOPE=COUNT/SECONDS",
+        ),
+        (
             "PAPERWIRE_CONTACT_EMAIL",
             "moderators at example.org",
             "PAPERWIRE_CONTACT_EMAIL='moderators at example.org' is not an e-mail address",

@@ -20,6 +20,7 @@ from paperwire.envparse import (
     env_list,
     env_url,
 )
+from paperwire.limits import env_rate_limits
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -136,6 +137,9 @@ SITE_NAME = os.environ.get("PAPERWIRE_SITE_NAME", "paperwire")
 # Where people reach those who run the site (moderation, a lost account): shown in the
 # footer and on /about, and named in account notices. Unset: none is shown.
 PAPERWIRE_CONTACT_EMAIL = env_email("PAPERWIRE_CONTACT_EMAIL")
+# Rate limits other than the defaults (paperwire/limits.py), e.g. for a lab whose members
+# sign up from one address: "signup-ip=50/3600,login-ip=100/600".
+PAPERWIRE_RATE_LIMITS = env_rate_limits("PAPERWIRE_RATE_LIMITS")
 
 
 def _site_url() -> str:

@@ -205,3 +205,15 @@ def test_behind_a_trusted_proxy_two_clients_have_separate_subscribe_limits(
     assert subscribe(through_proxy("203.0.113.5"), "a@example.org") == 200
     assert subscribe(through_proxy("203.0.113.5", sent="198.51.100.7"), "b@example.org") == 429
     assert subscribe(through_proxy("203.0.113.6"), "c@example.org") == 200
+
+
+def test_the_environment_sets_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    from paperwire.limits import env_rate_limits
+
+    monkeypatch.setenv("PAPERWIRE_RATE_LIMITS", " signup-ip=50/3600 , login-ip = 100/600,")
+    assert env_rate_limits() == {"signup-ip": Limit(50, 3600), "login-ip": Limit(100, 600)}
+    monkeypatch.setenv("PAPERWIRE_RATE_LIMITS", "signup-ip=0/3600")
+    with pytest.raises(ValueError, match="a count of at least 1"):
+        env_rate_limits()
+    monkeypatch.delenv("PAPERWIRE_RATE_LIMITS")
+    assert env_rate_limits() == {}

@@ -215,7 +215,14 @@ def wait_for_vectors(site: Site, timeout: float = 300) -> None:
 def start_site(data_dir: Path, mail: Mailbox, **extra_env: str) -> Iterator[Site]:
     """`paperwire serve --port N` with its worker, as a user starts it; stopped with its
     process group (granian's workers and the worker go with it)."""
-    env = cli_env(data_dir, PAPERWIRE_ARXIV_DELAY="0", **extra_env)
+    # Every journey signs its people up from 127.0.0.1, more of them than the ten an
+    # address may sign up in an hour; the limit itself is tested in test_live_rate_limits.
+    env = cli_env(
+        data_dir,
+        PAPERWIRE_ARXIV_DELAY="0",
+        PAPERWIRE_RATE_LIMITS="signup-ip=100/3600",
+        **extra_env,
+    )
     port = free_port()
     log = data_dir / "serve.log"
     with log.open("wb") as out:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
@@ -17,41 +16,14 @@ from django.http import HttpRequest
 
 from paperwire.clientaddr import rate_limit_key
 from paperwire.community.models import RateCounter
+from paperwire.limits import DEFAULT_LIMITS, Limit
 
-
-@dataclass(frozen=True)
-class Limit:
-    count: int
-    seconds: int
-
-
-# Per client address (paperwire.clientaddr: REMOTE_ADDR, or behind trusted proxies the
-# address they forward) and per account (username or e-mail as typed).
-DEFAULT_LIMITS: dict[str, Limit] = {
-    "login-ip": Limit(30, 600),
-    "login-account": Limit(10, 600),
-    "signup-ip": Limit(10, 3600),
-    "signup-account": Limit(3, 3600),
-    "reset-ip": Limit(10, 3600),
-    "reset-account": Limit(3, 3600),
-    "submit-ip": Limit(30, 3600),
-    "submit-account": Limit(20, 3600),
-    "comment-account": Limit(30, 600),
-    "subscribe-ip": Limit(10, 3600),
-    # Changing the account's address: per client address, per new address (each request
-    # mails it), and per member (whose password the form checks).
-    "email-change-ip": Limit(10, 3600),
-    "email-change-account": Limit(3, 3600),
-    "email-change-member": Limit(10, 3600),
-    # Password tries on the "Delete my account" page, per account.
-    "delete-account": Limit(10, 3600),
-    # API requests per personal access token (community.tokens): reads, and writes.
-    "api-read": Limit(600, 60),
-    "api-write": Limit(60, 60),
-}
+__all__ = ["DEFAULT_LIMITS", "Limit", "allowed", "count_attempt", "hit", "limit_for"]
 
 
 def limit_for(scope: str) -> Limit:
+    """The scope's limit: PAPERWIRE_RATE_LIMITS (the environment's, settings.py) over
+    the default."""
     overrides = getattr(settings, "PAPERWIRE_RATE_LIMITS", {})
     return overrides.get(scope, DEFAULT_LIMITS[scope])
 
