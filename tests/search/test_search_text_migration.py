@@ -30,6 +30,20 @@ def migrate(targets: list[tuple[str, str]]) -> Any:
     return MigrationExecutor(connection).loader.project_state(targets).apps
 
 
+@pytest.fixture(autouse=True)
+def _every_migration_applied_after() -> Any:
+    """Going back to BEFORE unapplies what depends on it too (papers 0006 and whatever
+    comes later), which AFTER does not bring back: the test database, which later tests
+    share, is migrated to the latest again whatever happened."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert not MigrationExecutor(connection).migration_plan(
+        MigrationExecutor(connection).loader.graph.leaf_nodes()
+    )
+
+
 def keyword_ids(raw: str) -> list[int]:
     search_backend().reset_caches()
     return search_backend().keyword_search(parse_query(raw))[0][0]
