@@ -5,10 +5,14 @@ each other, never with a fixed time.
 "Within noise" is measured in the same run: the medians of the two halves of each
 kind's own runs (odd and even) differ by some amount by chance alone; known and unknown
 may differ by at most three times that (plus 5% and half a millisecond), so a busy
-machine widens the bound and an idle one narrows it."""
+machine widens the bound and an idle one narrows it. A comparison that fails is measured
+once more, and both must fail: a difference in the code shows in every measurement, while
+a burst of work in the other test process (pytest-xdist, two cores) rarely lands twice in
+the same place."""
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 from collections.abc import Callable
@@ -52,15 +56,26 @@ def _timings(
     return times
 
 
-def _check_alike(times: dict[str, list[float]]) -> None:
+def _difference(times: dict[str, list[float]]) -> str | None:
+    """None when known and unknown are alike within this run's noise, else what differs."""
     median = statistics.median
     known, unknown = median(times["known"]), median(times["unknown"])
     noise = max(abs(median(runs[0::2]) - median(runs[1::2])) for runs in times.values())
     bound = 3 * noise + 0.05 * max(known, unknown) + 0.0005
-    assert abs(known - unknown) <= bound, (
+    if abs(known - unknown) <= bound:
+        return None
+    return (
         f"known {known * 1000:.2f} ms, unknown {unknown * 1000:.2f} ms: they differ by more "
         f"than {bound * 1000:.2f} ms, three times what chance alone made here"
     )
+
+
+def _check_alike(measure: Callable[[], dict[str, list[float]]]) -> None:
+    first = _difference(measure())
+    if first is None:
+        return
+    second = _difference(measure())
+    assert second is None, f"twice: {first}; then {second}"
 
 
 def test_password_reset(make_member: Any) -> None:
@@ -71,10 +86,11 @@ def test_password_reset(make_member: Any) -> None:
         assert client.post("/password-reset", {"email": email}).status_code == 302
 
     post("warm@example.org")
-    times = _timings(
-        lambda i: post("ada@example.org"), lambda i: post(f"nobody{i}@example.org"), pairs=150
+    _check_alike(
+        lambda: _timings(
+            lambda i: post("ada@example.org"), lambda i: post(f"nobody{i}@example.org"), pairs=150
+        )
     )
-    _check_alike(times)
 
 
 def test_sign_up(make_member: Any) -> None:
@@ -85,12 +101,17 @@ def test_sign_up(make_member: Any) -> None:
         data = {"username": username, "email": email, "password": PASSWORD}
         assert client.post("/signup", data).status_code == 302
 
-    times = _timings(
-        lambda i: post(f"k{i}", "ada@example.org"),
-        lambda i: post(f"u{i}", f"u{i}@example.org"),
-        pairs=7,
-    )
-    _check_alike(times)
+    rounds = itertools.count()
+
+    def measure() -> dict[str, list[float]]:
+        r = next(rounds)  # a second round signs up other new addresses
+        return _timings(
+            lambda i: post(f"k{r}x{i}", "ada@example.org"),
+            lambda i: post(f"u{r}x{i}", f"u{r}x{i}@example.org"),
+            pairs=7,
+        )
+
+    _check_alike(measure)
 
 
 def test_log_in(make_member: Any) -> None:
@@ -101,5 +122,4 @@ def test_log_in(make_member: Any) -> None:
         response = client.post("/login", {"username": username, "password": "not it at all"})
         assert response.status_code == 200
 
-    times = _timings(lambda i: post("ada"), lambda i: post(f"nobody{i}"), pairs=7)
-    _check_alike(times)
+    _check_alike(lambda: _timings(lambda i: post("ada"), lambda i: post(f"nobody{i}"), pairs=7))
