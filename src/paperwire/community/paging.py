@@ -23,11 +23,21 @@ class Pager:
     next_url: str | None
 
 
+def whole_number(raw: str, low: int, high: int, max_digits: int = 18) -> int | None:
+    """`raw` as a whole number from `low` to `high` written in at most `max_digits` ASCII
+    digits, else None: str.isdigit() alone takes "²" and "٣", and int() raises on
+    thousands of digits."""
+    if not (0 < len(raw) <= max_digits and raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
 def page_number(request: HttpRequest) -> int:
-    raw = request.GET.get("page", "1")
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    number = whole_number(request.GET.get("page", "1"), 1, MAX_PAGE)
+    if number is None:
         raise BadPage(f"page must be a whole number from 1 to {MAX_PAGE}.")
-    return int(raw)
+    return number
 
 
 def window(items: Any, number: int, per_page: int = PER_PAGE) -> tuple[list[Any], bool]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from paperwire.community.paging import whole_number
 from paperwire.papers import feed
 from paperwire.papers.error_page import error_page
 from paperwire.recommend.candidates import MAX_DAYS, default_days
@@ -21,7 +21,6 @@ from paperwire.recommend.ranking import ForYou, for_you, subscription_of
 
 PAGE_SIZE = 30
 DAY_CHOICES = (1, 7, 30)
-_WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
 
 
 def enabled() -> bool:
@@ -37,13 +36,12 @@ def _days(request: HttpRequest) -> int | None:
     raw = request.GET.get("days", "")
     if not raw:
         return None
-    # ASCII digits only, and few of them: str.isdigit() takes "٣" and "²", and int() of
-    # thousands of digits raises.
-    if not _WHOLE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= MAX_DAYS:
+    days = whole_number(raw, 1, MAX_DAYS, max_digits=6)
+    if days is None:
         raise BadParameter(
             f"days must be a whole number of feed days from 1 to {MAX_DAYS}, e.g. ?days=7"
         )
-    return int(raw)
+    return days
 
 
 def _items(ranked: ForYou) -> list[dict[str, Any]]:
