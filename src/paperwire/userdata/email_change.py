@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from paperwire.community import address_change, ratelimit
 from paperwire.community.accounts import NOT_STORED, TOO_MANY
 from paperwire.community.forms import EmailChangeForm
+from paperwire.community.views import _user
 from paperwire.digests.members import Followed, follow_new_address, member_subscription
 from paperwire.papers.error_page import error_page
 
@@ -28,13 +28,8 @@ log = logging.getLogger(__name__)
 CHANGED_KEY = "paperwire.email-changed"
 
 
-def _member(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _form_page(request: HttpRequest, form: EmailChangeForm, status: int = 200) -> HttpResponse:
-    user = _member(request)
+    user = _user(request)
     context = {
         "form": form,
         "pending": address_change.pending_change(user),
@@ -49,7 +44,7 @@ def _form_page(request: HttpRequest, form: EmailChangeForm, status: int = 200) -
 @login_required
 @require_http_methods(["GET", "POST"])
 def change_email(request: HttpRequest) -> HttpResponse:
-    user = _member(request)
+    user = _user(request)
     if request.method == "GET":
         return _form_page(request, EmailChangeForm(user))
     form = EmailChangeForm(user, request.POST)
@@ -85,7 +80,7 @@ def change_email(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def change_email_sent(request: HttpRequest) -> HttpResponse:
-    pending = address_change.pending_change(_member(request))
+    pending = address_change.pending_change(_user(request))
     if pending is None:
         return redirect("email_change")
     return render(request, "userdata/email_change_sent.html", {"pending": pending})
@@ -94,7 +89,7 @@ def change_email_sent(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def cancel_email_change(request: HttpRequest) -> HttpResponse:
-    if address_change.cancel_change(_member(request)):
+    if address_change.cancel_change(_user(request)):
         messages.success(request, "The change of address is cancelled; its link no longer works.")
     return redirect("settings")
 

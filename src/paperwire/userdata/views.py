@@ -7,7 +7,6 @@ import json
 from django import forms
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,19 +14,15 @@ from django.views.decorators.http import require_http_methods
 
 from paperwire.community import ratelimit
 from paperwire.community.forms import current_password
+from paperwire.community.views import _user
 from paperwire.userdata.deletion import delete_account
 from paperwire.userdata.export import user_data
-
-
-def _member(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 @login_required
 def export_my_data(request: HttpRequest) -> HttpResponse:
     """One JSON file of everything about the account, as a download."""
-    user = _member(request)
+    user = _user(request)
     body = json.dumps(user_data(user), ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     # Named for the account and the day, as people keep them side by side; a username is
@@ -46,7 +41,7 @@ class DeleteForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def delete_my_account(request: HttpRequest) -> HttpResponse:
     """Asks for the password; then removes the account (userdata.deletion)."""
-    user = _member(request)
+    user = _user(request)
     form = DeleteForm(request.POST or None)
     if request.method == "GET":
         return render(request, "userdata/delete.html", {"form": form})
