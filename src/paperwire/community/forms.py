@@ -12,6 +12,7 @@ from django.core.validators import URLValidator
 
 from paperwire.community import signups
 from paperwire.community.actions import parse_arxiv_ref
+from paperwire.community.address_change import same_address
 from paperwire.community.models import COMMENT_MAX_LENGTH, Profile
 
 MAX_LINKS = 5
@@ -141,7 +142,7 @@ class EmailChangeForm(forms.Form):
 
     def clean_email(self) -> str:
         email = str(self.cleaned_data["email"]).strip()
-        if email.casefold() == (self.user.email or "").strip().casefold():
+        if same_address(email, self.user.email or ""):
             raise forms.ValidationError(
                 "That is already your address: enter the new one you want to use."
             )
