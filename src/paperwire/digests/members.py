@@ -14,7 +14,7 @@ import enum
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from paperwire.digests.models import DigestMessage, Subscription
+from paperwire.digests.models import DigestMessage, Subscription, subscription_email
 
 
 class Followed(enum.Enum):
@@ -26,7 +26,7 @@ class Followed(enum.Enum):
 def follow_new_address(user: User, old_email: str, new_email: str) -> Followed:
     """Carry the member's subscription from `old_email` to `new_email` (the caller holds
     the transaction that changes the account's address)."""
-    old_key, new_key = old_email.strip().lower(), new_email.strip().lower()
+    old_key, new_key = subscription_email(old_email), subscription_email(new_email)
     old = Subscription.objects.select_for_update().filter(email=old_key).first()
     # A subscription still waiting for confirmation belongs to whoever opens the link
     # mailed to the old address, not to the account: it stays where it is.
@@ -58,7 +58,7 @@ def follow_new_address(user: User, old_email: str, new_email: str) -> Followed:
 
 def member_subscription(user: User) -> Subscription | None:
     """The subscription of the member's address that digests go to (active), if any."""
-    email = (user.email or "").strip().lower()
+    email = subscription_email(user.email)
     if not email:
         return None
     return Subscription.objects.filter(email=email, status=Subscription.ACTIVE).first()

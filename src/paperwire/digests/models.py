@@ -14,6 +14,11 @@ def _feed_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def subscription_email(address: str | None) -> str:
+    """An address as a Subscription stores it, and is looked up by: trimmed, lower-case."""
+    return (address or "").strip().lower()
+
+
 class Subscription(models.Model):
     """One address's subscription: double opt-in, daily or weekly, with optional topics."""
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from paperwire.community import ratelimit
 from paperwire.digests.compose import PeriodPapers, compose, site_url
-from paperwire.digests.models import Subscription
+from paperwire.digests.models import Subscription, subscription_email
 from paperwire.digests.periods import default_period, parse_period_key
 from paperwire.digests.tokens import BadToken, make_token, read_token
 from paperwire.mail.outbox import queue_mail
@@ -107,12 +107,12 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             {"title": "Too many requests", "text": "Please try again in an hour."},
             status=429,
         )
-    email = form.cleaned_data["email"].strip().lower()
+    email = subscription_email(form.cleaned_data["email"])
     sub, _ = Subscription.objects.get_or_create(
         email=email, defaults={"frequency": form.cleaned_data["frequency"]}
     )
     user = request.user
-    if user.is_authenticated and (user.email or "").strip().lower() == email:
+    if user.is_authenticated and subscription_email(user.email) == email:
         # A member's address was verified at sign-up: no second opt-in needed.
         return _subscribe_member(request, sub, form)
     if sub.status != Subscription.ACTIVE:
@@ -311,7 +311,7 @@ def unsubscribe(request: HttpRequest, sub: Subscription, token: str) -> HttpResp
 @staff_member_required
 def preview(request: HttpRequest) -> HttpResponse:
     """Staff: the digest one subscriber would get for one period, as HTML or text."""
-    email = request.GET.get("email", "").strip().lower()
+    email = subscription_email(request.GET.get("email", ""))
     key = request.GET.get("period", "")
     sub = Subscription.objects.filter(email=email).first()
     if sub is None:

@@ -19,7 +19,7 @@ from django.db.models import Q, Value
 
 from paperwire.community.models import CollectionItem, Save, Upvote
 from paperwire.digests.compose import topic_filter
-from paperwire.digests.models import Subscription
+from paperwire.digests.models import Subscription, subscription_email
 from paperwire.papers import feed
 from paperwire.papers.models import FeedEntry, Paper
 from paperwire.papers.tex import readable
@@ -122,7 +122,7 @@ def named(positives: list[Positive]) -> list[Positive]:
 
 
 def subscription_of(user: User) -> Subscription | None:
-    email = (user.email or "").strip().lower()
+    email = subscription_email(user.email)
     match = Q(user=user) | Q(email=email) if email else Q(user=user)
     return (
         Subscription.objects.filter(match)

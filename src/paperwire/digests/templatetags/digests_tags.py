@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from paperwire.digests.models import Subscription
+from paperwire.digests.models import Subscription, subscription_email
 from paperwire.digests.tokens import make_token
 
 register = template.Library()
@@ -15,7 +15,7 @@ register = template.Library()
 @register.inclusion_tag("digests/_settings.html", takes_context=True)
 def digest_settings(context: template.Context) -> dict[str, Any]:
     user = context["user"]
-    email = (user.email or "").strip().lower()
+    email = subscription_email(user.email)
     sub = Subscription.objects.filter(email=email).first() if email else None
     live = sub is not None and sub.status != Subscription.UNSUBSCRIBED
     return {
