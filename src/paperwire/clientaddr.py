@@ -28,36 +28,40 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 def client_address(request: HttpRequest) -> str:
     """The client's IP address as text, for rate limits and anything that records one."""
-    remote_text = request.META.get("REMOTE_ADDR") or ""
-    remote = parse_address(remote_text)
-    if remote is None:
-        return remote_text or "unknown"
-    trusted = trusted_networks(tuple(getattr(settings, "PAPERWIRE_TRUSTED_PROXIES", ())))
-    if not trusted or not _is_trusted(remote, trusted):
-        return str(remote)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if not forwarded.strip():
-        return str(remote)  # the proxy itself (a health check), or a header it did not set
-    address = remote
-    for hop_text in reversed(forwarded.split(",")):
-        hop = parse_address(hop_text)
-        if hop is None:
-            return str(remote)
-        address = hop
-        if not _is_trusted(hop, trusted):
-            break
-    return str(address)
+    return str(_client(request))
 
 
 def rate_limit_key(request: HttpRequest) -> str:
     """What per-address rate limits count against: the client's IPv4 address, or the /64
     network of its IPv6 one (one subscriber line or host usually holds a whole /64, so
     counting each address apart would let it take a fresh one per attempt)."""
-    text = client_address(request)
-    address = parse_address(text)
-    if isinstance(address, ipaddress.IPv6Address):
-        return str(ipaddress.IPv6Network((address, 64), strict=False))
-    return text
+    client = _client(request)
+    if isinstance(client, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((client, 64), strict=False))
+    return str(client)
+
+
+def _client(request: HttpRequest) -> Address | str:
+    """The client's address; REMOTE_ADDR's text (or "unknown") when that is no address."""
+    remote_text = request.META.get("REMOTE_ADDR") or ""
+    remote = parse_address(remote_text)
+    if remote is None:
+        return remote_text or "unknown"
+    trusted = trusted_networks(tuple(getattr(settings, "PAPERWIRE_TRUSTED_PROXIES", ())))
+    if not trusted or not _is_trusted(remote, trusted):
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if not forwarded.strip():
+        return remote  # the proxy itself (a health check), or a header it did not set
+    address = remote
+    for hop_text in reversed(forwarded.split(",")):
+        hop = parse_address(hop_text)
+        if hop is None:
+            return remote
+        address = hop
+        if not _is_trusted(hop, trusted):
+            break
+    return address
 
 
 def parse_address(text: str) -> Address | None:
