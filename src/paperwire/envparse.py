@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 
 N = TypeVar("N", int, float)
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+# The words a yes/no setting takes (env_bool; PAPERWIRE_INGEST_PARSE_AHEAD adds "auto").
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 
 
 def env_bool(name: str, *, default: bool) -> bool:
@@ -19,9 +20,9 @@ def env_bool(name: str, *, default: bool) -> bool:
     if raw is None:
         return default
     value = raw.strip().lower()
-    if value in _TRUE:
+    if value in TRUE_WORDS:
         return True
-    if value in _FALSE:
+    if value in FALSE_WORDS:
         return False
     raise ValueError(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off")
 

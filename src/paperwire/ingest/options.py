@@ -4,12 +4,11 @@ every start (the pipeline itself imports the HTTP client and search backends).""
 
 from __future__ import annotations
 
+from paperwire.envparse import FALSE_WORDS, TRUE_WORDS
 from paperwire.ingest.errors import IngestError
 
 SOURCES = ("api", "oai", "rss")
 
-_ON = ("on", "1", "true", "yes")
-_OFF = ("off", "0", "false", "no")
 _AUTO = ("auto", "")
 
 
@@ -17,12 +16,12 @@ def parse_ahead_choice(value: str) -> bool | None:
     """PAPERWIRE_INGEST_PARSE_AHEAD: True (on), False (off) or None (auto: on with two
     or more CPUs)."""
     word = value.strip().lower()
-    if word in _ON:
-        return True
-    if word in _OFF:
-        return False
-    if word in _AUTO:
+    if word in _AUTO:  # "" first: for env_bool it is off
         return None
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
     raise IngestError(f"PAPERWIRE_INGEST_PARSE_AHEAD is {value!r}: use auto, on or off")
 
 
