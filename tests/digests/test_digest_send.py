@@ -203,6 +203,13 @@ def test_staff_preview(inbox: Inbox, admin_client: Client):
     assert anonymous.status_code == 302
 
 
+def test_staff_see_digests_in_the_admin_but_cannot_add_one(admin_client: Client):
+    assert admin_client.get("/admin/digests/digestmessage/").status_code == 200
+    # Every field is read-only: a POST once stored a row without its next attempt (500).
+    assert admin_client.get("/admin/digests/digestmessage/add/").status_code == 403
+    assert admin_client.post("/admin/digests/digestmessage/add/", {"q": "x"}).status_code == 403
+
+
 def test_worker_job_composes_and_sends_the_latest_day(inbox: Inbox):
     from paperwire import jobs
 

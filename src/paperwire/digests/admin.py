@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from paperwire.digests.models import DigestMessage, Subscription
 
@@ -17,3 +18,8 @@ class DigestMessageAdmin(admin.ModelAdmin):
     list_filter = ["status", "period"]
     search_fields = ["to_email"]
     readonly_fields = [f.name for f in DigestMessage._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Digests are composed by the digest job; staff look at them (every field is
+        # read-only, so an added row could not even get its next attempt's time).
+        return False
