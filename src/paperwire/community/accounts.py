@@ -61,8 +61,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             return render(request, "registration/signup.html", {"form": form}, status=429)
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    _register(request, form.cleaned_data)
+                _register_in_transaction(request, form.cleaned_data)
             except IntegrityError:
                 form.add_error("username", "This username is taken; please choose another.")
             except DatabaseError:
@@ -75,13 +74,28 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form})
 
 
+def _register_in_transaction(request: HttpRequest, data: dict[str, Any]) -> None:
+    """_register in a transaction of its own, tried once more if a unique index refuses
+    the row: another sign-up stored this username or address between our checks and the
+    save (on PostgreSQL the second writer waits for the first to commit, then is refused).
+    Tried again, the checks see that account and do what they do for it: renew an
+    account never verified, or mail "already has an account". Only a username taken by
+    another address is refused twice (the caller says the username is taken)."""
+    try:
+        with transaction.atomic():
+            _register(request, data)
+    except IntegrityError:
+        with transaction.atomic():
+            _register(request, data)
+
+
 def _register(request: HttpRequest, data: dict[str, Any]) -> None:
     """Store the account (or renew an unverified one) and queue its mail, in the
     caller's transaction: the page says "check your inbox" only once both are stored."""
     email = data["email"]
     # Hash first on every path, so timing does not tell them apart either.
     hashed = make_password(data["password"])
-    existing = User.objects.filter(email__iexact=email).first()
+    existing = signups.account_of(email)
     if existing is not None and not signups.unverified_accounts().filter(pk=existing.pk).exists():
         reset = request.build_absolute_uri(reverse("password_reset"))
         signups.queue_template_mail(

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core import signing
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -177,7 +178,8 @@ def cancel_change(user: User) -> bool:
 
 def apply_change(user: User, new_email: str, settings_url: str) -> str:
     """Give the account its new address (the caller holds a transaction and has read
-    the link); returns the old one. Raises AddressTaken if another account has it now."""
+    the link); returns the old one. Raises AddressTaken if another account has it now,
+    or takes it while this runs."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if taken_by_another(new_email, user):
         raise AddressTaken
@@ -188,7 +190,16 @@ def apply_change(user: User, new_email: str, settings_url: str) -> str:
     ).delete()
     old = user.email
     user.email = new_email
-    user.save(update_fields=["email"])
+    try:
+        # A savepoint: the caller's transaction stays usable when the index refuses.
+        with transaction.atomic():
+            user.save(update_fields=["email"])
+    except IntegrityError:
+        # Another account stored this address after the check above (a sign-up, or
+        # another account's change confirmed at the same instant): the database's
+        # unique index (community.addresses) refused it, as the check would have.
+        user.email = old
+        raise AddressTaken from None
     Profile.objects.filter(user=user).update(
         pending_email="", pending_email_at=None, email_verified=True
     )

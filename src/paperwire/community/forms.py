@@ -13,6 +13,7 @@ from django.core.validators import URLValidator
 from paperwire.community import signups
 from paperwire.community.actions import parse_arxiv_ref
 from paperwire.community.address_change import same_address
+from paperwire.community.addresses import normalize_address
 from paperwire.community.models import COMMENT_MAX_LENGTH, Profile
 
 MAX_LINKS = 5
@@ -31,6 +32,9 @@ class SignupForm(forms.Form):
     password = forms.CharField(
         max_length=200, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
+
+    def clean_email(self) -> str:
+        return normalize_address(str(self.cleaned_data["email"]))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -141,7 +145,7 @@ class EmailChangeForm(forms.Form):
         self.user = user
 
     def clean_email(self) -> str:
-        email = str(self.cleaned_data["email"]).strip()
+        email = normalize_address(str(self.cleaned_data["email"]))
         if same_address(email, self.user.email or ""):
             raise forms.ValidationError(
                 "That is already your address: enter the new one you want to use."

@@ -52,6 +52,11 @@ def delete_unverified_accounts(now: dt.datetime | None = None) -> int:
     return len(stale)
 
 
+def account_of(email: str) -> User | None:
+    """The account that has `email`, in any case: one at most (community.addresses)."""
+    return User.objects.filter(email__iexact=email.strip()).first()
+
+
 def password_fingerprint(user: User) -> str:
     """Changes whenever the password does: a link carrying it dies with the password."""
     return salted_hmac(VERIFY_SALT, user.password).hexdigest()[:16]

@@ -1,0 +1,159 @@
+"""One account per e-mail address, guaranteed by the database (community.addresses): the
+unique index on lower(email) refuses a second account with an address in any case, and
+a writer that loses a race against it (sign-up, the address change's link) answers as
+its own check would have, never with a 500. The races are made deterministic by
+blinding a writer's check once, while the account that won is already stored."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import IntegrityError, connection, transaction
+from django.test import Client
+
+from paperwire.community import address_change, addresses, signups
+from paperwire.community.models import Profile
+from support import delivered_mail
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+NEW = "ada.new@example.org"
+
+
+@pytest.fixture(autouse=True)
+def _on_both_backends(backend: str, clean_cache: None) -> str:
+    return backend
+
+
+def blind_once(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, answer: Any) -> list[str]:
+    """`module.name` answers `answer` on its first call (the check of a request that ran
+    just before the other one committed), then as itself; the list records the calls."""
+    real = getattr(module, name)
+    calls: list[str] = []
+
+    def check(*args: Any, **kwargs: Any) -> Any:
+        calls.append(str(args[0]))
+        return answer if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, check)
+    return calls
+
+
+# --- the index --------------------------------------------------------------------------
+
+
+def test_the_unique_index_is_there() -> None:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "auth_user")
+    index = constraints[addresses.UNIQUE_INDEX]
+    assert index["unique"] and index["index"]
+
+
+def test_a_second_account_with_the_address_in_another_case_is_refused() -> None:
+    User.objects.create_user("ada", "ada@example.org", PASSWORD)
+    for taken in ("ADA@EXAMPLE.ORG", "Ada@Example.Org", "ada@example.org"):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            User.objects.create(username=f"other-{taken}", email=taken)
+    bob = User.objects.create_user("bob", "bob@example.org", PASSWORD)
+    bob.email = "aDa@example.ORG"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bob.save(update_fields=["email"])
+    # The savepoints kept the test's transaction usable; accounts without an address
+    # are not limited.
+    User.objects.create(username="no-address-1", email="")
+    User.objects.create(username="no-address-2", email="")
+    assert list(User.objects.filter(email__iexact="ada@example.org")) == [
+        User.objects.get(username="ada")
+    ]
+
+
+def test_addresses_are_stored_with_their_domain_lower_case(make_member: Any) -> None:
+    # SQLite's lower() folds ASCII only: an internationalized domain is folded before it
+    # is stored (local parts are ASCII), so the index sees one key per address there too.
+    client = Client(HTTP_HOST="127.0.0.1")
+    data = {"username": "kim", "email": " Kim@BÜCHER.Example ", "password": PASSWORD}
+    assert client.post("/signup", data).status_code == 302
+    assert User.objects.get(username="kim").email == "Kim@bücher.example"
+    data = {"username": "kim2", "email": "kim@bücher.example", "password": PASSWORD}
+    assert client.post("/signup", data).status_code == 302
+    assert User.objects.filter(email__iexact="kim@bücher.example").count() == 1
+
+
+# --- sign-up ----------------------------------------------------------------------------
+
+
+def signup(username: str, email: str) -> Any:
+    data = {"username": username, "email": email, "password": PASSWORD}
+    return Client(HTTP_HOST="127.0.0.1").post("/signup", data)
+
+
+def test_a_sign_up_that_loses_the_race_to_a_verified_account(
+    make_member: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ada = make_member("ada")
+    calls = blind_once(monkeypatch, signups, "account_of", None)
+
+    response = signup("someone", "ADA@example.org")
+
+    # Refused by the index, tried again: the check now sees ada's account, and the page
+    # and mail are those of any sign-up with a registered address.
+    assert len(calls) == 2
+    assert response.status_code == 302 and response["Location"] == "/signup/sent"
+    assert list(User.objects.filter(email__iexact="ada@example.org")) == [ada]
+    assert not User.objects.filter(username="someone").exists()
+    (sent,) = delivered_mail()
+    assert sent.to == ["ADA@example.org"] and "already has an account" in sent.body
+
+
+def test_a_sign_up_that_loses_the_race_to_another_sign_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert signup("grace", "grace@example.org").status_code == 302
+    calls = blind_once(monkeypatch, signups, "account_of", None)
+
+    response = signup("grace2", "Grace@example.org")
+
+    # As if it came second: the latest sign-up renews the account never verified.
+    assert len(calls) == 2
+    assert response.status_code == 302 and response["Location"] == "/signup/sent"
+    (account,) = User.objects.filter(email__iexact="grace@example.org")
+    assert account.username == "grace2" and not account.is_active
+    assert "Confirm your paperwire account" in delivered_mail()[-1].subject
+
+
+# --- the address change -----------------------------------------------------------------
+
+
+def confirm_path(message: Any) -> str:
+    found = re.search(r"http://127\.0\.0\.1(/settings/email/confirm/\S+)", message.body)
+    assert found, message.body
+    return found.group(1)
+
+
+def test_a_confirmed_change_that_loses_the_race_is_refused_as_taken(
+    member_client: Client, member: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    member_client.post("/settings/email", {"email": NEW, "password": PASSWORD})
+    (link_mail,) = [m for m in delivered_mail() if m.to == [NEW]]
+    # Another account confirms its own change to the same address at the same instant:
+    # both links were made while the address was free, and its change commits first.
+    zoe = User.objects.create_user("zoe", "zoe@example.org", PASSWORD)
+    Profile.objects.create(user=zoe, email_verified=True)
+    User.objects.filter(pk=zoe.pk).update(email=NEW.upper())
+    calls = blind_once(monkeypatch, address_change, "taken_by_another", False)
+
+    response = member_client.post(confirm_path(link_mail))
+
+    assert calls == [NEW]
+    assert response.status_code == 409
+    assert "belongs to another account by now" in response.text and "zoe" not in response.text
+    member.refresh_from_db()
+    zoe.refresh_from_db()
+    assert member.email == "ada@example.org" and zoe.email == NEW.upper()
+    # Nothing else of the change happened either; the request stays pending.
+    assert Profile.objects.get(user=member).pending_email == NEW
