@@ -11,7 +11,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from paperwire.community import actions
+from paperwire.community import (
+    account_admin,  # noqa: F401 - registers accounts' admin
+    actions,
+)
 from paperwire.community.models import (
     AuthorClaim,
     Comment,
