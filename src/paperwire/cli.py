@@ -14,7 +14,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("export_papers", "export every paper as JSONL (to a file, or - for stdout)"),
     "digest": ("digest", "compose and send e-mail digests (digest send [--dry-run])"),
     "load-demo": ("load_demo", "load the bundled demo papers into an empty database"),
-    "createsuperuser": ("createsuperuser", "create a staff account for /admin/"),
+    "createsuperuser": ("create_superuser", "create a staff account for /admin/"),
     "check": ("check", "check the configuration for problems"),
     "ingest": ("ingest", "harvest arXiv (ingest arxiv --categories … --since …) or show status"),
     "web": ("web", "serve the site only (no migrate, demo or worker): one of many web processes"),

@@ -1,17 +1,22 @@
 """One account per e-mail address, guaranteed by the database (community.addresses): the
 unique index on lower(email) refuses a second account with an address in any case, and
 every writer that loses a race against it (sign-up, the address change's link, the
-admin) answers as its own check would have, never with a 500. The
+admin, createsuperuser) answers as its own check would have, never with a 500. The
 races are made deterministic by blinding a writer's check once, while the account that
 won is already stored."""
 
 from __future__ import annotations
 
+import builtins
 import re
+from collections.abc import Callable
+from io import StringIO
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
@@ -24,6 +29,7 @@ from .conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 NEW = "ada.new@example.org"
+STAFF_PASSWORD = "a staff passphrase 31 long"
 
 
 @pytest.fixture(autouse=True)
@@ -240,3 +246,70 @@ def test_an_admin_form_that_loses_the_race_shows_the_error(
     assert bob.email == "bob@example.org"
     assert not User.objects.filter(username="carl").exists()
     assert User.objects.filter(email__iexact="ada@example.org").count() == 1
+
+
+# --- createsuperuser ----------------------------------------------------------------------
+
+
+def create_superuser(**options: Any) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("create_superuser", stdout=out, stderr=err, **options)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("given", ["option", "environment"])
+def test_createsuperuser_refuses_a_taken_address(
+    make_member: Any, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    make_member("ada")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", STAFF_PASSWORD)
+    options: dict[str, Any] = {"interactive": False, "username": "root"}
+    if given == "option":
+        options["email"] = "ADA@example.org"
+    else:
+        monkeypatch.setenv("DJANGO_SUPERUSER_EMAIL", "ADA@example.org")
+    with pytest.raises(CommandError, match="An account with this address already exists"):
+        create_superuser(**options)
+    assert not User.objects.filter(username="root").exists()
+
+
+def test_createsuperuser_that_loses_the_race_says_the_address_is_taken(
+    make_member: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_member("ada")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", STAFF_PASSWORD)
+    calls = blind_once(monkeypatch, addresses, "held_by_another", False)
+    with pytest.raises(CommandError, match="An account with this address already exists"):
+        create_superuser(interactive=False, username="root", email="ADA@example.org")
+    assert len(calls) == 2
+    # The command ran in a savepoint: the test's transaction is still usable.
+    assert not User.objects.filter(username="root").exists()
+
+
+class Terminal(StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_createsuperuser_asks_again_for_a_taken_address(
+    make_member: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_member("ada")
+    answers = iter(["root", "Ada@example.org", "root@example.org"])
+    prompts: list[str] = []
+
+    def typed(prompt: str = "") -> str:
+        prompts.append(prompt)
+        return next(answers)
+
+    monkeypatch.setattr(builtins, "input", typed)
+    password: Callable[..., str] = lambda prompt="Password: ": STAFF_PASSWORD  # noqa: E731
+    monkeypatch.setattr("getpass.getpass", password)
+
+    out, err = create_superuser(interactive=True, stdin=Terminal())
+
+    assert err.count(f"Error: {addresses.TAKEN}") == 1
+    assert [p for p in prompts if p.startswith("Email")] == ["Email address: "] * 2
+    root = User.objects.get(username="root")
+    assert root.is_superuser and root.email == "root@example.org"
+    assert "Superuser created successfully." in out

@@ -1,6 +1,6 @@
-"""Upgrading a database whose accounts share addresses, through the real command on
-SQLite and PostgreSQL: one `paperwire: …` line and a non-zero exit status, no
-traceback, nothing changed."""
+"""Upgrading a database whose accounts share addresses, and `paperwire createsuperuser`
+with a taken address, through the real command on SQLite and PostgreSQL: one
+`paperwire: …` line and a non-zero exit status, no traceback, nothing changed."""
 
 from __future__ import annotations
 
@@ -131,3 +131,29 @@ def test_an_upgrade_stops_on_shared_addresses_and_goes_on_once_they_are_fixed(
     assert database.has_index()
     with pytest.raises(Exception, match=r"(?i)unique"):
         database.add_accounts([("late", "CAROL@example.org")])
+
+
+@pytest.mark.parametrize("given", ["--email", "DJANGO_SUPERUSER_EMAIL"])
+def test_createsuperuser_with_a_taken_address_is_one_error_line(
+    database: Database, given: str
+) -> None:
+    database.add_accounts([("ada", "ada@example.org")])
+    args = ["createsuperuser", "--noinput", "--username", "root"]
+    env = {"DJANGO_SUPERUSER_PASSWORD": "a staff passphrase 31 long"}
+    if given == "--email":
+        args += ["--email", "Ada@Example.org"]
+    else:
+        env["DJANGO_SUPERUSER_EMAIL"] = "Ada@Example.org"
+
+    line = one_error_line(database.cli(*args, **env))
+
+    assert line == (
+        "paperwire: An account with this address already exists: Ada@Example.org. Give the "
+        "new account another address, or make that account staff in /admin/."
+    )
+    assert [name for name, _ in database.accounts()] == ["ada"]
+
+    free = database.cli("createsuperuser", "--noinput", "--username", "root", "--email",
+                        "root@example.org", **env)  # fmt: skip
+    assert free.returncode == 0, free.stderr
+    assert "Superuser created successfully." in free.stdout
