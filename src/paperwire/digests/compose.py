@@ -18,6 +18,7 @@ from django.utils.module_loading import import_string
 
 from paperwire.digests.models import DigestMessage, Subscription
 from paperwire.digests.tokens import make_token
+from paperwire.mail.links import one_click_unsubscribe
 from paperwire.papers import feed
 from paperwire.papers.models import FeedEntry
 from paperwire.search.engine import search
@@ -213,8 +214,7 @@ def email_for(message: DigestMessage) -> EmailMultiAlternatives:
         to=[message.to_email],
         headers={
             "Message-ID": message.message_id,
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            **one_click_unsubscribe(unsubscribe),
             "List-Id": f"{settings.SITE_NAME} digest <digest.{host}>",
             "Auto-Submitted": "auto-generated",
             "Precedence": "bulk",

@@ -1,12 +1,15 @@
 """Signed tokens in e-mail links: confirm a subscription, manage it, unsubscribe.
 
-Tokens are signed with the site's secret key and a purpose-specific salt, so a token
-for one purpose never works for another, and tampering is detected.
+Tokens are signed with the site's secret key and a purpose-specific salt
+(paperwire.mail.links), so a token for one purpose never works for another, and
+tampering is detected.
 """
 
 from __future__ import annotations
 
-from django.core import signing
+from paperwire.mail.links import BadToken, read_signed_id, sign_id
+
+__all__ = ["BadToken", "make_token", "read_token"]
 
 CONFIRM_MAX_AGE = 7 * 24 * 3600  # a confirmation link works for a week
 MANAGE_MAX_AGE = 30 * 24 * 3600
@@ -19,22 +22,10 @@ _SALTS = {
 }
 
 
-class BadToken(Exception):
-    """A token that was tampered with, expired, or made for another purpose."""
-
-
 def make_token(purpose: str, subscription_id: int) -> str:
-    return signing.dumps({"s": subscription_id}, salt=_SALTS[purpose], compress=True)
+    return sign_id(_SALTS[purpose], subscription_id)
 
 
 def read_token(purpose: str, token: str) -> int:
     max_age = {"confirm": CONFIRM_MAX_AGE, "manage": MANAGE_MAX_AGE}.get(purpose)
-    try:
-        data = signing.loads(token, salt=_SALTS[purpose], max_age=max_age)
-    except signing.SignatureExpired:
-        raise BadToken("this link has expired: ask for a new one") from None
-    except signing.BadSignature:
-        raise BadToken("this link is not valid: it may have been cut or altered") from None
-    if not isinstance(data, dict) or not isinstance(data.get("s"), int):
-        raise BadToken("this link is not valid")
-    return int(data["s"])
+    return read_signed_id(_SALTS[purpose], token, max_age)
