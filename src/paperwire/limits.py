@@ -27,6 +27,9 @@ DEFAULT_LIMITS: dict[str, Limit] = {
     "submit-ip": Limit(30, 3600),
     "submit-account": Limit(20, 3600),
     "comment-account": Limit(30, 600),
+    # Reply notification mails per recipient (the notifications themselves are not
+    # limited): one per five minutes, however lively the thread.
+    "reply-mail": Limit(1, 300),
     "subscribe-ip": Limit(10, 3600),
     # Changing the account's address: per client address, per new address (each request
     # mails it), and per member (whose password the form checks).

@@ -237,6 +237,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "paperwire.papers.context.site",
+                "paperwire.community.notifications.header",
             ],
         },
     },

@@ -286,6 +286,7 @@ def profile_page(request: HttpRequest, username: str) -> HttpResponse:
 def _settings_context(request: HttpRequest, form: ProfileForm) -> dict[str, Any]:
     return {
         "form": form,
+        "email_on_reply": profile_of(request.user).email_on_reply,  # type: ignore[arg-type]
         "tokens": AccessToken.objects.filter(user_id=int(request.user.pk or 0)),
         "token_form": TokenForm(),
         "pending_email": address_change.pending_change(request.user),  # type: ignore[arg-type]

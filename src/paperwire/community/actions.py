@@ -19,8 +19,8 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from paperwire.community import ratelimit
-from paperwire.community.models import Comment, Upvote
+from paperwire.community import notifications, ratelimit
+from paperwire.community.models import Comment, Notification, Upvote
 from paperwire.community.text import render_markdown
 from paperwire.papers.ids import parse_arxiv_id
 from paperwire.papers.models import FeedEntry, Paper
@@ -182,6 +182,7 @@ def add_comment(user: User, paper: Paper, body: str, parent: Comment | None) -> 
             paper=paper, author=user, parent=parent, body=body, body_html=render_markdown(body)
         )
         _count_comments(paper, +1)
+        notifications.notify_about(comment)
     return comment
 
 
@@ -195,7 +196,8 @@ def edit_comment(comment: Comment, body: str) -> None:
 
 
 def delete_comment(comment: Comment) -> None:
-    """The author's delete: the text goes, the place in the thread stays."""
+    """The author's delete: the text goes, the place in the thread stays; the
+    notifications it made go too (they would say nothing but "[deleted]")."""
     with transaction.atomic():
         # Decide on the stored row (locked), as set_comment_hidden does: a delete sent
         # twice at once (two tabs) or beside a moderator's hide must uncount it once.
@@ -208,6 +210,7 @@ def delete_comment(comment: Comment) -> None:
         comment.body = ""
         comment.body_html = ""
         comment.save(update_fields=["deleted", "body", "body_html"])
+        Notification.objects.filter(comment=comment).delete()
         if was_visible:
             _count_comments(comment.paper, -1)
         else:

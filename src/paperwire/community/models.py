@@ -31,6 +31,9 @@ class Profile(models.Model):
     # replaces it, so every older link is dead.
     pending_email = models.EmailField(max_length=254, blank=True)
     pending_email_at = models.DateTimeField(null=True, blank=True)
+    # A mail for each notification (community.notifications); Settings and the mail's
+    # one-click link turn it off.
+    email_on_reply = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return f"profile of {self.user}"
@@ -94,6 +97,40 @@ class Comment(models.Model):
     @property
     def visible(self) -> bool:
         return not (self.deleted or self.hidden)
+
+
+class Notification(models.Model):
+    """Someone answered a member: replied to their comment, or commented on a paper they
+    authored (an approved claim) or submitted. One per member and comment, with the most
+    specific reason; made by community.notifications when the comment is posted."""
+
+    REPLY, AUTHORED, SUBMITTED = "reply", "authored", "submitted"
+    # Most specific first: the reason a notification is made with.
+    REASONS = [
+        (REPLY, "replied to your comment"),
+        (AUTHORED, "commented on your paper"),
+        (SUBMITTED, "commented on a paper you submitted"),
+    ]
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    # Who did it is the comment's author; the thread's rules (deleted, hidden) apply.
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="notifications")
+    reason = models.CharField(max_length=10, choices=REASONS)
+    created = models.DateTimeField(auto_now_add=True)
+    # When the member opened it or marked all read; None while it is unread.
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "comment"], name="notification_once_uniq")
+        ]
+        indexes = [models.Index(fields=["recipient", "-created"], name="notification_list_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.reason} ({self.comment_id})"
 
 
 class CommentReport(models.Model):

@@ -1,7 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from paperwire.community import accounts, collection_feeds, library_views, tokens_views, views
+from paperwire.community import (
+    accounts,
+    collection_feeds,
+    library_views,
+    notification_views,
+    tokens_views,
+    views,
+)
 from paperwire.papers.urls import PAPER_ID
 
 urlpatterns = [
@@ -76,6 +83,17 @@ urlpatterns = [
         "collections/<int:pk>.atom",
         collection_feeds.CollectionFeedAtom(),
         name="feed_collection_atom",
+    ),
+    path("notifications", notification_views.notification_list, name="notifications"),
+    path("notifications/read", notification_views.notifications_read, name="notifications_read"),
+    path("notifications/<int:pk>", notification_views.notification_open, name="notification_open"),
+    path(
+        "notifications/mail-off/<str:token>",
+        notification_views.reply_mail_off,
+        name="reply_mail_off",
+    ),
+    path(
+        "settings/notifications", notification_views.reply_mail_setting, name="reply_mail_setting"
     ),
     path("settings/tokens", tokens_views.tokens_create, name="token_create"),
     path("settings/tokens/<int:pk>/revoke", tokens_views.token_revoke, name="token_revoke"),

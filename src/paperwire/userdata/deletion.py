@@ -3,10 +3,10 @@ others replied to stays readable.
 
 Removed: the account and profile, upvotes (the counts on the papers go down), saves,
 collections, digest subscriptions (by account and by address, with their outbox rows),
-API tokens, author claims, memberships, reports they filed, pending password resets,
-and mail still queued to their address. Comments stay in their threads as "[deleted]"
-(no author, no words). Submissions stay in the feed, submitted by nobody; moderation
-log lines keep no actor.
+API tokens, author claims, memberships, reports they filed, notifications (theirs, and
+those their comments made for others), pending password resets, and mail still queued
+to their address. Comments stay in their threads as "[deleted]" (no author, no words).
+Submissions stay in the feed, submitted by nobody; moderation log lines keep no actor.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from paperwire.community import actions
-from paperwire.community.models import Comment, ResetRequest, Upvote
+from paperwire.community.models import Comment, Notification, ResetRequest, Upvote
 from paperwire.mail.models import Mail
 from paperwire.papers.store import bump_data_version
 from paperwire.userdata.export import subscriptions_of
@@ -28,6 +28,8 @@ def delete_account(user: User) -> None:
             actions.set_vote(user, upvote.paper, False)
         for comment in Comment.objects.filter(author=user, deleted=False).select_related("paper"):
             actions.delete_comment(comment)
+        # delete_comment took the notifications of live comments; these are the rest.
+        Notification.objects.filter(comment__author=user).delete()
         Comment.objects.filter(author=user).update(author=None, body="", body_html="", deleted=True)
         subscriptions_of(user).delete()
         if email:

@@ -1,7 +1,8 @@
 """A member's own data as one JSON document ("Download my data").
 
 Everything the site keeps about the account and everything the member did: profile,
-upvotes, saves (with read marks), collections, comments, digest subscriptions, API
+upvotes, saves (with read marks), collections, comments, notifications (which comment,
+why, when, read or not: another member's words are theirs), digest subscriptions, API
 tokens (their names, scopes and use, never the secrets: only hashes are stored, and
 those are left out too), submissions, author claims and organizations."""
 
@@ -21,6 +22,7 @@ from paperwire.community.models import (
     Collection,
     CollectionItem,
     Comment,
+    Notification,
     OrganizationMember,
     Profile,
     Save,
@@ -57,6 +59,7 @@ def user_data(user: User) -> dict[str, Any]:
             "bio": profile.bio if profile else "",
             "links": profile.link_list() if profile else [],
             "email_verified": bool(profile and profile.email_verified),
+            "email_on_reply": bool(profile is None or profile.email_on_reply),
         },
         "upvotes": [
             {"paper": pid, "title": title, "at": _when(at)}
@@ -83,6 +86,18 @@ def user_data(user: User) -> dict[str, Any]:
                 "hidden_by_moderators": c.hidden,
             }
             for c in Comment.objects.filter(author=user).select_related("paper").order_by("pk")
+        ],
+        "notifications": [
+            {
+                "comment": comment_id,
+                "paper": pid,
+                "reason": reason,
+                "created": _when(at),
+                "read_at": _when(read),
+            }
+            for comment_id, pid, reason, at, read in Notification.objects.filter(recipient=user)
+            .order_by("created", "pk")
+            .values_list("comment_id", "comment__paper__public_id", "reason", "created", "read_at")
         ],
         "subscriptions": [
             {
