@@ -21,12 +21,25 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 USERNAME = "axe_reader"
 PASSWORD = "an accessible passphrase 31"
 
+# The member has a notification, read and unread ones look different: someone replied to
+# their comment on the feed's oldest paper (not one a visitor's page test picks first).
 MAKE_MEMBER = f"""
 from django.contrib.auth.models import User
+from paperwire.community import actions
 from paperwire.community.models import Profile
+from paperwire.papers.models import FeedEntry
 if not User.objects.filter(username={USERNAME!r}).exists():
     user = User.objects.create_user({USERNAME!r}, "axe@example.org", {PASSWORD!r})
     Profile.objects.create(user=user, email_verified=True)
+    other = User.objects.create_user("axe_replier", "axe2@example.org", {PASSWORD!r})
+    Profile.objects.create(user=other, email_verified=True)
+    paper = FeedEntry.objects.order_by("feed_date", "pk").first().paper
+    mine = actions.add_comment(user, paper, "Which data did you train on?", None)
+    actions.add_comment(other, paper, "The *public* part, see section 3.", mine)
+    actions.add_comment(other, paper, "And the rest is [here](https://example.org).", mine)
+    user.notifications.filter(pk=user.notifications.order_by("pk").first().pk).update(
+        read_at=mine.created
+    )
 """
 
 VISITOR_PAGES = [
@@ -49,6 +62,7 @@ MEMBER_PAGES = [
     "/settings/email",
     "/settings/password",
     "/settings/delete-account",
+    "/notifications",
     "/library",
     "/for-you",
     f"/u/{USERNAME}",

@@ -1,5 +1,6 @@
-"""Real Chromium: a member's header (brand, search, every nav item) is one row on a
-1280px desktop, light or dark, and still all there on a 390px phone."""
+"""Real Chromium: a member's header (brand, search, every nav item, the notifications'
+bell with "99+" unread) is one row on a 1280px desktop, light or dark, and still all
+there on a 390px phone."""
 
 from __future__ import annotations
 
@@ -17,11 +18,23 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 USERNAME = "margaret_hamilton_apollo"  # longer than most: the header must still fit
 PASSWORD = "correct horse battery staple 42"
 
+# With the widest unread count the header shows, "99+".
 MAKE_MEMBER = f"""
 from django.contrib.auth.models import User
-from paperwire.community.models import Profile
+from paperwire.community.models import Comment, Notification, Profile
+from paperwire.papers.models import Paper
 user = User.objects.create_user({USERNAME!r}, "margaret@example.org", {PASSWORD!r})
 Profile.objects.create(user=user, email_verified=True)
+other = User.objects.create_user("replier", "replier@example.org", {PASSWORD!r})
+paper = Paper.objects.first()
+mine = Comment.objects.create(paper=paper, author=user, body="Hi", body_html="<p>Hi</p>")
+replies = Comment.objects.bulk_create(
+    Comment(paper=paper, author=other, parent=mine, body="Yes", body_html="<p>Yes</p>")
+    for _ in range(120)
+)
+Notification.objects.bulk_create(
+    Notification(recipient=user, comment=c, reason="reply") for c in replies
+)
 """
 
 # The header row's parts and each nav item, as [top, bottom, left, right].
@@ -60,7 +73,7 @@ def test_a_members_header_is_one_row_at_1280(browser: Any, member_site, scheme: 
     )
     try:
         nav = page.get_by_role("navigation", name="Main")
-        for name in ("Daily", "Trending", "Library", USERNAME):
+        for name in ("Daily", "Trending", "Library", USERNAME, "Notifications 99+ unread"):
             assert nav.get_by_role("link", name=name).is_visible(), name
         assert nav.get_by_role("button", name="Log out").is_visible()
         boxes = page.evaluate(BOXES)
@@ -83,7 +96,8 @@ def test_a_members_header_wraps_but_fits_a_390px_phone(browser: Any, member_site
     )
     try:
         nav = page.get_by_role("navigation", name="Main")
-        items = [nav.get_by_role("link", name=n) for n in ("Daily", "Submit", USERNAME)]
+        names = ("Daily", "Submit", "Notifications 99+ unread", USERNAME)
+        items = [nav.get_by_role("link", name=n) for n in names]
         for item in [*items, nav.get_by_role("button", name="Log out")]:
             box = item.bounding_box()
             assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box

@@ -217,10 +217,12 @@ def start_site(data_dir: Path, mail: Mailbox, **extra_env: str) -> Iterator[Site
     process group (granian's workers and the worker go with it)."""
     # Every journey signs its people up from 127.0.0.1, more of them than the ten an
     # address may sign up in an hour; the limit itself is tested in test_live_rate_limits.
+    # Reply mails too are not limited here (tests/community/test_notifications.py tests
+    # that limit): a journey's missing mail is then the member's choice, not the limit.
     env = cli_env(
         data_dir,
         PAPERWIRE_ARXIV_DELAY="0",
-        PAPERWIRE_RATE_LIMITS="signup-ip=100/3600",
+        PAPERWIRE_RATE_LIMITS="signup-ip=100/3600,reply-mail=100/3600",
         **extra_env,
     )
     port = free_port()
