@@ -69,6 +69,11 @@ def test_download_holds_everything_and_no_secret(busy_member: tuple[User, str]) 
     assert data["collections"][0]["name"] == "Mine"
     assert [p["paper"] for p in data["collections"][0]["papers"]] == ["2401.01234"]
     assert [c["body"] for c in data["comments"]] == ["First *thought*"]
+    # Bob's reply notified Ada: which comment and why, not his words.
+    assert [(n["paper"], n["reason"], n["read_at"]) for n in data["notifications"]] == [
+        ("2401.01234", "reply", None)
+    ]
+    assert data["profile"]["email_on_reply"] is True
     assert data["subscriptions"][0]["topics"] == {"keywords": ["s4"]}
     assert data["tokens"][0]["name"] == "script" and data["tokens"][0]["scope"] == "write"
     body = response.content.decode()
