@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from paperwire.community import actions
 from paperwire.community.models import AuthorClaim, Comment, Notification, Profile
@@ -343,6 +345,13 @@ def test_pages_of_notifications(ada: User, bob: User, feed_paper: Paper) -> None
         assert reader.get("/notifications", {"page": bad}).status_code == 400, bad
     assert reader.get("/notifications?page=3").status_code == 404
     assert '<span class="nav-count">26<' in first
+    # The list is read in a fixed number of queries, however many entries it shows.
+    with CaptureQueriesContext(connection) as queries:
+        reader.get("/notifications?page=2")
+    few = len(queries)
+    with CaptureQueriesContext(connection) as queries:
+        reader.get("/notifications")
+    assert len(queries) == few, [q["sql"] for q in queries.captured_queries]
     Notification.objects.bulk_create(
         Notification(recipient=ada, comment=c, reason=Notification.REPLY)
         for c in Comment.objects.bulk_create(

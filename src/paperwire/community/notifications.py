@@ -112,7 +112,10 @@ def actor_name(comment: Comment) -> str:
     author = comment.author
     if author is None:
         return "[deleted]"
-    profile = Profile.objects.filter(user=author).first()
+    try:
+        profile: Profile | None = author.profile  # select_related by listed()
+    except Profile.DoesNotExist:
+        profile = None
     return (profile.display_name if profile else "") or author.username
 
 
