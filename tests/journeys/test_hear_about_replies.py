@@ -105,8 +105,8 @@ def test_a_reply_is_a_notification_and_a_mail_until_mails_are_off(
     expect(page.locator("li.notification")).to_have_count(2)
     expect(page.locator("li.notification.unread")).to_contain_text("warm-up for 2k steps")
     assert site.cli("shell", "-c", REPLY_MAILS).split()[-1] == "1"
-    replies = [m for m in site.mail.all() if "replied to your comment" in str(m["Subject"])]
-    assert [str(m["To"]) for m in replies] == [f"{ASKER}@example.org"]
+    to_hana = [m for m in site.mail.all() if str(m["To"]) == f"{ASKER}@example.org"]
+    assert ["replied to your comment" in str(m["Subject"]) for m in to_hana] == [False, True]
 
     # Mark all as read: the count goes.
     page.get_by_role("button", name="Mark all as read").click()
