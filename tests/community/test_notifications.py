@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from paperwire.community import actions
 from paperwire.community.models import AuthorClaim, Comment, Notification, Profile
 from paperwire.community.ratelimit import Limit
+from paperwire.mail.models import Mail
 from paperwire.papers.models import Author, FeedEntry, Paper
 from paperwire.userdata.deletion import delete_account
 from support import delivered_mail
@@ -298,6 +299,24 @@ def test_a_hidden_comment_shows_as_the_thread_shows_it(
     actions.set_comment_hidden(reply, False)
     html = reader.get("/notifications").content.decode()
     assert "Something rude" in html and 'class="notification unread"' in html
+
+
+@pytest.mark.parametrize("how", ["deleted by its author", "hidden by moderators"])
+def test_a_mail_still_waiting_is_not_sent_once_its_comment_is_gone(
+    how: str, make_member, ada: User, bob: User, feed_paper: Paper
+) -> None:
+    """The mail server was down: the mails wait in the outbox, and this one must not go."""
+    carl = make_member("carl")
+    mine = post(client_of(ada), "Hello")
+    spam = post(client_of(bob), "Buy cheap things", mine)
+    kept = post(client_of(carl), "An answer", post(client_of(bob), "A question of my own"))
+    assert Mail.objects.filter(kind="reply", status=Mail.QUEUED).count() == 2
+    if how == "deleted by its author":
+        client_of(bob).post(f"/comments/{spam.pk}/delete")
+    else:
+        actions.set_comment_hidden(spam, True)
+    assert [m.to for m in delivered_mail()] == [["bob@example.org"]]
+    assert kept.notifications.exists()
 
 
 def test_a_deleted_comment_takes_its_notification(ada: User, bob: User, feed_paper) -> None:

@@ -211,6 +211,7 @@ def delete_comment(comment: Comment) -> None:
         comment.body_html = ""
         comment.save(update_fields=["deleted", "body", "body_html"])
         Notification.objects.filter(comment=comment).delete()
+        notifications.withdraw_mail(comment)
         if was_visible:
             _count_comments(comment.paper, -1)
         else:
@@ -229,6 +230,8 @@ def set_comment_hidden(comment: Comment, hidden: bool) -> bool:
         before = comment.visible
         comment.hidden = hidden
         comment.save(update_fields=["hidden"])
+        if hidden:
+            notifications.withdraw_mail(comment)
         after = comment.visible
         if before != after:
             _count_comments(comment.paper, 1 if after else -1)

@@ -38,11 +38,14 @@ from django.utils.html import strip_tags
 from paperwire.community import ratelimit
 from paperwire.community.models import AuthorClaim, Comment, Notification, Profile
 from paperwire.mail.links import one_click_unsubscribe, read_signed_id, sign_id
+from paperwire.mail.models import Mail
 from paperwire.mail.outbox import queue_mail
 from paperwire.papers.models import FeedEntry
 
 EXCERPT_LENGTH = 200
 MAIL_KIND = "reply"
+# Names the comment a reply mail is about, to find it in the outbox (withdraw_mail).
+COMMENT_HEADER = "X-Paperwire-Comment"
 # Mail links that turn reply mails off never expire: an old mail must stop the next.
 MAIL_OFF_SALT = "paperwire.community.reply-mail-off"
 # Where the header's count stops counting.
@@ -170,8 +173,17 @@ def queue_reply_mail(notification: Notification) -> None:
         headers={
             **one_click_unsubscribe(off),
             "List-Id": f"{settings.SITE_NAME} replies <replies.{host}>",
+            COMMENT_HEADER: str(comment.pk),
         },
     )
+
+
+def withdraw_mail(comment: Comment) -> int:
+    """Drop the mails about `comment` still waiting in the outbox (the mail server was
+    down): its author deleted it or moderators hid it, so its words must not go out."""
+    waiting = Mail.objects.filter(kind=MAIL_KIND, status=Mail.QUEUED)
+    deleted, _ = waiting.filter(**{f"headers__{COMMENT_HEADER}": str(comment.pk)}).delete()
+    return deleted
 
 
 def set_reply_mail(user: User | int, on: bool) -> None:
