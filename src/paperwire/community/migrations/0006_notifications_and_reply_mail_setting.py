@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("community", "0004_profile_pending_email"),
+        ("community", "0005_one_account_per_address"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
