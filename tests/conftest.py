@@ -77,6 +77,11 @@ def _point_settings_at_test_data_dir() -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Likewise the site's address: the settings read the one the last `make run` noted
+    # in ./paperwire-data/site_url; a fresh clone has none, so links are the default's.
+    if not os.environ.get("PAPERWIRE_SITE_URL"):
+        port = os.environ.get("PORT", "8000")
+        settings.SITE_URL = f"http://127.0.0.1:{port if port.isdigit() else '8000'}"
     db = settings.DATABASES["default"]
     if str(db["ENGINE"]).endswith("sqlite3"):
         db["NAME"] = str(TEST_DATA_DIR / "paperwire.sqlite3")
