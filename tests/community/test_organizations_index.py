@@ -239,3 +239,29 @@ def test_a_cards_avatar_shows_on_pages_only_when_they_may_load_it(anon: Client, 
     assert '<span class="org-mark" aria-hidden="true">h</span>' in byline(paper)
     mailed = byline(paper, site="https://papers.example.org")
     assert '<img src="https://cdn.example.org/hub.png"' in mailed
+
+
+def test_a_name_the_same_as_its_handle_shows_once(anon: Client, db) -> None:
+    """Qwen's handle and full name are both "Qwen": cards, the paper page, the
+    organization's page and /orgs say "Qwen" once, not "Qwen Qwen"; a full name that
+    differs keeps the handle beside it ("tencent Tencent"), as on the seed pages."""
+    same = _paper("Same paper", ("Qwen", "Qwen"), days_ago=1, published_days_ago=1)
+    _paper("Bare paper", ("bare", ""), days_ago=2, published_days_ago=2)
+    _paper("Other paper", ("tencent", "Tencent"), days_ago=3, published_days_ago=3)
+    bump_data_version()
+    for path in ("/", same.get_absolute_url()):  # the latest day's feed is Qwen's
+        html = anon.get(path).content.decode()
+        assert '<span class="org-mark" aria-hidden="true">Q</span>Qwen</a>' in html, path
+        assert "Qwen Qwen" not in html and '<span class="org-handle">Qwen' not in html, path
+    week = anon.get(f"/week/{timezone.now():%G-W%V}").content.decode()
+    assert '<span class="org-mark" aria-hidden="true">b</span>bare</a>' in week
+    assert '<span class="org-handle">tencent</span> Tencent</a>' in week
+    page = anon.get("/orgs/Qwen").content.decode()
+    assert '<h1 id="org-heading">Qwen</h1>' in page
+    assert '<span class="org-handle">tencent</span> Tencent</h1>' in (
+        anon.get("/orgs/tencent").content.decode()
+    )
+    index = anon.get("/orgs").content.decode()
+    assert '<p class="org-handle">Qwen</p>' not in index
+    assert '<p class="org-handle">bare</p>' not in index
+    assert '<p class="org-handle">tencent</p>' in index

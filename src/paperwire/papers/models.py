@@ -30,6 +30,12 @@ class Organization(models.Model):
     def display_name(self) -> str:
         return self.fullname or self.name
 
+    @property
+    def shows_handle(self) -> bool:
+        """Whether pages show the handle beside the name ("tencent Tencent"): not when
+        they are the same text ("Qwen", not "Qwen Qwen") or there is no full name."""
+        return bool(self.fullname) and self.fullname != self.name
+
     @classmethod
     def named(cls, name: str) -> Organization | None:
         """The organization with this handle in any case, as search's `org:` finds it

@@ -48,11 +48,9 @@ def byline(paper: Paper, site: str = "") -> str:
             avatar = f'<img src="{_e(org.avatar)}" alt="" width="20" height="20" loading="lazy">'
         else:
             avatar = f'<span class="org-mark" aria-hidden="true">{_e(org.name[:1])}</span>'
-        handle = f'<span class="org-handle">{_e(org.name)}</span>'
+        handle = f'<span class="org-handle">{_e(org.name)}</span> ' if org.shows_handle else ""
         org_url = _e(site + reverse("organization", args=[org.name]))
-        parts.append(
-            f'<a class="org" href="{org_url}">{avatar}{handle} {_e(org.fullname or org.name)}</a>'
-        )
+        parts.append(f'<a class="org" href="{org_url}">{avatar}{handle}{_e(org.display_name)}</a>')
     names = paper.author_refs()
     if names:
         prefix = _e(site + _author_prefix())
