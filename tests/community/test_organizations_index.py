@@ -265,3 +265,19 @@ def test_a_name_the_same_as_its_handle_shows_once(anon: Client, db) -> None:
     assert '<p class="org-handle">Qwen</p>' not in index
     assert '<p class="org-handle">bare</p>' not in index
     assert '<p class="org-handle">tencent</p>' in index
+
+
+def test_the_filter_folds_the_case_of_letters_beyond_ascii(anon: Client, db) -> None:
+    """A filter of "ü" finds "Über Lab" and "ÉCOLE" finds "école", on SQLite as on
+    PostgreSQL (whose UPPER() folds every letter; SQLite's LIKE only ASCII ones)."""
+    _paper("Uber paper", ("uber", "Über Lab"), days_ago=1)
+    _paper("Ecole paper", ("ecole", "école normale"), days_ago=2)
+    _paper("Plain paper", ("plain", "Plain Lab"), days_ago=3)
+    bump_data_version()
+    assert _listed(anon, "?q=ü") == ["uber"]
+    assert _listed(anon, "?q=%20ÜBER%20") == ["uber"]
+    assert _listed(anon, "?q=ÉCOLE") == ["ecole"]
+    assert _listed(anon, "?q=é&sort=papers") == ["ecole"]
+    assert _listed(anon, "?q=LAB") == ["plain", "uber"]
+    assert _listed(anon, "?q=ö") == []
+    assert _listed(anon, "?q=ü%25") == []  # still no wildcards

@@ -13,6 +13,7 @@ from django.db.models import Count, F, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 
+from paperwire.papers.backends import database
 from paperwire.papers.models import Organization
 
 # What "active" means for the default order: papers published, or brought into the
@@ -58,7 +59,8 @@ def organization_index(
     """Organizations with at least one visible paper, each annotated with paper_count,
     recent_count (papers of the last RECENT_DAYS), upvote_total and latest (the newest
     paper's publication date, or its feed date when it has none); ``text`` keeps those
-    whose handle or full name contains it in any case."""
+    whose handle or full name contains it in any case, on every database ("ü" finds
+    "Über")."""
     since = (now or timezone.now()) - dt.timedelta(days=RECENT_DAYS)
     visible = Q(papers__hidden=False)
     recent = Q(papers__published_at__gte=since) | Q(papers__feed_entry__submitted_at__gte=since)
@@ -72,5 +74,5 @@ def organization_index(
         sort_name=Lower(Coalesce(NullIf("fullname", Value("")), "name")),
     ).filter(paper_count__gt=0)
     if text:
-        orgs = orgs.filter(Q(name__icontains=text) | Q(fullname__icontains=text))
+        orgs = database().containing_in_any_case(orgs, ("name", "fullname"), text)
     return orgs.order_by(*_ORDER[sort])

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Q, QuerySet
 
 
 class HealthReport(Protocol):
@@ -79,6 +80,16 @@ class DatabaseBackend:
     ) -> int:
         """Stream rows (none of which the table holds) in; only where supports_copy."""
         raise NotImplementedError
+
+    def containing_in_any_case(
+        self, rows: QuerySet[Any], fields: Sequence[str], text: str
+    ) -> QuerySet[Any]:
+        """The rows of which one of `fields` contains `text`, letters of any case alike
+        ("ü" finds "Über"); `text` is plain text, no pattern."""
+        match = Q()
+        for name in fields:
+            match |= Q(**{f"{name}__icontains": text})
+        return rows.filter(match)
 
     def with_raw_cursor(self, fn: Callable[[Any], None]) -> None:
         """fn(a cursor of the database driver), in a transaction of its own."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from django.db import DatabaseError, Error
+from django.db.models import QuerySet
 
 from paperwire.papers.backends.base import DatabaseBackend, HealthReport
 
@@ -46,6 +48,22 @@ class SQLiteBackend(DatabaseBackend):
                         cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
             except DatabaseError as exc:  # never hide the error that ended the harvest
                 log.warning("could not restore the WAL checkpoint setting: %s", exc)
+
+    def containing_in_any_case(
+        self, rows: QuerySet[Any], fields: Sequence[str], text: str
+    ) -> QuerySet[Any]:
+        # SQLite's LIKE folds the case of ASCII letters only ("ü" would miss "Über"), as
+        # do its lower() and upper(). A text with other letters is matched here, over
+        # the table's values of `fields`: meant for small tables (organizations).
+        if text.isascii():
+            return super().containing_in_any_case(rows, fields, text)
+        wanted = text.casefold()
+        found = [
+            pk
+            for pk, *values in rows.model._default_manager.values_list("pk", *fields)
+            if any(wanted in (value or "").casefold() for value in values)
+        ]
+        return rows.filter(pk__in=found)
 
     def preassign_ids(self, table: str, count: int) -> int | None:
         # Safe inside the writer's transaction: it holds SQLite's single write lock
