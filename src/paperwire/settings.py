@@ -180,6 +180,9 @@ EMAIL_USE_SSL = env_bool("PAPERWIRE_EMAIL_SSL", default=False)
 EMAIL_TIMEOUT = env_int("PAPERWIRE_EMAIL_TIMEOUT", default=15, low=1)
 DEFAULT_FROM_EMAIL = os.environ.get("PAPERWIRE_EMAIL_FROM", f"{SITE_NAME} <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Date: in the process's local time, which Django sets to TIME_ZONE (UTC): "+0000".
+# Off, Django writes "-0000", which RFC 5322 reads as "zone unknown".
+EMAIL_USE_LOCALTIME = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",
