@@ -201,3 +201,24 @@ def test_a_title_with_a_very_long_word_wraps_on_a_phone(browser: Any, live_paper
         assert page.evaluate(widen) <= 0
     finally:
         context.close()
+
+
+def test_search_syntax_examples_stay_whole_on_a_phone(browser: Any, live_paperwire) -> None:
+    # "-vision" broken after its dash reads as "-" and "vision": each example of the
+    # search page's help keeps to one line, at a phone's width.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    try:
+        page.goto(live_paperwire.url + "/search")
+        lines = page.evaluate(
+            """() => [...document.querySelectorAll('.search-help code')].map(
+                c => [c.textContent, c.getClientRects().length])"""
+        )
+        assert len(lines) >= 8, lines
+        assert [text for text, count in lines if count != 1] == [], lines
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0
+    finally:
+        context.close()
