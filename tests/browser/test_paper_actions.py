@@ -1,0 +1,68 @@
+"""Real Chromium: a paper page's upvote box, ☆ Save and "Add to a collection" for a member
+on a 1280px desktop; opening the collection panel moves neither the vote nor Save."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import SMALL_FEED
+from support import LiveServer, copy_database, run_cli, serving, write_jsonl
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+USERNAME = "rosalind"
+PASSWORD = "correct horse battery staple 42"
+
+MAKE_MEMBER = f"""
+from django.contrib.auth.models import User
+from paperwire.community.models import Collection, Profile
+user = User.objects.create_user({USERNAME!r}, "rosalind@example.org", {PASSWORD!r})
+Profile.objects.create(user=user, email_verified=True)
+Collection.objects.create(owner=user, name="Reading group for Thursday evenings")
+"""
+
+# [top, bottom] of the upvote box and of Save.
+BOXES = """() => ['.paper-vote .votes', '.paper-vote .save'].map(s => {
+  const r = document.querySelector(s).getBoundingClientRect(); return [r.top, r.bottom]; })"""
+
+
+@pytest.fixture(scope="module")
+def member_site(
+    migrated_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    data_dir = copy_database(migrated_template, tmp_path_factory.mktemp("paper-actions-site"))
+    feed_file = write_jsonl(data_dir / "small.jsonl", SMALL_FEED)
+    for args in (("import", str(feed_file)), ("shell", "-c", MAKE_MEMBER)):
+        done = run_cli(*args, data_dir=data_dir, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+    with serving(data_dir, seconds=120) as server:
+        yield server
+
+
+def test_opening_add_to_a_collection_leaves_vote_and_save_in_place(
+    browser: Any, member_site: LiveServer
+) -> None:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    try:
+        page.goto(member_site.url + "/login")
+        page.locator("main").get_by_label("Username").fill(USERNAME)
+        page.locator("main").get_by_label("Password").fill(PASSWORD)
+        page.locator("main").get_by_role("button", name="Log in").click()
+        page.wait_for_url(member_site.url + "/")
+        page.goto(member_site.url + "/papers/2401.01234")
+        closed = page.evaluate(BOXES)
+        page.locator("details.collect summary").click()
+        page.get_by_role("button", name="Create and add").wait_for()
+        opened = page.evaluate(BOXES)
+        assert opened == closed, (closed, opened)
+        (vote_top, vote_bottom), (save_top, save_bottom) = opened
+        # Save sits beside the vote box, centred on it, not halfway down the panel.
+        assert vote_top <= save_top and save_bottom <= vote_bottom, opened
+        assert abs((save_top + save_bottom) - (vote_top + vote_bottom)) <= 2, opened
+    finally:
+        ctx.close()
