@@ -247,3 +247,15 @@ def test_every_api_error_is_json(
     assert response.status_code == status
     assert response["Content-Type"].startswith("application/json")
     assert set(response.json()) == {"error"}
+
+
+@pytest.mark.parametrize("url", ["/api/", "/api/nothing/here"])
+def test_a_path_with_no_endpoint_points_to_the_docs(
+    client: Client, site: dict[str, Any], url: str
+) -> None:
+    """A newcomer trying /api/ learns where the endpoints are listed."""
+    response = client.get(url)
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error.startswith("no API endpoint at "), error
+    assert "/api/docs" in error, error

@@ -48,7 +48,8 @@ class JsonApiErrors:
             return response
         status = response.status_code
         if status == 404:
-            message = f"no API endpoint at {request.path[:200]!r}"
+            where = request.path[:200]
+            message = f"no API endpoint at {where!r}; the endpoints are listed at /api/docs"
         else:
             try:
                 message = HTTPStatus(status).phrase
