@@ -112,6 +112,20 @@ def test_profile_page_lists_activity(member_client: Client, member, feed_paper) 
     assert "<em>machine</em>" in html
 
 
+def test_a_members_own_profile_leads_to_settings_by_that_name(
+    member_client: Client, member, make_member
+) -> None:
+    """The API docs and the guides say "Settings → API tokens": the header's name leads to
+    the profile, whose link to the settings says "Settings" and what is there."""
+    html = member_client.get("/u/ada").content.decode()
+    assert (
+        '<a href="/settings">Settings</a>: your profile, e-mail digest, API tokens and data' in html
+    )
+    make_member("bo")
+    assert 'href="/settings"' not in member_client.get("/u/bo").content.decode()
+    assert 'title="ada: your profile and settings"' in html  # the header's link
+
+
 def test_unknown_or_suspended_profiles_are_404(anon: Client, make_member) -> None:
     make_member("zed", is_active=False)
     assert anon.get("/u/nobody").status_code == 404
