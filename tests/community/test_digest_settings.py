@@ -39,3 +39,19 @@ def test_another_address_still_needs_confirmation(member_client: Client, setting
     member_client.post("/subscribe", {"email": "someone@example.org", "frequency": "daily"})
     sub = Subscription.objects.get(email="someone@example.org")
     assert sub.status == Subscription.PENDING and sub.user is None
+
+
+def test_the_headers_subscribe_box_holds_a_members_address(
+    member_client: Client, member: Any, feed_paper: Any
+) -> None:
+    """A member who presses the header's Subscribe subscribes their own address, instead
+    of meeting the browser's "Please fill out this field"; a visitor's box is empty, and
+    the pages cached for visitors never hold anyone's address."""
+    strip = 'id="subscribe-email" name="email" value="ada@example.org"'
+    for path in ("/", "/papers/2401.01234", "/search?q=state"):
+        assert strip in member_client.get(path).content.decode(), path
+        visitor = Client(HTTP_HOST="127.0.0.1").get(path).content.decode()
+        assert (
+            "ada@example.org" not in visitor
+            and 'id="subscribe-email" name="email" placeholder' in visitor
+        )
