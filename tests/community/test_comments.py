@@ -92,6 +92,10 @@ def test_edit_and_delete_own(member_client: Client, feed_paper: Paper) -> None:
     comment = Comment.objects.get()
     form = member_client.get(f"/comments/{comment.pk}/edit")
     assert form.status_code == 200 and b"Typo" in form.content
+    # Labelled as the comment box of the paper page is, and saying Markdown works there.
+    edit_page = form.content.decode()
+    assert '<label for="id_body">Your comment</label>' in edit_page
+    assert "Markdown: *emphasis*, `code`, [links](https://…)" in edit_page
     member_client.post(f"/comments/{comment.pk}/edit", {"body": "Fixed *now*"})
     comment.refresh_from_db()
     assert comment.body == "Fixed *now*" and "<em>now</em>" in comment.body_html and comment.edited

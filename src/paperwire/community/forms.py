@@ -81,6 +81,10 @@ class CommentForm(forms.Form):
     body = forms.CharField(
         max_length=COMMENT_MAX_LENGTH,
         strip=True,
+        # Shown where the form renders itself (editing a comment, a comment sent back
+        # with an error); the paper page's box says the same in its own markup.
+        label="Your comment",
+        help_text="Markdown: *emphasis*, `code`, [links](https://…)",
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": COMMENT_MAX_LENGTH}),
         error_messages={
             "required": "A comment cannot be empty.",
