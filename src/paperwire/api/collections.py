@@ -211,7 +211,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     found = _mine(request, pk)
     if isinstance(found, HttpResponse):
         return found
-    found.delete()
+    library.delete_collection(found)
     return json_response({"deleted": pk})
 
 

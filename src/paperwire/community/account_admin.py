@@ -17,9 +17,11 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import User
 from django.db import IntegrityError, router, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from paperwire.community import addresses
+from paperwire.papers.store import bump_data_version
 
 
 class _Raced(Exception):
@@ -65,6 +67,18 @@ class AccountAdmin(UserAdmin):
                 super().save_model(request, obj, form, change)
         except IntegrityError as exc:
             raise _Raced(exc) from exc
+        if change and "is_active" in form.changed_data:
+            # An inactive member's public collections leave the paper pages that list
+            # them (and come back with the account), pages cached until the data changes.
+            bump_data_version()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        bump_data_version()  # their collections go with them
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        super().delete_queryset(request, queryset)
+        bump_data_version()
 
     def changeform_view(
         self,

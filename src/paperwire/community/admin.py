@@ -218,6 +218,10 @@ class MemberAdmin(admin.ModelAdmin):
             user.save(update_fields=["is_active"])
             log_action(request, "suspend user", user)
             suspended += 1
+        if suspended:
+            # A suspended member's public collections leave the paper pages that list
+            # them, which are cached for readers until the data changes.
+            bump_data_version()
         self.message_user(request, f"{suspended} member(s) suspended.", messages.SUCCESS)
 
     @admin.action(description="Reinstate selected members")
@@ -232,6 +236,8 @@ class MemberAdmin(admin.ModelAdmin):
             user.save(update_fields=["is_active"])
             log_action(request, "reinstate user", user)
             reinstated += 1
+        if reinstated:
+            bump_data_version()
         self.message_user(request, f"{reinstated} member(s) reinstated.", messages.SUCCESS)
 
 

@@ -3,6 +3,11 @@ reading list, read or unread) and collections (named, ordered, public or private
 
 Every function is idempotent where a repeated request could happen (a double click, a
 retried API call): saving twice keeps one save, adding a paper twice keeps one place.
+
+A public collection shows on the pages of its papers ("Collections including this
+paper"), which are cached for readers until the data changes: every change to a public
+collection (and a collection made private) bumps the data version, so those pages are
+renewed at once.
 """
 
 from __future__ import annotations
@@ -10,9 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -24,6 +29,7 @@ from paperwire.community.models import (
     Save,
 )
 from paperwire.papers.models import Paper
+from paperwire.papers.store import bump_data_version
 
 # A slug as the Hub writes one ("owner/title-words-<id>"), or just the id.
 _SLUG = re.compile(r"^(?:[^/]{1,150}/[^/]{0,200}-)?(?P<pk>[0-9]{1,18})$")
@@ -126,6 +132,7 @@ def update_collection(
     description: str | None = None,
     public: bool | None = None,
 ) -> Collection:
+    was_public = collection.public
     if name is not None:
         collection.name = clean_name(name)
     if description is not None:
@@ -135,11 +142,21 @@ def update_collection(
     try:
         with transaction.atomic():
             collection.save()
+            if was_public or collection.public:
+                bump_data_version()
     except IntegrityError:
         raise LibraryConflict(
             f"You already have a collection called {collection.name!r}."
         ) from None
     return collection
+
+
+def delete_collection(collection: Collection) -> None:
+    """Delete the collection; its papers stay on the site."""
+    with transaction.atomic():
+        collection.delete()
+        if collection.public:
+            bump_data_version()
 
 
 def add_to_collection(collection: Collection, paper: Paper) -> CollectionItem:
@@ -160,13 +177,18 @@ def add_to_collection(collection: Collection, paper: Paper) -> CollectionItem:
         except IntegrityError:  # added by a parallel request just now
             return CollectionItem.objects.get(collection=collection, paper=paper)
         Collection.objects.filter(pk=collection.pk).update(modified=timezone.now())
+        if collection.public:
+            bump_data_version()
     return item
 
 
 def remove_from_collection(collection: Collection, paper: Paper) -> bool:
-    deleted, _ = CollectionItem.objects.filter(collection=collection, paper=paper).delete()
-    if deleted:
-        Collection.objects.filter(pk=collection.pk).update(modified=timezone.now())
+    with transaction.atomic():
+        deleted, _ = CollectionItem.objects.filter(collection=collection, paper=paper).delete()
+        if deleted:
+            Collection.objects.filter(pk=collection.pk).update(modified=timezone.now())
+            if collection.public:
+                bump_data_version()
     return bool(deleted)
 
 
@@ -190,6 +212,8 @@ def reorder_collection(collection: Collection, paper_ids: Sequence[int]) -> None
                 item.position = position
                 item.save(update_fields=["position"])
         Collection.objects.filter(pk=collection.pk).update(modified=timezone.now())
+        if collection.public:  # a paper page lists its collections newest change first
+            bump_data_version()
 
 
 def move_item(collection: Collection, paper: Paper, offset: int) -> None:
@@ -215,6 +239,27 @@ def collection_papers(collection: Collection) -> list[Paper]:
         .order_by("position", "pk")
     )
     return [item.paper for item in items]
+
+
+def collections_holding(
+    paper: Paper, viewer: User | AnonymousUser | None = None
+) -> QuerySet[Collection]:
+    """The collections that hold the paper, as the viewer may see them: public ones of
+    active members (as their pages and profiles show them) and the viewer's own, private
+    ones too. Most recently changed first, the order of /api/collections?item=papers/<id>;
+    each with `num_papers`, the papers of it that readers see, counted in the same query."""
+    visible = Q(public=True, owner__is_active=True)
+    if viewer is not None and viewer.is_authenticated:
+        visible |= Q(owner_id=viewer.pk)
+    # The paper is matched in a subquery: a filter on `items` itself would join the one
+    # item that matched, and the count would then be 1 for every collection.
+    holding = CollectionItem.objects.filter(paper=paper).values("collection_id")
+    return (
+        Collection.objects.filter(visible, pk__in=holding)
+        .select_related("owner")
+        .annotate(num_papers=Count("items", filter=Q(items__paper__hidden=False)))
+        .order_by("-modified", "-pk")
+    )
 
 
 def collection_slug(collection: Collection) -> str:

@@ -219,7 +219,7 @@ def collection_delete(request: HttpRequest, pk: int) -> HttpResponse:
         return error_page(request, "There is no such collection of yours.", 404)
     if request.method == "GET":
         return render(request, "community/collection_delete.html", {"collection": collection})
-    collection.delete()
+    library.delete_collection(collection)
     messages.info(request, f"The collection {collection.name} is deleted.")
     return redirect("library")
 
