@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from paperwire.community import actions, library
+from paperwire.community import actions, library, paging
 from paperwire.community.models import (
     COLLECTION_DESCRIPTION_MAX,
     COLLECTION_NAME_MAX,
@@ -20,6 +20,7 @@ from paperwire.community.models import (
 )
 from paperwire.community.templatetags.community import save_context
 from paperwire.community.views import _login_redirect, _user, safe_next
+from paperwire.papers.cache import versioned_page
 from paperwire.papers.error_page import error_page
 
 READING_STATES = ("unread", "read", "all")
@@ -181,6 +182,30 @@ def collection_page(request: HttpRequest, pk: int) -> HttpResponse:
         else None,
     }
     return render(request, "community/collection.html", context)
+
+
+@versioned_page
+def paper_collections(request: HttpRequest, paper_id: str) -> HttpResponse:
+    """Every collection that holds the paper (its page lists the first few), in the
+    same order, fifty a page: for readers as cached as the paper page itself."""
+    paper = actions.visible_paper(paper_id)
+    if paper is None:
+        return error_page(request, "No paper has this id.", 404)
+    try:
+        number = paging.page_number(request)
+    except paging.BadPage as exc:
+        return error_page(request, str(exc), 400)
+    holding = library.collections_holding(paper, request.user)
+    collections, more = paging.window(holding, number)
+    if number > 1 and not collections:
+        return error_page(request, "There is no such page of this list.", 404)
+    context = {
+        "paper": paper,
+        "collections": collections,
+        "total": holding.count(),
+        "pager": paging.pager(request, number, more),
+    }
+    return render(request, "community/paper_collections.html", context)
 
 
 @login_required

@@ -55,6 +55,11 @@ urlpatterns = [
     re_path(rf"^papers/{PAPER_ID}/upvote$", views.upvote, name="upvote"),
     re_path(rf"^papers/{PAPER_ID}/comments$", views.comment_create, name="comment_create"),
     re_path(rf"^papers/{PAPER_ID}/save$", library_views.save, name="save"),
+    re_path(
+        rf"^papers/{PAPER_ID}/collections$",
+        library_views.paper_collections,
+        name="paper_collections",
+    ),
     re_path(rf"^library/read/{PAPER_ID}$", library_views.mark_read, name="mark_read"),
     path("library", library_views.library_page, name="library"),
     path("collections/new", library_views.collection_create, name="collection_create"),

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 
+from paperwire.community import library
 from paperwire.community.forms import CommentForm
 from paperwire.community.models import Collection, Comment, Save, Upvote
 from paperwire.papers.models import FeedEntry, Paper
@@ -21,6 +22,9 @@ from paperwire.papers.models import FeedEntry, Paper
 register = template.Library()
 
 MAX_DEPTH = 6
+# A paper page lists this many of the collections that hold the paper; all of them are
+# on the paper's collections page (/papers/<id>/collections).
+COLLECTIONS_SHOWN = 5
 
 
 def votes_context(
@@ -141,6 +145,18 @@ def collect_box(context: template.Context, paper: Paper) -> dict[str, Any]:
         "next_url": request.get_full_path() if request else paper.get_absolute_url(),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("community/_in_collections.html", takes_context=True)
+def collections_including(context: template.Context, paper: Paper) -> dict[str, Any]:
+    """The Hub's "Collections including this paper": the public ones (and the viewer's
+    own, private ones marked) most recently changed first. Two queries however many
+    there are: the count, and the first few with owners and sizes."""
+    request: HttpRequest | None = context.get("request")
+    holding = library.collections_holding(paper, request.user if request else None)
+    total = holding.count()
+    shown = list(holding[:COLLECTIONS_SHOWN]) if total else []
+    return {"paper": paper, "collections": shown, "total": total, "more": total - len(shown)}
 
 
 @register.inclusion_tag("community/_discussion.html", takes_context=True)
