@@ -1,6 +1,8 @@
 """A member makes a collection from a paper page, adds a second paper, orders them,
 describes the collection and makes it public; anyone can then read its page, its
-RSS/Atom feeds and its Hub-shaped JSON, and find it on the member's profile."""
+RSS/Atom feeds and its Hub-shaped JSON, find it on the member's profile, and on the
+page of a paper it holds ("Collections including this paper"), where it was not while
+it was private."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ def test_collect_order_describe_publish(
     # A new collection, straight from the first paper's page.
     cards.nth(0).locator("h3 a").click()
     page.wait_for_url(re.compile(r"/papers/"))
+    paper_url = page.url
     page.locator("details.collect summary").click()
     page.get_by_label("A new collection").fill("Reading group")
     page.get_by_role("button", name="Create and add").click()
@@ -38,6 +41,13 @@ def test_collect_order_describe_publish(
     page.get_by_label("Collection", exact=True).select_option(label="Reading group")
     page.locator("form.collect-form").get_by_role("button", name="Add", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("Added to Reading group")
+
+    # Private so far: a reader of the paper's page (served from the page cache, as readers
+    # without a session are) sees no collection holding it.
+    reader = new_context().new_page()
+    reader.goto(paper_url)
+    expect(reader.locator("h1")).to_have_text(titles[0])
+    expect(reader.locator("section.in-collections")).to_have_count(0)
 
     # Order, describe, publish.
     page.get_by_role("link", name="Library", exact=True).click()
@@ -70,3 +80,13 @@ def test_collect_order_describe_publish(
     expect(stranger.locator("h1")).to_have_text("cole")
     stranger.get_by_role("link", name="Reading group").click()
     expect(stranger.locator("h1")).to_have_text("Reading group")
+
+    # Public now: on the page of each paper it holds, at once, and a link to it.
+    reader.goto(paper_url)
+    holding = reader.locator("section.in-collections")
+    expect(holding.get_by_role("heading")).to_have_text("Collections including this paper (1)")
+    expect(holding).to_contain_text("by @cole · 2 papers")
+    expect(holding).to_contain_text("Papers for Thursday's group.")
+    holding.get_by_role("link", name="Reading group").click()
+    expect(reader.locator("h1")).to_have_text("Reading group")
+    assert reader.url == collection_url
