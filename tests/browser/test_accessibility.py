@@ -9,6 +9,7 @@ main landmark) is its own; its colours, which the site mends in light mode
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,6 +41,23 @@ if not User.objects.filter(username={USERNAME!r}).exists():
     user.notifications.filter(pk=user.notifications.order_by("pk").first().pk).update(
         read_at=mine.created
     )
+"""
+
+# The first paper on `/` in six public collections of the member and a private one, changed
+# last: its page has "Collections including this paper" with "and N more" (and, for the
+# member, their collection marked private), and the page of them all.
+COLLECT = """
+from django.contrib.auth.models import User
+from paperwire.community import library
+from paperwire.papers.models import Paper
+user = User.objects.get(username={username!r})
+paper = Paper.objects.get(public_id={paper_id!r})
+if not user.collections.exists():
+    for n in range(7):
+        shelf = library.create_collection(
+            user, f"Shelf {{n}}", "Papers <b>worth</b> a second read. " * n, public=n < 6
+        )
+        library.add_to_collection(shelf, paper)
 """
 
 VISITOR_PAGES = [
@@ -84,6 +102,18 @@ def site(live_paperwire: LiveServer) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="module")
+def collected(site: LiveServer) -> list[str]:
+    """The paper page with its collections (see COLLECT), and the page of them all."""
+    status, home = site.get("/")
+    found = re.search(r'<h3 id="t-[0-9]+"><a href="/papers/([^"]+)">', home.decode())
+    assert status == 200 and found, home[:500]
+    script = COLLECT.format(username=USERNAME, paper_id=found.group(1))
+    done = run_cli("shell", "-c", script, data_dir=site.data_dir, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return [f"/papers/{found.group(1)}", f"/papers/{found.group(1)}/collections"]
+
+
+@pytest.fixture(scope="module")
 def axe() -> Any:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -97,6 +127,13 @@ def _pages_of_a_paper(page: Any, site: LiveServer) -> list[str]:
     page.goto(site.url + "/orgs")
     org = page.locator("main a[href^='/orgs/']").first.get_attribute("href")
     return [paper, org]
+
+
+def _with_collections(page: Any, site: LiveServer, paths: list[str]) -> list[str]:
+    """The collections section is there to be checked, not left out by a change of data."""
+    page.goto(site.url + paths[0])
+    assert page.locator("section.in-collections .holding-more a").count() == 1
+    return paths
 
 
 def _problems(axe: Any, page: Any, site: LiveServer, path: str) -> list[str]:
@@ -116,11 +153,14 @@ def _context(browser: Any, scheme: str, width: int) -> Any:
 
 
 @pytest.mark.parametrize(("scheme", "width"), VIEWS)
-def test_a_visitors_pages(browser: Any, site: LiveServer, axe: Any, scheme: str, width: int):
+def test_a_visitors_pages(
+    browser: Any, site: LiveServer, collected: list[str], axe: Any, scheme: str, width: int
+):
     ctx = _context(browser, scheme, width)
     try:
         page = ctx.new_page()
         paths = VISITOR_PAGES + _pages_of_a_paper(page, site)
+        paths += _with_collections(page, site, collected)
         problems = [p for path in paths for p in _problems(axe, page, site, path)]
     finally:
         ctx.close()
@@ -128,7 +168,9 @@ def test_a_visitors_pages(browser: Any, site: LiveServer, axe: Any, scheme: str,
 
 
 @pytest.mark.parametrize(("scheme", "width"), [VIEWS[1], VIEWS[2]])
-def test_a_members_pages(browser: Any, site: LiveServer, axe: Any, scheme: str, width: int):
+def test_a_members_pages(
+    browser: Any, site: LiveServer, collected: list[str], axe: Any, scheme: str, width: int
+):
     ctx = _context(browser, scheme, width)
     try:
         page = ctx.new_page()
@@ -137,7 +179,10 @@ def test_a_members_pages(browser: Any, site: LiveServer, axe: Any, scheme: str, 
         page.locator("main").get_by_label("Password").fill(PASSWORD)
         page.locator("main").get_by_role("button", name="Log in").click()
         page.wait_for_url(site.url + "/")
-        problems = [p for path in MEMBER_PAGES for p in _problems(axe, page, site, path)]
+        paths = MEMBER_PAGES + _with_collections(page, site, collected)
+        # The member's own private collection is there too, marked.
+        assert page.locator("section.in-collections .badge").all_inner_texts() == ["private"]
+        problems = [p for path in paths for p in _problems(axe, page, site, path)]
     finally:
         ctx.close()
     assert problems == []
