@@ -8,7 +8,9 @@ from typing import Any
 
 import feedparser
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from paperwire.community import library
 from paperwire.community.models import Collection, CollectionItem, Save
@@ -179,6 +181,33 @@ def test_public_collections_are_on_their_owners_profile(
     assert "1 paper<" in html and "Secret list" not in html
     own = member_client.get(f"/u/{member.username}").content.decode()
     assert "Secret list" not in own and 'href="/library">your library</a>' in own
+
+
+def test_one_or_ten_collections_cost_the_library_the_same_queries(
+    member_client: Client, member: Any, small_feed: Any
+) -> None:
+    """Each collection's size is counted in the query that lists them, not once more
+    per collection."""
+    papers = list(Paper.objects.order_by("pk")[:3])
+
+    def library_page() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as seen:
+            html = member_client.get("/library").content.decode()
+        return len(seen.captured_queries), html
+
+    first = library.create_collection(member, "Shelf 0", public=True)
+    for paper in papers:
+        library.add_to_collection(first, paper)
+    one, html = library_page()
+    assert f'<a href="/collections/{first.pk}">Shelf 0</a>' in html and "3 papers<" in html
+    for i in range(1, 10):
+        shelf = library.create_collection(member, f"Shelf {i}", public=i % 2 == 0)
+        for paper in papers[: i % 3]:
+            library.add_to_collection(shelf, paper)
+    ten, html = library_page()
+    assert ten == one
+    assert html.count('<li><a href="/collections/') == 10
+    assert "0 papers<" in html and "1 paper<" in html and "2 papers<" in html
 
 
 def test_collection_input_is_checked(member_client: Client, member: Any) -> None:

@@ -241,6 +241,14 @@ def collection_papers(collection: Collection) -> list[Paper]:
     return [item.paper for item in items]
 
 
+def with_paper_counts(collections: QuerySet[Collection]) -> QuerySet[Collection]:
+    """The collections, each with `num_papers`: the papers of it readers see (hidden
+    papers are not counted, as the collection's page and API JSON leave them out),
+    counted in the query that lists the collections. Every place that shows a
+    collection's size counts it here: the library, profiles, paper pages."""
+    return collections.annotate(num_papers=Count("items", filter=Q(items__paper__hidden=False)))
+
+
 def collections_holding(
     paper: Paper, viewer: User | AnonymousUser | None = None
 ) -> QuerySet[Collection]:
@@ -254,12 +262,9 @@ def collections_holding(
     # The paper is matched in a subquery: a filter on `items` itself would join the one
     # item that matched, and the count would then be 1 for every collection.
     holding = CollectionItem.objects.filter(paper=paper).values("collection_id")
-    return (
-        Collection.objects.filter(visible, pk__in=holding)
-        .select_related("owner")
-        .annotate(num_papers=Count("items", filter=Q(items__paper__hidden=False)))
-        .order_by("-modified", "-pk")
-    )
+    return with_paper_counts(
+        Collection.objects.filter(visible, pk__in=holding).select_related("owner")
+    ).order_by("-modified", "-pk")
 
 
 def collection_slug(collection: Collection) -> str:

@@ -85,7 +85,7 @@ def library_page(request: HttpRequest) -> HttpResponse:
         "state": state,
         "states": READING_STATES,
         "unread": unread,
-        "collections": Collection.objects.filter(owner=user),
+        "collections": library.with_paper_counts(Collection.objects.filter(owner=user)),
         "form": CollectionForm(),
         "nav_active": "library",
     }
@@ -125,7 +125,7 @@ def collection_create(request: HttpRequest) -> HttpResponse:
         "state": "unread",
         "states": READING_STATES,
         "unread": library.reading_list(user, "unread").count(),
-        "collections": Collection.objects.filter(owner=user),
+        "collections": library.with_paper_counts(Collection.objects.filter(owner=user)),
         "form": form,
         "nav_active": "library",
     }
