@@ -4,6 +4,7 @@ anyone else), bad input answered with a message."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import feedparser
@@ -208,6 +209,62 @@ def test_one_or_ten_collections_cost_the_library_the_same_queries(
     assert ten == one
     assert html.count('<li><a href="/collections/') == 10
     assert "0 papers<" in html and "1 paper<" in html and "2 papers<" in html
+
+
+def test_every_place_counts_the_papers_readers_see(
+    member_client: Client, member: Any, feed_paper: Paper, make_member: Any
+) -> None:
+    """A collection's size is the same on its owner's profile, in their library, on the
+    collection's page, under "Collections including this paper" (the paper's page and
+    its page of all collections) and in the API's items: papers hidden by moderators
+    are not counted anywhere, and count again once shown."""
+    from paperwire.community.tokens import create_token
+
+    shelf = library.create_collection(member, "Shelf", public=True)
+    others = list(Paper.objects.exclude(pk=feed_paper.pk).order_by("pk")[:2])
+    for paper in (feed_paper, *others):
+        library.add_to_collection(shelf, paper)
+    anon = Client(HTTP_HOST="127.0.0.1")
+    _, token = create_token(member, "cli", "read")
+    auth = {"Authorization": f"Bearer {token}"}
+    slug = library.collection_slug(shelf)
+
+    def sizes() -> dict[str, int]:
+        def said(html: str, before: str) -> int:
+            # The number in the same list item as the collection's name.
+            entry = r"(?:(?!</li>).)*?(\d+) papers?</span>"
+            found = re.findall(re.escape(before) + entry, html, re.S)
+            assert len(found) == 1, (before, html)
+            return int(found[0])
+
+        link = f'<a href="/collections/{shelf.pk}">Shelf</a>'
+        holding = 'class="holding-name">Shelf</a>'
+        page = anon.get(f"/collections/{shelf.pk}").content.decode()
+        api = anon.get(f"/api/collections/{slug}").json()
+        (listed,) = anon.get(f"/api/collections?owner={member.username}").json()
+        (mine,) = anon.get("/api/me/collections", headers=auth).json()
+        return {
+            "profile": said(anon.get(f"/u/{member.username}").content.decode(), link),
+            "library": said(member_client.get("/library").content.decode(), link),
+            "collection page": page.count('class="collection-item"'),
+            "paper page": said(anon.get(feed_paper.get_absolute_url()).content.decode(), holding),
+            "paper's collections": said(
+                anon.get(f"{feed_paper.get_absolute_url()}/collections").content.decode(), holding
+            ),
+            "API": len(api["items"]),
+            "API list": len(listed["items"]),  # the first four, as the Hub's list gives
+            "API, mine": len(mine["items"]),
+        }
+
+    assert set(sizes().values()) == {3}
+    staff = Client(HTTP_HOST="127.0.0.1")
+    staff.force_login(make_member("mod", is_staff=True, is_superuser=True))
+    hide = {"action": "hide_papers", "_selected_action": [str(others[0].pk)]}
+    assert staff.post("/admin/community/moderatedpaper/", hide).status_code == 302
+    assert set(sizes().values()) == {2}, sizes()
+    show = {**hide, "action": "unhide_papers"}
+    assert staff.post("/admin/community/moderatedpaper/", show).status_code == 302
+    assert set(sizes().values()) == {3}, sizes()
 
 
 def test_collection_input_is_checked(member_client: Client, member: Any) -> None:

@@ -17,12 +17,11 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.core import signing
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from paperwire.community import address_change, paging, ratelimit, resets, signups
+from paperwire.community import address_change, library, paging, ratelimit, resets, signups
 from paperwire.community.forms import ProfileForm, SignupForm
 from paperwire.community.models import (
     AccessToken,
@@ -266,7 +265,7 @@ def profile_page(request: HttpRequest, username: str) -> HttpResponse:
     # Public collections, as the Hub's profiles show them: all on the first page (a
     # member has at most library.MAX_COLLECTIONS), none on the pages after it.
     collections = (
-        Collection.objects.filter(owner=user, public=True).annotate(num_papers=Count("items"))
+        library.with_paper_counts(Collection.objects.filter(owner=user, public=True))
         if number == 1
         else Collection.objects.none()
     )
