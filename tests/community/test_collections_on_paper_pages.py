@@ -140,6 +140,29 @@ def test_newest_change_first_five_then_a_page_with_all(
     assert anon.get(f"{PAGE}/collections").status_code == 200
 
 
+def test_a_versioned_arxiv_id_leads_to_the_papers_collections(
+    anon: Client, make_member: Callable[..., User], feed_paper: Paper
+) -> None:
+    """As /papers/2401.01234v2 leads to the paper's page (the same status: see
+    tests/papers/test_paper_page.py), its list of collections is at the plain id."""
+    shelf = library.create_collection(make_member("ada"), "Shelf", public=True)
+    library.add_to_collection(shelf, feed_paper)
+    page = anon.get("/papers/2401.01234v2")
+    for client in (anon, client_of(make_member("bob"))):
+        listed = client.get("/papers/2401.01234v2/collections")
+        assert listed.status_code == page.status_code == 302
+        assert listed["Location"] == f"{PAGE}/collections"
+        assert names(client.get(listed["Location"]).content.decode()) == ["Shelf"]
+    # The page asked for is kept; a paper that is not here, or hidden, is 404 as before.
+    paged = anon.get("/papers/2401.01234v1/collections?page=2")
+    assert paged["Location"] == f"{PAGE}/collections?page=2"
+    assert anon.get("/papers/2401.99999v1/collections").status_code == 404
+    Paper.objects.filter(pk=feed_paper.pk).update(hidden=True)
+    library.update_collection(shelf, description="renewed")  # a new data version
+    assert anon.get("/papers/2401.01234v2/collections").status_code == 404
+    assert anon.get("/papers/2401.01234v2").status_code == 404
+
+
 def test_the_collections_page_says_so_when_there_are_none(anon: Client, feed_paper: Paper) -> None:
     html = anon.get(f"{PAGE}/collections").content.decode()
     assert "No collection includes this paper yet." in html and "(0)" in html

@@ -22,6 +22,7 @@ from paperwire.community.templatetags.community import save_context
 from paperwire.community.views import _login_redirect, _user, safe_next
 from paperwire.papers.cache import versioned_page
 from paperwire.papers.error_page import error_page
+from paperwire.papers.views import without_version
 
 READING_STATES = ("unread", "read", "all")
 
@@ -187,7 +188,15 @@ def collection_page(request: HttpRequest, pk: int) -> HttpResponse:
 @versioned_page
 def paper_collections(request: HttpRequest, paper_id: str) -> HttpResponse:
     """Every collection that holds the paper (its page lists the first few), in the
-    same order, fifty a page: for readers as cached as the paper page itself."""
+    same order, fifty a page: for readers as cached as the paper page itself. A
+    versioned arXiv id (2401.01234v2) redirects to the paper's list, as its page does."""
+    if (base := without_version(paper_id)) is not None:
+        plain = actions.visible_paper(base)
+        if plain is None:
+            return error_page(request, "No paper has this id.", 404)
+        url = reverse("paper_collections", args=[plain.public_id])
+        query = request.META.get("QUERY_STRING", "")  # the page asked for, ?page=2
+        return redirect(f"{url}?{query}" if query else url)
     paper = actions.visible_paper(paper_id)
     if paper is None:
         return error_page(request, "No paper has this id.", 404)

@@ -132,7 +132,7 @@ def _paper_or_404(paper_id: str) -> Paper:
     return get_object_or_404(qs, public_id=paper_id, hidden=False)
 
 
-def _without_version(paper_id: str) -> str | None:
+def without_version(paper_id: str) -> str | None:
     """'2312.00752' for '2312.00752v1' (when no paper has the versioned id itself);
     None for an id with no version suffix."""
     parsed = parse_arxiv_id(paper_id)
@@ -172,7 +172,7 @@ def prefers_markdown(accept: str) -> bool:
 
 @versioned_page
 def _paper_html(request: HttpRequest, paper_id: str) -> HttpResponse:
-    if (base := _without_version(paper_id)) is not None:
+    if (base := without_version(paper_id)) is not None:
         # arXiv links name a version; the page shows the paper's latest one.
         return redirect(_paper_or_404(base).get_absolute_url())
     paper = _paper_or_404(paper_id)
@@ -191,7 +191,7 @@ def _paper_html(request: HttpRequest, paper_id: str) -> HttpResponse:
 
 @versioned_page
 def paper_md(request: HttpRequest, paper_id: str) -> HttpResponse:
-    if (base := _without_version(paper_id)) is not None:
+    if (base := without_version(paper_id)) is not None:
         return redirect(reverse("paper_md", args=[_paper_or_404(base).public_id]))
     paper = _paper_or_404(paper_id)
     return HttpResponse(
