@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from paperwire.community import notifications, ratelimit
+from paperwire.community.mentions import render_comment
 from paperwire.community.models import Comment, Notification, Upvote
-from paperwire.community.text import render_markdown
 from paperwire.papers.ids import parse_arxiv_id
 from paperwire.papers.models import FeedEntry, Paper
 from paperwire.papers.store import bump_data_version
@@ -178,20 +178,25 @@ def add_comment(user: User, paper: Paper, body: str, parent: Comment | None) -> 
         # its count back with the rest, and the limit holds under parallel posts.
         if not ratelimit.hit("comment-account", str(user.pk)):
             raise CommentingTooFast
+        rendered = render_comment(body)
         comment = Comment.objects.create(
-            paper=paper, author=user, parent=parent, body=body, body_html=render_markdown(body)
+            paper=paper, author=user, parent=parent, body=body, body_html=rendered.html
         )
         _count_comments(paper, +1)
-        notifications.notify_about(comment)
+        notifications.notify_about(comment, [m.pk for m in rendered.mentioned])
     return comment
 
 
 def edit_comment(comment: Comment, body: str) -> None:
+    """The author's new words; a member they now mention for the first time in this
+    comment is notified."""
     with transaction.atomic():
+        rendered = render_comment(body)
         comment.body = body
-        comment.body_html = render_markdown(body)
+        comment.body_html = rendered.html
         comment.edited = timezone.now()
         comment.save(update_fields=["body", "body_html", "edited"])
+        notifications.notify_mentioned(comment, [m.pk for m in rendered.mentioned])
         bump_data_version()
 
 

@@ -100,14 +100,16 @@ class Comment(models.Model):
 
 
 class Notification(models.Model):
-    """Someone answered a member: replied to their comment, or commented on a paper they
-    authored (an approved claim) or submitted. One per member and comment, with the most
-    specific reason; made by community.notifications when the comment is posted."""
+    """Someone answered a member: replied to their comment, mentioned them (@username),
+    or commented on a paper they authored (an approved claim) or submitted. One per
+    member and comment, with the most specific reason; made by community.notifications
+    when the comment is posted (or, for a mention, edited in)."""
 
-    REPLY, AUTHORED, SUBMITTED = "reply", "authored", "submitted"
+    REPLY, MENTION, AUTHORED, SUBMITTED = "reply", "mention", "authored", "submitted"
     # Most specific first: the reason a notification is made with.
     REASONS = [
         (REPLY, "replied to your comment"),
+        (MENTION, "mentioned you"),
         (AUTHORED, "commented on your paper"),
         (SUBMITTED, "commented on a paper you submitted"),
     ]

@@ -99,13 +99,14 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def reply_mail_setting(request: HttpRequest) -> HttpResponse:
-    """Settings' "E-mail me when someone replies" (a checkbox: absent means off)."""
+    """Settings' "E-mail me when someone replies to or mentions me" (a checkbox: absent
+    means off)."""
     on = request.POST.get("email_on_reply") == "on"
     notifications.set_reply_mail(_user(request), on)
     if on:
-        messages.success(request, "You will get an e-mail when someone replies to you.")
+        messages.success(request, "You will get an e-mail when someone replies to or mentions you.")
     else:
-        messages.success(request, "You will get no e-mail when someone replies to you.")
+        messages.success(request, "You will get no e-mail when someone replies to or mentions you.")
     return redirect(reverse("settings") + "#notify-h")
 
 

@@ -1,10 +1,14 @@
 """Reply notifications: "someone answered you".
 
 A new comment notifies (community.actions.add_comment calls `notify_about`, in the
-comment's transaction) the author of the comment it replies to, the members whose
-authorship of the paper staff approved, and the member who submitted the paper: once
-each, with the most specific reason (reply > authored > submitted), never the comment's
-own author, and only active accounts.
+comment's transaction) the author of the comment it replies to, the members it
+mentions (@username, community.mentions), the members whose authorship of the paper
+staff approved, and the member who submitted the paper: once each, with the most
+specific reason (reply > mention > authored > submitted: a reply answers the member's
+own words, a mention is addressed to them, the other two only concern their paper),
+never the comment's own author, and only active accounts. An edit that adds a mention
+notifies the member newly mentioned (`notify_mentioned`), unless this comment
+notified them already; a mention an edit removes leaves its notification.
 
 Each notification is also mailed, through the outbox like every mail of the site, to a
 member who has a verified address and has not turned these mails off (Settings, or the
@@ -22,11 +26,13 @@ from __future__ import annotations
 import html
 import re
 import textwrap
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -54,8 +60,9 @@ HEADER_MAX = 99
 _BREAKS = re.compile(r"<(?:br|hr|/(?:p|li|h[1-6]|pre|blockquote|ul|ol))\b[^>]*>")
 
 
-def recipients(comment: Comment) -> dict[int, str]:
-    """Who a new comment notifies, each with the most specific reason: {user id: reason}."""
+def recipients(comment: Comment, mentioned: Iterable[int] = ()) -> dict[int, str]:
+    """Who a new comment notifies, each with the most specific reason: {user id: reason}.
+    `mentioned`: the ids of the members its text mentions."""
     found: dict[int, str] = {}
     # Least specific first, so a more specific reason overwrites it.
     submitted = FeedEntry.objects.filter(paper_id=comment.paper_id, submitted_by__isnull=False)
@@ -66,6 +73,8 @@ def recipients(comment: Comment) -> dict[int, str]:
     )
     for pk in claims.values_list("user_id", flat=True):
         found[pk] = Notification.AUTHORED
+    for pk in mentioned:
+        found[pk] = Notification.MENTION
     parent = comment.parent
     if parent is not None and parent.author_id is not None:
         found[parent.author_id] = Notification.REPLY
@@ -75,19 +84,45 @@ def recipients(comment: Comment) -> dict[int, str]:
     return {pk: reason for pk, reason in found.items() if pk in active}
 
 
-def notify_about(comment: Comment) -> list[Notification]:
+def notify_about(comment: Comment, mentioned: Iterable[int] = ()) -> list[Notification]:
     """Make the notifications of a new comment and queue their mails (in the caller's
     transaction: both are stored with the comment, or neither)."""
     made = [
         Notification.objects.create(recipient_id=pk, comment=comment, reason=reason)
-        for pk, reason in recipients(comment).items()
+        for pk, reason in recipients(comment, mentioned).items()
     ]
+    _mail(made)
+    return made
+
+
+def notify_mentioned(comment: Comment, mentioned: Iterable[int]) -> list[Notification]:
+    """An edited comment's mentions: a notification (and its mail) for each active member
+    it mentions whom it has not notified yet, never its author. In the caller's
+    transaction."""
+    told = set(Notification.objects.filter(comment=comment).values_list("recipient_id", flat=True))
+    new = set(mentioned) - told - {comment.author_id}
+    active = User.objects.filter(pk__in=new, is_active=True).values_list("pk", flat=True)
+    made = []
+    for pk in sorted(active):
+        try:
+            with transaction.atomic():  # an edit sent twice at once: one of them makes it
+                made.append(
+                    Notification.objects.create(
+                        recipient_id=pk, comment=comment, reason=Notification.MENTION
+                    )
+                )
+        except IntegrityError:
+            continue
+    _mail(made)
+    return made
+
+
+def _mail(made: list[Notification]) -> None:
     for notification in made:
         if wants_mail(notification.recipient) and ratelimit.hit(
             "reply-mail", str(notification.recipient_id)
         ):
             queue_reply_mail(notification)
-    return made
 
 
 def wants_mail(user: User) -> bool:

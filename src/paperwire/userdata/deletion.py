@@ -6,6 +6,8 @@ collections, digest subscriptions (by account and by address, with their outbox 
 API tokens, author claims, memberships, reports they filed, notifications (theirs, and
 those their comments made for others), pending password resets, and mail still queued
 to their address. Comments stay in their threads as "[deleted]" (no author, no words).
+Others' comments that mention them keep the name as text, no longer a link (so the
+username, free again, never leads to whoever takes it next).
 Submissions stay in the feed, submitted by nobody; moderation log lines keep no actor.
 """
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from paperwire.community import actions
+from paperwire.community import actions, mentions
 from paperwire.community.models import Comment, Notification, ResetRequest, Upvote
 from paperwire.mail.models import Mail
 from paperwire.papers.store import bump_data_version
@@ -35,5 +37,7 @@ def delete_account(user: User) -> None:
         if email:
             ResetRequest.objects.filter(email__iexact=email).delete()
             Mail.objects.filter(to_email__iexact=email).exclude(status=Mail.SENDING).delete()
+        username = user.get_username()
         user.delete()
+        mentions.unlink(username)
         bump_data_version()
