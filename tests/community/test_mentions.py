@@ -1,11 +1,12 @@
 """@mentions in comments: which names become links (real, active members only; not in
 code, links, addresses or URLs), that hostile text stays inert, the cap and the single
 query, the notification and its mail (reason, precedence, never oneself, the opt-out
-and the rate limit), edits that add a mention, account deletion and suspension. On SQLite and
-PostgreSQL (case-insensitive names differ there)."""
+and the rate limit), edits that add a mention, account deletion and suspension, and the
+API's absolute links. On SQLite and PostgreSQL (case-insensitive names differ there)."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -276,3 +277,20 @@ def test_a_suspended_member_s_link_stays_and_a_deleted_one_s_goes(
     assert Comment.objects.get(pk=comment.pk).body_html == f"<p>Ask @ada or {link('carl')}</p>\n"
     make_member("ada")
     assert "/u/ada" not in client_of(bob).get(PAPER).content.decode()
+
+
+# --- where the HTML goes ----------------------------------------------------------------
+
+
+def test_the_api_s_comment_html_has_absolute_links(ada: User, bob: User, feed_paper: Paper) -> None:
+    post(bob, "See @ada, [the paper](/papers/2401.01234) and [ours](https://example.org)")
+    client = Client(HTTP_HOST="127.0.0.1")
+    for url in (f"/api{PAPER}?field=comments", f"/api{PAPER}/comments"):
+        data = json.loads(client.get(url).content)
+        comments = data["comments"] if isinstance(data, dict) else data
+        html = comments[0]["data"]["latest"]["html"]
+        assert 'href="http://127.0.0.1/u/ada" class="mention"' in html
+        assert 'href="http://127.0.0.1/papers/2401.01234"' in html
+        assert 'href="https://example.org"' in html
+    # The page itself keeps the stored (relative) link.
+    assert link("ada") in client.get(PAPER).content.decode()

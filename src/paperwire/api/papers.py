@@ -126,5 +126,5 @@ def paper_detail(
     attach_author_names([paper])
     data = paper_info_json(paper, hub_context([paper]))
     if field and "comments" in field:
-        data["comments"] = comments_json(paper)
+        data["comments"] = comments_json(request, paper)
     return json_response(data)

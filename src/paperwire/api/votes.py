@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from paperwire.api.auth import TOKEN, token_of
-from paperwire.api.comments import comment_json, comments_json
+from paperwire.api.comments import comment_json, comments_json, page_url
 from paperwire.api.me import AUTH_ERRORS
 from paperwire.api.me_schemas import CommentIn, PostedCommentOut, VoteOut
 from paperwire.api.papers import find_public_paper
@@ -50,7 +50,7 @@ def list_comments(request: HttpRequest, paper_id: str) -> HttpResponse:
     paper = find_public_paper(paper_id)
     if paper is None:
         return error(f"no paper with id {paper_id[:80]!r}", 404)
-    return json_response(comments_json(paper))
+    return json_response(comments_json(request, paper))
 
 
 def _post(request: HttpRequest, paper_id: str, text: str, parent_id: str | None) -> HttpResponse:
@@ -74,7 +74,7 @@ def _post(request: HttpRequest, paper_id: str, text: str, parent_id: str | None)
         response = error("you are commenting very fast; please wait a few minutes", 429)
         response["Retry-After"] = str(ratelimit.limit_for("comment-account").seconds)
         return response
-    return json_response(comment_json(comment), 201)
+    return json_response(comment_json(comment, page_url(request, paper)), 201)
 
 
 def post_comment(request: HttpRequest, paper_id: str, body: CommentIn) -> HttpResponse:
