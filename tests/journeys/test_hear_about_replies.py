@@ -1,14 +1,27 @@
 """A member comments; another replies in their own browser. The first sees the unread
 count in the header, opens /notifications, follows the entry to the reply, and finds
 the mail about it (over SMTP) with a link that leads there too. They turn these mails
-off in Settings: the next reply is a notification on the site, and no mail."""
+off in Settings: the next reply is a notification on the site, and no mail.
+
+A member mentions another (@username) in a comment: the name is a link to their
+profile, and the member mentioned gets the notification and the mail, on a desktop
+and on a phone in dark mode (screenshots in tests/journeys/artifacts/mention-*)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from .helpers import FEED_DAY, Site, link_to, log_in, mail_parts, sign_up
+from .helpers import (
+    ARTIFACTS,
+    FEED_DAY,
+    Site,
+    link_to,
+    log_in,
+    mail_parts,
+    page_width,
+    sign_up,
+)
 
 ASKER, REPLIER = "hana_asks", "omar_answers"
 REPLY_MAILS = (
@@ -112,3 +125,89 @@ def test_a_reply_is_a_notification_and_a_mail_until_mails_are_off(
     page.get_by_role("button", name="Mark all as read").click()
     expect(page.locator("li.notification.unread")).to_have_count(0)
     expect(bell).to_have_accessible_name("Notifications")
+
+
+MENTIONED, MENTIONER = "lena_mentioned", "kai_mentions"
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "color_scheme": "light"}
+PHONE_DARK = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "color_scheme": "dark",
+}
+
+
+def test_a_member_mentioned_gets_the_notification_and_the_mail(
+    page: Any, new_context: Any, site: Site
+) -> None:
+    from playwright.sync_api import expect
+
+    lena = new_context(**DESKTOP).new_page()
+    sign_up(lena, site, MENTIONED)
+    log_in(lena, site, MENTIONED)
+
+    # Kai mentions her under a paper; a name with no account, and code, stay text.
+    sign_up(page, site, MENTIONER)
+    log_in(page, site, MENTIONER)
+    page.goto(site.url + FEED_DAY)
+    page.locator("ol.cards > li.card h3 a").nth(5).click()
+    page.wait_for_url(re.compile(r"/papers/"))
+    paper_url = page.url.split("#")[0]
+    title = page.locator("h1").inner_text()
+    words = f"Have you tried this on your data, @{MENTIONED}? Not `@{MENTIONED}`, nor @nobody_here."
+    page.locator("main").get_by_label("Add a comment", exact=True).fill(words)
+    page.get_by_role("button", name="Comment", exact=True).click()
+    comment = page.locator("li.comment").filter(has_text="Have you tried this").first
+    mention = comment.locator(".comment-body a.mention")
+    expect(mention).to_have_count(1)
+    expect(mention).to_have_text(f"@{MENTIONED}")
+    expect(comment.locator(".comment-body")).to_contain_text("nor @nobody_here.")
+    expect(comment.locator(".comment-body code")).to_have_text(f"@{MENTIONED}")
+    mention.click()
+    page.wait_for_url(site.url + f"/u/{MENTIONED}")
+    expect(page.locator("h1")).to_contain_text(MENTIONED)
+
+    # Lena's header counts it; /notifications says who mentioned her, where.
+    lena.goto(site.url + "/")
+    bell = lena.get_by_role("navigation", name="Main").get_by_role(
+        "link", name=re.compile(r"^Notifications")
+    )
+    expect(bell).to_have_accessible_name("Notifications 1 unread")
+    bell.click()
+    lena.wait_for_url(site.url + "/notifications")
+    entry = lena.locator("li.notification").first
+    expect(entry).to_contain_text(f"{MENTIONER} mentioned you on {title}")
+    expect(entry.locator(".notification-excerpt")).to_contain_text(f"@{MENTIONED}?")
+    ARTIFACTS.mkdir(exist_ok=True)
+    lena.screenshot(path=str(ARTIFACTS / "mention-notifications-desktop.png"), full_page=True)
+    # On a phone, in dark mode, still unread: the same, and nothing scrolls sideways.
+    phone = new_context(**PHONE_DARK).new_page()
+    log_in(phone, site, MENTIONED)
+    phone.goto(site.url + "/notifications")
+    expect(phone.locator("li.notification.unread")).to_contain_text("mentioned you")
+    assert page_width(phone, 390) <= 390, "/notifications is wider than the phone"
+    phone.screenshot(path=str(ARTIFACTS / "mention-notifications-phone-dark.png"), full_page=True)
+
+    entry.get_by_role("link", name=title).click()
+    lena.wait_for_url(re.compile(re.escape(paper_url) + r"#c\d+$"))
+    anchor = lena.url.rsplit("#", 1)[1]
+    mentioned_in = lena.locator(f"li#{anchor}")
+    expect(mentioned_in.locator("a.mention")).to_have_text(f"@{MENTIONED}")
+    mentioned_in.scroll_into_view_if_needed()
+    mentioned_in.screenshot(path=str(ARTIFACTS / "mention-comment-desktop.png"))
+
+    # The mail: who mentioned her, the words as text, a link to the comment.
+    mail = site.mail.wait_for(f"{MENTIONED}@example.org", "mentioned you")
+    assert str(mail["Subject"]).strip() == f"{MENTIONER} mentioned you on “{title}”"
+    text, markup = mail_parts(mail)
+    quoted = " ".join(line[2:] for line in text.splitlines() if line.startswith("> "))
+    assert f"@{MENTIONED}? Not @{MENTIONED}, nor @nobody_here." in quoted
+    assert "because someone mentioned you in a comment" in text
+    assert f"@{MENTIONED}? Not" in markup and 'class="mention"' not in markup, "words as text"
+    assert link_to(mail, f"#{anchor}") == f"{paper_url}#{anchor}"
+
+    phone.goto(f"{paper_url}#{anchor}")
+    shown = phone.locator(f"li#{anchor}")
+    expect(shown.locator("a.mention")).to_be_visible()
+    assert page_width(phone, 390) <= 390, "the paper page is wider than the phone"
+    shown.screenshot(path=str(ARTIFACTS / "mention-comment-phone-dark.png"))
