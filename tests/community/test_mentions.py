@@ -102,6 +102,14 @@ def test_a_member_s_name_becomes_a_link_and_nothing_else_does(make_member, ada: 
     assert Client(HTTP_HOST="127.0.0.1").get("/u/zo%C3%AB_2").status_code == 200
 
 
+def test_a_name_in_any_case_links_to_the_member_as_written(ada: User) -> None:
+    rendered = render_comment("@ADA, @Ada and @ada.")
+    assert rendered.html == (
+        f"<p>{link('ada', 'ADA')}, {link('ada', 'Ada')} and {link('ada')}.</p>\n"
+    )
+    assert [m.username for m in rendered.mentioned] == ["ada"]
+
+
 def test_only_active_members_are_mentioned(make_member, ada: User) -> None:
     make_member("carl", is_active=False)  # never verified, or suspended
     assert render_comment("@carl @ada").html == f"<p>@carl {link('ada')}</p>\n"

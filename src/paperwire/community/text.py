@@ -151,12 +151,13 @@ def _candidates(run: str) -> list[str]:
 
 def _link_mentions(tokens: list[Token], members: Members) -> tuple[Member, ...]:
     texts = _texts_outside_links(tokens)
-    runs: dict[str, list[str]] = {}  # casefolded run -> its candidate names
+    # Each different run after an @, as written -> the names it may be (the lookup
+    # ignores case; "@Ada" and "@ada" are two runs of the ten, one member).
+    runs: dict[str, list[str]] = {}
     for children, index in texts:
         for match in MENTION.finditer(children[index].content):
-            key = match[1].casefold()
-            if key not in runs and len(runs) < MAX_MENTIONS:
-                runs[key] = _candidates(match[1])
+            if match[1] not in runs and len(runs) < MAX_MENTIONS:
+                runs[match[1]] = _candidates(match[1])
     names = sorted({name for candidates in runs.values() for name in candidates})
     if not names:
         return ()
@@ -177,7 +178,7 @@ def _match_member(
     run: str, runs: Mapping[str, list[str]], known: Mapping[str, Member]
 ) -> tuple[Member, str] | None:
     """The member a run after @ names and the part of the run that names them."""
-    for name in runs.get(run.casefold(), []):
+    for name in runs.get(run, []):
         if name in known:
             return known[name], name
     return None
