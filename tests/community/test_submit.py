@@ -129,7 +129,9 @@ def test_arxiv_unreachable_is_a_clear_error(
         port = probe.getsockname()[1]
     settings.PAPERWIRE_ARXIV_API_URL = f"http://127.0.0.1:{port}/api/query"
     response = member_client.post("/submit", {"arxiv": "2409.99999"})
-    assert response.status_code == 400
+    # Nothing is wrong with what the member sent: the site cannot serve it just now.
+    assert response.status_code == 503
+    assert response["Retry-After"] == "120"
     page = response.content.decode()
     assert "arXiv could not be reached just now to look up arXiv:2409.99999" in page
     # The technical reason goes to the log; the member never sees hosts or errno.

@@ -37,6 +37,13 @@ class NotAllowed(Exception):
     """A request that cannot be done; the message says why, for the user."""
 
 
+class UpstreamUnavailable(NotAllowed):
+    """arXiv could not be asked just now: nothing is wrong with the request, and the
+    same request may work in a few minutes (retry_after seconds is a fair wait)."""
+
+    retry_after = 120
+
+
 class CommentingTooFast(Exception):
     """The member's comment-account limit is used up; nothing was posted."""
 
@@ -110,7 +117,7 @@ def _fetch_from_arxiv(arxiv_id: str) -> Paper | None:
     except OSError as exc:
         # The reason (host, errno, retries) is for whoever runs the site, not the member.
         log.warning("arXiv lookup of %s failed: %s", arxiv_id, exc)
-        raise NotAllowed(
+        raise UpstreamUnavailable(
             f"arXiv could not be reached just now to look up arXiv:{arxiv_id}; "
             "please try again in a few minutes."
         ) from None

@@ -204,6 +204,12 @@ def submit(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 paper, joined = actions.submit_paper(user, form.cleaned_data["arxiv"])
+            except actions.UpstreamUnavailable as exc:
+                # The member's input is fine; arXiv is not answering: a 503 to retry later.
+                form.add_error("arxiv", str(exc))
+                response = render(request, "community/submit.html", {"form": form}, status=503)
+                response["Retry-After"] = str(exc.retry_after)
+                return response
             except actions.NotAllowed as exc:
                 form.add_error("arxiv", str(exc))
             else:
