@@ -112,6 +112,22 @@ def test_profile_page_lists_activity(member_client: Client, member, feed_paper) 
     assert "<em>machine</em>" in html
 
 
+def test_a_profile_names_its_member_once_without_a_display_name(
+    anon: Client, member_client: Client, member
+) -> None:
+    """No display name: the heading is the username, with no "@ada" above it saying the
+    same again; a display name keeps the handle above it."""
+    html = anon.get("/u/ada").content.decode()
+    assert '<h1 id="profile-heading">ada</h1>' in html
+    assert "@ada" not in html
+    member_client.post("/settings", {"display_name": "ada", "bio": "", "links": ""})
+    assert "@ada" not in anon.get("/u/ada").content.decode()
+    member_client.post("/settings", {"display_name": "Ada L.", "bio": "", "links": ""})
+    html = anon.get("/u/ada").content.decode()
+    assert '<p class="eyebrow">@ada</p>' in html
+    assert '<h1 id="profile-heading">Ada L.</h1>' in html
+
+
 def test_a_members_own_profile_leads_to_settings_by_that_name(
     member_client: Client, member, make_member
 ) -> None:
