@@ -42,6 +42,14 @@ def test_signup_verify_then_login(anon: Client, clean_cache: None) -> None:
     assert len(delivered_mail()) == 1 and delivered_mail()[0].to == ["grace@example.org"]
     link = link_in(delivered_mail()[0].body)
     assert "/verify/" in link
+    # The account exists from the sign-up on: the mail says what becomes of it unconfirmed
+    # (signups.delete_unverified_accounts removes it after UNVERIFIED_DAYS).
+    body = " ".join(delivered_mail()[0].body.split())
+    assert "no account is made" not in body
+    assert (
+        "until the address is confirmed the account cannot be used, and after 7 days "
+        "without it the account is deleted." in body
+    )
 
     page = anon.get(link.split("127.0.0.1", 1)[-1])
     assert page.status_code == 200 and b"Your address is confirmed" in page.content

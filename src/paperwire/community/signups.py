@@ -99,7 +99,12 @@ def send_verification(user: User, verify_url: str) -> None:
         user.email,
         "registration/verify_email.txt",
         "verify",
-        {"user": user, "verify_url": verify_url, "days": VERIFY_MAX_AGE // 86400},
+        {
+            "user": user,
+            "verify_url": verify_url,
+            "days": VERIFY_MAX_AGE // 86400,
+            "unverified_days": UNVERIFIED_DAYS,
+        },
     )
 
 
