@@ -108,8 +108,8 @@ def test_collections_are_made_filled_ordered_and_shared(
     assert [i.paper_id for i in CollectionItem.objects.all()] == [p.pk for p in papers]
     said = again.content.decode()
     # The three adds before it were not followed: their notes are still on the page.
-    assert said.count("Added to State spaces.") == 3
-    assert "Already in State spaces; it keeps its place there." in said
+    assert said.count("Added to “State spaces”.") == 3
+    assert "Already in “State spaces”; it keeps its place there." in said
     member_client.post(
         f"/collections/{collection.pk}/items/{papers[2].public_id}", {"action": "up"}
     )
@@ -291,7 +291,20 @@ def test_collection_input_is_checked(member_client: Client, member: Any) -> None
 def test_deleting_a_collection_asks_first(member_client: Client, member: Any) -> None:
     collection = library.create_collection(member, "Old")
     url = f"/collections/{collection.pk}/delete"
-    assert "Delete the collection" in member_client.get(url).content.decode()
+    assert "Delete the collection “Old”?" in member_client.get(url).content.decode()
     assert Collection.objects.exists()
     assert member_client.post(url)["Location"] == "/library"
     assert not Collection.objects.exists()
+    # A collection's name is quoted in what the site says about it, as titles are.
+    assert "The collection “Old” is deleted." in member_client.get("/library").content.decode()
+
+
+def test_a_paper_added_to_a_new_collection_names_it_in_quotes(
+    member_client: Client, member: Any, small_feed: Any
+) -> None:
+    paper = Paper.objects.order_by("pk").first()
+    assert paper is not None
+    response = member_client.post(
+        "/collections/new", {"name": "Reading group", "paper": paper.public_id}, follow=True
+    )
+    assert "Added to your new collection “Reading group”." in response.content.decode()

@@ -31,7 +31,9 @@ def test_collect_order_describe_publish(
     page.locator("details.collect summary").click()
     page.get_by_label("A new collection").fill("Reading group")
     page.get_by_role("button", name="Create and add").click()
-    expect(page.locator(".messages")).to_contain_text("Added to your new collection")
+    expect(page.locator(".messages")).to_contain_text(
+        "Added to your new collection “Reading group”"
+    )
 
     # The second paper into the same collection.
     page.goto(site.url + FEED_DAY)
@@ -40,7 +42,7 @@ def test_collect_order_describe_publish(
     page.locator("details.collect summary").click()
     page.get_by_label("Collection", exact=True).select_option(label="Reading group")
     page.locator("form.collect-form").get_by_role("button", name="Add", exact=True).click()
-    expect(page.locator(".messages")).to_contain_text("Added to Reading group")
+    expect(page.locator(".messages")).to_contain_text("Added to “Reading group”")
 
     # Private so far: a reader of the paper's page (served from the page cache, as readers
     # without a session are) sees no collection holding it.

@@ -117,7 +117,7 @@ def collection_create(request: HttpRequest) -> HttpResponse:
             paper = actions.visible_paper(request.POST.get("paper", ""))
             if paper is not None:
                 library.add_to_collection(collection, paper)
-                messages.success(request, f"Added to your new collection {collection.name}.")
+                messages.success(request, f"Added to your new collection “{collection.name}”.")
                 return redirect(safe_next(request, collection.get_absolute_url()))
             return redirect(collection.get_absolute_url())
     user = _user(request)
@@ -254,7 +254,7 @@ def collection_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return render(request, "community/collection_delete.html", {"collection": collection})
     library.delete_collection(collection)
-    messages.info(request, f"The collection {collection.name} is deleted.")
+    messages.info(request, f"The collection “{collection.name}” is deleted.")
     return redirect("library")
 
 
@@ -275,9 +275,9 @@ def collection_add(request: HttpRequest) -> HttpResponse:
     except library.LibraryError as exc:
         return error_page(request, str(exc), 400)
     if already:  # adding again keeps its place: say so rather than "Added"
-        messages.info(request, f"Already in {collection.name}; it keeps its place there.")
+        messages.info(request, f"Already in “{collection.name}”; it keeps its place there.")
     else:
-        messages.success(request, f"Added to {collection.name}.")
+        messages.success(request, f"Added to “{collection.name}”.")
     return redirect(safe_next(request, paper.get_absolute_url()))
 
 
