@@ -90,6 +90,22 @@ def test_signup_form_errors(anon: Client, make_member, clean_cache: None) -> Non
     assert weak.status_code == 400 and b"too short" in weak.content
 
 
+@pytest.mark.parametrize("username", ["ada", "not a name!"])
+def test_signup_shows_every_fields_error_at_once(
+    anon: Client, make_member, clean_cache: None, username: str
+) -> None:
+    """A taken or malformed username does not hide a short password: fixing one field
+    should not reveal the next error only after sending the form again."""
+    make_member("ada")
+    response = anon.post("/signup", {"username": username, "email": "bad", "password": "123"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "This username is taken" in html or "Enter a valid username" in html
+    assert "Enter a valid email address" in html
+    assert "This password is too short" in html
+    assert not User.objects.filter(email="bad").exists()
+
+
 def test_password_reset_does_not_reveal_and_works(
     anon: Client, make_member, clean_cache: None
 ) -> None:

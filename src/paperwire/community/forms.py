@@ -37,12 +37,16 @@ class SignupForm(forms.Form):
         return normalize_address(str(self.cleaned_data["email"]))
 
     def clean(self) -> dict[str, Any]:
+        # Every field's error at once: the password is checked whatever is wrong with the
+        # username (add_error takes a field out of cleaned_data, so read it first). A taken
+        # address is no error here; the view mails its owner instead.
         data = super().clean() or {}
-        name = data.get("username")
-        if name and not signups.username_available(name, data.get("email") or ""):
+        name = data.get("username") or ""
+        email = data.get("email") or ""
+        if name and not signups.username_available(name, email):
             self.add_error("username", "This username is taken; please choose another.")
-        if data.get("password") and data.get("username"):
-            probe = User(username=data["username"], email=data.get("email", ""))
+        if data.get("password"):
+            probe = User(username=name, email=email)
             try:
                 password_validation.validate_password(data["password"], probe)
             except forms.ValidationError as exc:
