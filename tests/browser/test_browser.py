@@ -222,3 +222,29 @@ def test_search_syntax_examples_stay_whole_on_a_phone(browser: Any, live_paperwi
         assert overflow <= 0
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_search_boxs_placeholder_is_not_cut(browser: Any, live_paperwire, width: int) -> None:
+    # The syntax is listed under the box; its placeholder is short enough to read whole
+    # on a phone (it used to end "-excluc" at 390px), with room to spare.
+    phone = width < 500
+    context = browser.new_context(
+        viewport={"width": width, "height": 844}, is_mobile=phone, has_touch=phone
+    )
+    page = context.new_page()
+    try:
+        page.goto(live_paperwire.url + "/search")
+        room, needed = page.evaluate(
+            """() => { const box = document.querySelector('#search-q');
+              const style = getComputedStyle(box);
+              const text = document.createElement('canvas').getContext('2d');
+              text.font = style.font;
+              return [box.clientWidth - parseFloat(style.paddingLeft)
+                        - parseFloat(style.paddingRight),
+                      text.measureText(box.placeholder).width]; }"""
+        )
+        assert needed <= room - 24, (needed, room)
+        assert page.locator(".search-help").get_by_text("author:").first.is_visible()
+    finally:
+        context.close()
