@@ -1,6 +1,6 @@
 """Real Chromium: a member's header (brand, search, every nav item, the notifications'
 bell with "99+" unread) is one row on a 1280px desktop, light or dark, and still all
-there on a 390px phone."""
+there on a 390px phone; so are For you's window tabs, each one line."""
 
 from __future__ import annotations
 
@@ -102,5 +102,37 @@ def test_a_members_header_wraps_but_fits_a_390px_phone(browser: Any, member_site
             box = item.bounding_box()
             assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        ctx.close()
+
+
+# Each For you window tab: its text, how many lines its words take, its top and right.
+TABS = """() => [...document.querySelectorAll('.for-you .period-tabs a')].map(a => {
+  const words = document.createRange();
+  words.selectNodeContents(a);
+  const lines = new Set([...words.getClientRects()].map(r => Math.round(r.bottom))).size;
+  const r = a.getBoundingClientRect();
+  return [a.innerText, lines, Math.round(r.top), r.right]; })"""
+
+
+@pytest.mark.parametrize(("width", "scheme"), [(390, "dark"), (1280, "light")])
+def test_for_yous_window_tabs_are_one_line_each(
+    browser: Any, member_site, width: int, scheme: str
+) -> None:
+    ctx, page = _logged_in(
+        browser, member_site, viewport={"width": width, "height": 844}, color_scheme=scheme
+    )
+    try:
+        page.goto(member_site.url + "/for-you")
+        tabs = page.evaluate(TABS)
+        assert len(tabs) == 3, tabs
+        # Not "Last 30 feed / days" over two lines: one line each, the three in one row.
+        assert [lines for _, lines, _, _ in tabs] == [1, 1, 1], tabs
+        assert len({top for _, _, top, _ in tabs}) == 1, tabs
+        assert max(right for _, _, _, right in tabs) <= width, tabs
+        long_names = ["Last feed day", "Last 7 feed days", "Last 30 feed days"]
+        names = long_names if width > 640 else ["1 feed day", "7 feed days", "30 feed days"]
+        assert [text.strip() for text, _, _, _ in tabs] == names, tabs
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
     finally:
         ctx.close()

@@ -96,7 +96,7 @@ def test_the_page_shows_why_and_needs_an_account(reader: User, topic_feed: Any) 
     page = response.content.decode()
     assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
     assert 'class="why"' in page and "you saved</p>" in page
-    assert "Last 30 feed days" in page
+    assert '<span class="tab-wide">Last </span>30 feed days</a>' in page
 
 
 @pytest.mark.parametrize(
