@@ -1,5 +1,6 @@
 """Real Chromium: a paper page's upvote box, ☆ Save and "Add to a collection" for a member
-on a 1280px desktop; opening the collection panel moves neither the vote nor Save."""
+on a 1280px desktop; opening the collection panel moves neither the vote nor Save, and
+"Add to a collection" is centred on the vote box, closed or open."""
 
 from __future__ import annotations
 
@@ -29,6 +30,14 @@ Collection.objects.create(owner=user, name="Reading group for Thursday evenings"
 BOXES = """() => ['.paper-vote .votes', '.paper-vote .save'].map(s => {
   const r = document.querySelector(s).getBoundingClientRect(); return [r.top, r.bottom]; })"""
 
+# [top, bottom] of the words "Add to a collection" (not of their box), and of the vote box.
+SUMMARY = """() => {
+  const words = document.createRange();
+  words.selectNodeContents(document.querySelector('details.collect summary'));
+  const w = words.getBoundingClientRect();
+  const v = document.querySelector('.paper-vote .votes').getBoundingClientRect();
+  return [[w.top, w.bottom], [v.top, v.bottom]]; }"""
+
 
 @pytest.fixture(scope="module")
 def member_site(
@@ -43,18 +52,39 @@ def member_site(
         yield server
 
 
+def _paper_page(browser: Any, site: LiveServer) -> tuple[Any, Any]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    page.goto(site.url + "/login")
+    page.locator("main").get_by_label("Username").fill(USERNAME)
+    page.locator("main").get_by_label("Password").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Log in").click()
+    page.wait_for_url(site.url + "/")
+    page.goto(site.url + "/papers/2401.01234")
+    return ctx, page
+
+
+def test_add_to_a_collection_is_centred_on_the_vote_box(
+    browser: Any, member_site: LiveServer
+) -> None:
+    ctx, page = _paper_page(browser, member_site)
+    try:
+        closed = page.evaluate(SUMMARY)
+        (words_top, words_bottom), (vote_top, vote_bottom) = closed
+        # Not at the top of the vote box, as it was: level with its middle.
+        assert abs((words_top + words_bottom) - (vote_top + vote_bottom)) <= 3, closed
+        page.locator("details.collect summary").click()
+        page.get_by_role("button", name="Create and add").wait_for()
+        assert page.evaluate(SUMMARY) == closed  # opening it moves it not at all
+    finally:
+        ctx.close()
+
+
 def test_opening_add_to_a_collection_leaves_vote_and_save_in_place(
     browser: Any, member_site: LiveServer
 ) -> None:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = ctx.new_page()
+    ctx, page = _paper_page(browser, member_site)
     try:
-        page.goto(member_site.url + "/login")
-        page.locator("main").get_by_label("Username").fill(USERNAME)
-        page.locator("main").get_by_label("Password").fill(PASSWORD)
-        page.locator("main").get_by_role("button", name="Log in").click()
-        page.wait_for_url(member_site.url + "/")
-        page.goto(member_site.url + "/papers/2401.01234")
         closed = page.evaluate(BOXES)
         page.locator("details.collect summary").click()
         page.get_by_role("button", name="Create and add").wait_for()
