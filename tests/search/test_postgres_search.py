@@ -307,6 +307,34 @@ def test_hnsw_results_match_exact_cosines(
         assert allowed
 
 
+def test_superseded_vectors_do_not_shorten_the_results(
+    embedded: None, caching_embedder: Embedder
+) -> None:
+    """Every re-embedding (a model change, a title edit) leaves the old row's entry in the
+    HNSW index until VACUUM, and so does every rolled-back write; ef_search counts those
+    entries too. The k nearest that readers can see must still come back, all k."""
+    rows = list(
+        PaperVector.objects.values_list(
+            "paper_id", "model", "dim", "vector", "text_hash", "embedded_at"
+        )
+    )
+    for _ in range(12):  # more copies than an HNSW element holds (10), each as near
+        with connection.cursor() as cur:
+            cur.execute(f"DELETE FROM {pg_sql.VECTOR_TABLE}")
+        pgvector.store_vectors(connection, rows)
+    vec = caching_embedder.encode_query("energy efficient spiking")
+    k = len(rows) - 7
+    with connection.cursor() as cur:
+        # As at scale, or on a table whose statistics were taken at scale: the index.
+        cur.execute("SET LOCAL enable_seqscan = off")
+        cur.execute("SET LOCAL enable_sort = off")
+    sql, params, _ = pgvector.vector_sql(vec, k)
+    assert "Index Scan using search_papervector_embedding_hnsw" in plan(sql, params)
+    got, scores = pgvector.vector_search(connection, vec, k)
+    assert len(got) == k == len(set(got))
+    assert scores == sorted(scores, reverse=True)
+
+
 def test_related_papers_come_from_the_database_index(embedded: None) -> None:
     paper = Paper.objects.get(title__startswith="Efficiently Modeling Long Sequences")
     (ids, scores), method = related_ids(paper, 5)

@@ -119,8 +119,7 @@ def vector_search(
     sql, params, filtered_scan = vector_sql(query, k, allowed, exclude)
     with transaction.atomic(using=conn.alias), conn.cursor() as cur:
         cur.execute(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, min(k, 1000))}")
-        if filtered_scan:
-            _iterative_scan(cur)
+        _iterative_scan(cur, "relaxed_order" if filtered_scan else "strict_order")
         cur.execute(sql, params)
         rows = cur.fetchall()
     # relaxed_order may return neighbours slightly out of order.
@@ -128,15 +127,18 @@ def vector_search(
     return [int(r[0]) for r in rows], [float(r[1]) for r in rows]
 
 
-def _iterative_scan(cur: Any) -> None:
-    """Keep walking the graph until enough rows pass the filter (pgvector >= 0.8).
+def _iterative_scan(cur: Any, order: str) -> None:
+    """Keep walking the graph until k rows pass (pgvector >= 0.8): rows the filter
+    allows, and rows this transaction can see. Every deleted or superseded vector (a
+    re-embedding, a rolled-back write) keeps its index entry until VACUUM, as near as
+    the live one, and an ef_search of candidates could be mostly those.
 
-    Older versions stop after ef_search candidates: a very selective filter over a
-    large index may then return fewer than k papers.
+    Older versions stop after ef_search candidates and may return fewer than k papers.
+    Unfiltered, the order stays strict, so the top k are the exact index order.
     """
     try:
         with transaction.atomic(using=cur.db.alias):
-            cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            cur.execute(f"SET LOCAL hnsw.iterative_scan = {order}")
     except DatabaseError:
         pass
 
