@@ -21,7 +21,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable, Iterable, Iterator
 from io import StringIO
 from pathlib import Path
@@ -33,6 +32,8 @@ from support import (  # noqa: F401 - re-exported for fixtures and older imports
     BIN_DIR,
     PG_SHARED,
     PG_TEMPLATE,
+    SMALL_FEED,
+    THIS_YEAR,
     LiveServer,
     PgServer,
     bin_path,
@@ -394,54 +395,6 @@ def live_paperwire(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSer
 
 
 # --- small feeds, written as real files and loaded through the real import code ---
-
-THIS_YEAR = time.gmtime().tm_year
-
-# Three feed days (2026-01-05, 2026-01-07, 2026-02-03) with gaps between them, and
-# every kind of byline: author names, an author count, an organization.
-SMALL_FEED: list[dict[str, Any]] = [
-    {
-        "title": "Lemmas Without Morphology",
-        "summary": "We lemmatize six languages without morphological tags.",
-        "published_at": "2023-02-01",
-        "num_authors": 2,
-        "upvotes": 3,
-        "feed_date": "2026-01-05",
-    },
-    {
-        "title": "Hidden-State Clustering for Verification",
-        "summary": "CLUE verifies answers from hidden states.",
-        "published_at": f"{THIS_YEAR}-01-09",
-        "organization": {"name": "tencent", "fullname": "Tencent"},
-        "upvotes": 7,
-        "feed_date": "2026-01-05",
-    },
-    {
-        "id": "2401.01234",
-        "title": "Structured State Spaces, Revisited",
-        "summary": "S4 with named authors and an arXiv id.",
-        "published_at": "2024-01-02",
-        "authors": [{"name": "Ada Lovelace"}, {"name": "Alan Turing"}],
-        "upvotes": 3,
-        "feed_date": "2026-01-05",
-    },
-    {
-        "title": "Esports Replays at Scale",
-        "summary": "A dataset of StarCraft II replays.",
-        "published_at": "2022-07-07",
-        "num_authors": 8,
-        "upvotes": 1,
-        "feed_date": "2026-01-07",
-    },
-    {
-        "title": "GPU Communication Abstractions",
-        "summary": "MSCCL++ rethinks collective communication.",
-        "published_at": "2025-04-11",
-        "num_authors": 13,
-        "upvotes": 0,
-        "feed_date": "2026-02-03",
-    },
-]
 
 
 DEMO_DAY_COUNTS = {"2026-01-05": 20, "2026-01-07": 28, "2026-02-03": 53, "2026-06-11": 36}

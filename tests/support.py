@@ -179,6 +179,57 @@ class LiveServer:
             return exc.code, exc.read()
 
 
+# --- small feeds, written as real files and loaded through the real import code ---
+
+THIS_YEAR = time.gmtime().tm_year
+
+# Three feed days (2026-01-05, 2026-01-07, 2026-02-03) with gaps between them, and
+# every kind of byline: author names, an author count, an organization.
+SMALL_FEED: list[dict[str, Any]] = [
+    {
+        "title": "Lemmas Without Morphology",
+        "summary": "We lemmatize six languages without morphological tags.",
+        "published_at": "2023-02-01",
+        "num_authors": 2,
+        "upvotes": 3,
+        "feed_date": "2026-01-05",
+    },
+    {
+        "title": "Hidden-State Clustering for Verification",
+        "summary": "CLUE verifies answers from hidden states.",
+        "published_at": f"{THIS_YEAR}-01-09",
+        "organization": {"name": "tencent", "fullname": "Tencent"},
+        "upvotes": 7,
+        "feed_date": "2026-01-05",
+    },
+    {
+        "id": "2401.01234",
+        "title": "Structured State Spaces, Revisited",
+        "summary": "S4 with named authors and an arXiv id.",
+        "published_at": "2024-01-02",
+        "authors": [{"name": "Ada Lovelace"}, {"name": "Alan Turing"}],
+        "upvotes": 3,
+        "feed_date": "2026-01-05",
+    },
+    {
+        "title": "Esports Replays at Scale",
+        "summary": "A dataset of StarCraft II replays.",
+        "published_at": "2022-07-07",
+        "num_authors": 8,
+        "upvotes": 1,
+        "feed_date": "2026-01-07",
+    },
+    {
+        "title": "GPU Communication Abstractions",
+        "summary": "MSCCL++ rethinks collective communication.",
+        "published_at": "2025-04-11",
+        "num_authors": 13,
+        "upvotes": 0,
+        "feed_date": "2026-02-03",
+    },
+]
+
+
 @contextlib.contextmanager
 def serving(data_dir: Path, seconds: float = 60) -> Iterator[LiveServer]:
     """`paperwire serve --no-worker` on `data_dir` and a free port, as a user starts it,
@@ -203,6 +254,19 @@ def serving(data_dir: Path, seconds: float = 60) -> Iterator[LiveServer]:
         yield server
     finally:
         stop_process_group(process)
+
+
+@contextlib.contextmanager
+def serving_small_feed(template: Path, data_dir: Path, *scripts: str) -> Iterator[LiveServer]:
+    """`serving` a copy of the migrated template with SMALL_FEED loaded by `paperwire
+    import` and each script run by `paperwire shell -c` (members, comments, …)."""
+    data_dir = copy_database(template, data_dir)
+    feed_file = write_jsonl(data_dir / "small.jsonl", SMALL_FEED)
+    for args in (("import", str(feed_file)), *(("shell", "-c", script) for script in scripts)):
+        done = run_cli(*args, data_dir=data_dir, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+    with serving(data_dir, seconds=120) as server:
+        yield server
 
 
 def wait_until_answers(

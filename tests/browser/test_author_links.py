@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import SMALL_FEED
-from support import LiveServer, copy_database, run_cli, serving, write_jsonl
+from support import LiveServer, serving_small_feed
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -19,11 +18,8 @@ def small_site(
     migrated_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     """`paperwire serve` on the small feed (it has named authors; the demo data has none)."""
-    data_dir = copy_database(migrated_template, tmp_path_factory.mktemp("links-site"))
-    feed_file = write_jsonl(data_dir / "small.jsonl", SMALL_FEED)
-    done = run_cli("import", str(feed_file), data_dir=data_dir, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    with serving(data_dir, seconds=120) as server:
+    data_dir = tmp_path_factory.mktemp("links-site")
+    with serving_small_feed(migrated_template, data_dir) as server:
         yield server
 
 

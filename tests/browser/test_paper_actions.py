@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from conftest import SMALL_FEED
-from support import LiveServer, copy_database, run_cli, serving, write_jsonl
+from support import LiveServer, serving_small_feed
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -43,12 +42,8 @@ SUMMARY = """() => {
 def member_site(
     migrated_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    data_dir = copy_database(migrated_template, tmp_path_factory.mktemp("paper-actions-site"))
-    feed_file = write_jsonl(data_dir / "small.jsonl", SMALL_FEED)
-    for args in (("import", str(feed_file)), ("shell", "-c", MAKE_MEMBER)):
-        done = run_cli(*args, data_dir=data_dir, timeout=300)
-        assert done.returncode == 0, done.stdout + done.stderr
-    with serving(data_dir, seconds=120) as server:
+    data_dir = tmp_path_factory.mktemp("paper-actions-site")
+    with serving_small_feed(migrated_template, data_dir, MAKE_MEMBER) as server:
         yield server
 
 
