@@ -39,6 +39,9 @@ Progress = Callable[[str, int, int], None]  # (table, rows done, rows in all)
 
 # Tables that `migrate` fills by itself (post_migrate signals), differently per database.
 GENERATED = ("contenttypes.ContentType", "auth.Permission")
+# What a worker tried on the new database before the copy records of its own runs (the
+# daily jobs' claims and, once a job is due, its task): the site's are the source's.
+TRIAL_RECORDS = ("ingest.ScheduledRun", "django_tasks_database.DBTaskResult")
 # Bound parameters per INSERT: under SQLite's 32766 and PostgreSQL's 65535.
 MAX_PARAMETERS = 30_000
 
@@ -225,6 +228,18 @@ def _follow_source_key(source: str, target: str) -> None:
             SiteKey.objects.using(target).all().delete()
 
 
+def _follow_source_tasks(source: str, target: str) -> None:
+    """A `worker` tried on the new database before the copy (as deployment.md suggests)
+    claimed the day's due jobs there, and ran them. Those records go
+    when they are not the source's (or the start of them, from a copy stopped half-way),
+    and the source's are copied: a database holding anything else is still refused."""
+    for model in (apps.get_model(label) for label in TRIAL_RECORDS):
+        last = _last_pk(model, target)
+        if last is not None and checksum(model, target) != checksum(model, source, upto=last):
+            with transaction.atomic(using=target):
+                model._default_manager.using(target).all().delete()
+
+
 def _prepare_generated(source: str, target: str) -> None:
     """`migrate` on the target made its own content types and permissions, numbered its
     own way. When they differ from the source's, they are replaced by the source's; that
@@ -265,6 +280,7 @@ def copy_database(
     """Copy every table from the `source` connection to the migrated `target` one, reset
     the target's sequences, and verify counts and checksums of every table."""
     _follow_source_key(source, target)
+    _follow_source_tasks(source, target)
     _prepare_generated(source, target)
     order = copy_order()
     _check_resumable(source, target, order)
