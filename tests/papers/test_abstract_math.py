@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from paperwire.papers.tex import abstract_html, formula_mathml
+from paperwire.papers.tex import abstract_html, abstract_preview_html, formula_mathml
 
 
 def test_inline_and_display_formulas_become_mathml() -> None:
@@ -112,3 +112,42 @@ def test_the_api_feeds_and_the_page_head_keep_the_tex(client: Client, math_paper
     assert r"$O(\sqrt{n})$" in feed and "<math" not in feed
     head = client.get("/papers/2401.08888").content.decode().split("</head>", 1)[0]
     assert "<math" not in head and r"$O(\sqrt{n})$" in head
+
+
+LONG_MATH_ABSTRACT = (
+    r"We show that attention over $n$ tokens costs $O(n \log n)$ time. Given $x \in "
+    r"\mathbb{R}^d$, we bound the error by $\epsilon < 10^{-3}$ on 91\% of inputs. "
+    + "Plain words follow the formulas. "
+    * 12
+)
+
+
+def test_a_card_preview_draws_its_formulas_and_never_cuts_one() -> None:
+    preview = abstract_preview_html(LONG_MATH_ABSTRACT, 320)
+    assert preview.count("<math") == 4 and "91% of inputs" in preview
+    assert "$" not in preview and "\\log" not in preview and "\\mathbb" not in preview
+    assert preview.endswith("…") and len(re.sub(r"<math.*?</math>", "", preview)) < 320
+    # a cut that would fall inside a formula falls before it, with no half formula
+    for length in range(20, 80):
+        cut = abstract_preview_html(LONG_MATH_ABSTRACT, length)
+        assert "$" not in cut and cut.endswith("…"), (length, cut)
+        assert cut.count("<math") == cut.count("</math>"), length
+    # "$O(n \log n)$" would end past 46 characters: the cut comes before it
+    cut = abstract_preview_html(LONG_MATH_ABSTRACT, 46)
+    assert cut.startswith("We show that attention over <math") and cut.count("<math") == 1
+    assert cut.endswith("</math> tokens costs…"), cut
+    assert abstract_preview_html("plain " * 100, 20) == "plain plain plain p…"
+
+
+@pytest.mark.django_db
+def test_a_folded_long_abstract_on_a_card_shows_math_not_tex(
+    client: Client, import_rows: Callable[[list[Any]], Any]
+) -> None:
+    row = {"id": "2401.09999", "title": "Fast Attention", "summary": LONG_MATH_ABSTRACT}
+    result = import_rows([{**row, "feed_date": "2026-01-05", "upvotes": 1}])
+    assert result.created == 1 and not result.problems
+
+    html = client.get("/?date=2026-01-05").content.decode()
+    summary = html.split('<span class="abstract-short">', 1)[1].split("</span> <span", 1)[0]
+    assert summary.count("<math") == 4, summary
+    assert "$" not in summary and "\\log" not in summary, summary

@@ -21,6 +21,7 @@ import re
 import unicodedata
 import xml.etree.ElementTree as ET  # builds markup only; never parses input
 
+from django.template.defaultfilters import truncatechars
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from latex2mathml.converter import convert_to_element
@@ -202,6 +203,18 @@ def formula_mathml(tex: str, *, display: bool = False) -> str | None:
     return ET.tostring(_clean(tree), encoding="unicode", short_empty_elements=False)
 
 
+def _formula_html(tex: str, original: str, *, display: bool) -> str:
+    mathml = formula_mathml(tex, display=display)
+    if mathml is None:
+        return escape(original)
+    if display or len(tex) > _WIDE_FORMULA:
+        # MathML does not break lines: a wide formula scrolls in its own box rather
+        # than widening the page on a phone.
+        kind = "tex-math tex-math-block" if display else "tex-math"
+        return f'<span class="{kind}">{mathml}</span>'
+    return mathml
+
+
 def abstract_html(text: str) -> SafeString:
     """`text` as HTML: readable text with every formula drawn as MathML."""
     if "$" not in text and "\\(" not in text and "\\[" not in text:
@@ -212,17 +225,44 @@ def abstract_html(text: str) -> SafeString:
     for found in _MATH.finditer(text):
         tex = next(g for g in found.groups() if g is not None)
         display = found.group("dd") is not None or found.group("db") is not None
-        mathml = formula_mathml(tex, display=display)
         parts.append(escape(readable(text[end : found.start()])))
-        if mathml is None:
-            parts.append(escape(found.group(0)))
-        elif display or len(tex) > _WIDE_FORMULA:
-            # MathML does not break lines: a wide formula scrolls in its own box rather
-            # than widening the page on a phone.
-            kind = "tex-math tex-math-block" if display else "tex-math"
-            parts.append(f'<span class="{kind}">{mathml}</span>')
-        else:
-            parts.append(mathml)
+        parts.append(_formula_html(tex, found.group(0), display=display))
         end = found.end()
     parts.append(escape(readable(text[end:])))
+    return mark_safe("".join(parts))  # noqa: S308 - escaped text and rebuilt MathML only
+
+
+def abstract_preview_html(text: str, length: int) -> SafeString:
+    """About the first `length` characters of `abstract_html(text)` and an ellipsis: what
+    a feed card shows of a long abstract before it is opened, formulas drawn inline. The
+    cut falls in the text between formulas, never inside one (half a formula is neither
+    TeX nor math); a formula counts as long as its TeX, as the card's choice to fold an
+    abstract counts it."""
+    if "$" not in text and "\\(" not in text and "\\[" not in text:
+        plain = readable(text)
+        if len(plain) <= length:
+            return escape(plain)
+        # truncatechars loops over every character; ASCII (most abstracts) can be sliced
+        short = plain[: length - 1] + "…" if plain.isascii() else truncatechars(plain, length)
+        return escape(short)
+    text = _ONE_SYMBOL_MATH.sub(lambda m: _SYMBOLS[m.group(1)], text)
+    parts: list[str] = []
+    room = length - 1  # the ellipsis takes one
+    end = 0
+    for found in [*_MATH.finditer(text), None]:
+        before = readable(text[end : found.start() if found else len(text)])
+        if len(before) > room:
+            parts.append(escape(before[:room].rstrip()) + "…")
+            break
+        parts.append(escape(before))
+        room -= len(before)
+        if found is None:
+            break
+        tex = next(g for g in found.groups() if g is not None)
+        if len(found.group(0)) > room:
+            parts.append(parts.pop().rstrip() + "…")
+            break
+        parts.append(_formula_html(tex, found.group(0), display=False))
+        room -= len(found.group(0))
+        end = found.end()
     return mark_safe("".join(parts))  # noqa: S308 - escaped text and rebuilt MathML only

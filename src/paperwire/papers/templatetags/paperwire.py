@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from paperwire.papers.feed import format_feed_date
 from paperwire.papers.models import Organization, Paper
+from paperwire.papers.tex import abstract_preview_html
 
 register = template.Library()
 
@@ -27,6 +28,12 @@ def preview(value: str, length: int) -> str:
     if isinstance(value, str) and isinstance(length, int) and length > 0 and value.isascii():
         return value if len(value) <= length else value[: length - 1] + "…"
     return truncatechars(value, length)
+
+
+@register.filter
+def abstract_preview(value: str, length: int) -> SafeString:
+    """The start of an abstract as a feed card's summary shows it, formulas drawn."""
+    return abstract_preview_html(value, length)
 
 
 @register.simple_tag
