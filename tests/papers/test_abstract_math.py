@@ -151,3 +151,21 @@ def test_a_folded_long_abstract_on_a_card_shows_math_not_tex(
     summary = html.split('<span class="abstract-short">', 1)[1].split("</span> <span", 1)[0]
     assert summary.count("<math") == 4, summary
     assert "$" not in summary and "\\log" not in summary, summary
+
+
+@pytest.mark.parametrize(
+    ("tex", "row"),
+    [
+        # TeX's thin space on each side of an operator name, none before a bracket
+        (r"O(n \log n)", "<mi>n</mi>{thin}<mi>log</mi>{apply}{thin}<mi>n</mi>"),
+        (r"p(x) \log p(x)", "</mo>{thin}<mi>log</mi>{apply}{thin}<mi>p</mi>"),
+        (r"\exp(x)", '<mi>exp</mi>{apply}<mo stretchy="false">(</mo>'),
+        (r"a = \ln n", "<mo>=</mo><mi>ln</mi>{apply}{thin}<mi>n</mi>"),
+        (r"\sin^2 x", "<msup><mi>sin</mi><mn>2</mn></msup>{apply}{thin}<mi>x</mi>"),
+    ],
+)
+def test_an_operator_name_is_spaced_from_its_argument(tex: str, row: str) -> None:
+    mathml = formula_mathml(tex)
+    assert mathml is not None
+    thin, apply = '<mspace width="0.1667em"></mspace>', "<mo>\u2061</mo>"
+    assert row.format(thin=thin, apply=apply) in mathml, mathml

@@ -24,6 +24,7 @@ import xml.etree.ElementTree as ET  # builds markup only; never parses input
 from django.template.defaultfilters import truncatechars
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from latex2mathml import commands as latex2mathml_commands
 from latex2mathml.converter import convert_to_element
 
 # Combining marks of TeX's accent commands.
@@ -190,6 +191,55 @@ def _clean(element: ET.Element) -> ET.Element:
     return copy
 
 
+# latex2mathml draws `\\log n` as <mi>log</mi><mi>n</mi>, which browsers set as "logn":
+# TeX puts a thin space on each side of such an operator name (none before an opening
+# bracket or after an operator), and MathML marks the name as applied to what follows.
+_FUNCTION_NAMES = frozenset(name.lstrip("\\") for name in latex2mathml_commands.FUNCTIONS)
+_SCRIPTED = {"msub", "msup", "msubsup"}
+# Elements whose children are a row; the others (msub, mfrac, …) have a fixed number.
+_ROWS = {"math", "mrow", "mstyle", "mtd", "msqrt", "mpadded", "mphantom", "menclose", "merror"}
+_OPENING = set("([{|\u2016\u27e8\u230a\u2308")
+_CLOSING = set(")]}|\u2016\u27e9\u230b\u2309")
+
+
+def _is_function(element: ET.Element) -> bool:
+    if element.tag in _SCRIPTED and len(element):
+        element = element[0]
+    return element.tag == "mi" and (element.text or "") in _FUNCTION_NAMES
+
+
+def _thin_space() -> ET.Element:
+    return ET.Element("mspace", {"width": "0.1667em"})
+
+
+def _space_functions(element: ET.Element) -> None:
+    for child in element:
+        _space_functions(child)
+    children = list(element)
+    if element.tag not in _ROWS or not any(_is_function(child) for child in children):
+        return
+    spaced: list[ET.Element] = []
+    for i, child in enumerate(children):
+        if not _is_function(child):
+            spaced.append(child)
+            continue
+        before = children[i - 1] if i else None
+        after = children[i + 1] if i + 1 < len(children) else None
+        if before is not None and (before.tag != "mo" or (before.text or "") in _CLOSING):
+            spaced.append(_thin_space())
+        spaced.append(child)
+        apply = ET.Element("mo")
+        apply.text = "\u2061"  # FUNCTION APPLICATION, invisible
+        spaced.append(apply)
+        if after is not None and after.tag != "mo" and not _is_function(after):
+            spaced.append(_thin_space())
+        elif after is not None and after.tag == "mo" and (after.text or "") not in _OPENING:
+            spaced.append(_thin_space())
+    for child in children:
+        element.remove(child)
+    element.extend(spaced)
+
+
 @functools.lru_cache(maxsize=4096)  # the same formulas come back on every page view
 def formula_mathml(tex: str, *, display: bool = False) -> str | None:
     """`tex` (without its delimiters) as a MathML element, or None when it cannot be
@@ -200,7 +250,9 @@ def formula_mathml(tex: str, *, display: bool = False) -> str | None:
         tree = convert_to_element(tex.strip(), display="block" if display else "inline")
     except Exception:  # any failure of the converter: show the TeX instead
         return None
-    return ET.tostring(_clean(tree), encoding="unicode", short_empty_elements=False)
+    cleaned = _clean(tree)
+    _space_functions(cleaned)
+    return ET.tostring(cleaned, encoding="unicode", short_empty_elements=False)
 
 
 def _formula_html(tex: str, original: str, *, display: bool) -> str:
