@@ -35,6 +35,12 @@ READ = (
         (r"\textbf{fast \emph{very}} models", "fast very models"),
         (r"\(\sim\)10, $\pm$1, $\alpha$", "~10, \u00b11, \u03b1"),
         (r"wait\ldots done", "wait… done"),
+        (
+            "a ``world model'' and ``the model's view''",
+            "a \u201cworld model\u201d and \u201cthe model's view\u201d",
+        ),
+        # only a pair is a quotation: a prime in math stays
+        ("$f''(x)$ and `` alone", "$f''(x)$ and `` alone"),
         # Not plain text: left for the reader.
         (r"\cite{x} \cedilla \method works", r"\cite{x} \cedilla \method works"),
         (r"$x^2 \times y$ and \( A \)", r"$x^2 \times y$ and \( A \)"),

@@ -7,10 +7,10 @@ stored, exported and served by the API stays the authors' text, as the Hub's API
 it.
 
 Only markup with one plain-text reading is changed: escaped specials, accents (to
-Unicode, as arXiv's own pages show them), text-style commands (their argument kept),
-`\\ldots`, and math that is a single symbol (`$\\times$` to ×). Other math (`\\( A
-\\)`, `$x^2$`) and unknown macros (`\\method`) are left as they are: a reader can still
-read them, and a guess could change what a formula says.
+Unicode, as arXiv's own pages show them), ``double quotes'' (to curly ones), text-style
+commands (their argument kept), `\\ldots`, and math that is a single symbol (`$\\times$`
+to ×). Other math (`\\( A \\)`, `$x^2$`) and unknown macros (`\\method`) are left as
+they are: a reader can still read them, and a guess could change what a formula says.
 """
 
 from __future__ import annotations
@@ -85,6 +85,9 @@ _SYMBOLS = {
 _ONE_SYMBOL_MATH = re.compile(
     r"(?:\$|\\\()\s*\\(" + "|".join(sorted(_SYMBOLS, key=len, reverse=True)) + r")\s*(?:\$|\\\))"
 )
+# TeX's double quotes, ``like this'', as the curly quotes they print; only in pairs, so
+# a prime in math (f'') is left alone.
+_TEX_QUOTES = re.compile(r"``((?:[^`'$\n]|'(?!'))*?)''")
 _DOTS = re.compile(r"\\(?:ldots|dots|textellipsis)(?:\{\}|(?![a-zA-Z]))")
 
 
@@ -108,6 +111,8 @@ def accents_to_letters(text: str) -> str:
 
 def readable(text: str) -> str:
     """`text` with the TeX markup that has one plain reading written out."""
+    if text and "``" in text:
+        text = _TEX_QUOTES.sub("\u201c\\1\u201d", text)
     if not text or "\\" not in text:
         return text
     text = accents_to_letters(text)
