@@ -47,6 +47,9 @@ def test_page_and_api_say_nothing_matches(embedded: None, client: Client, query:
     html = client.get("/search", {"q": query}).content.decode()
     assert "No papers match." in html
     assert 'class="card' not in html
+    # what to try next, not tabs that sort nothing
+    assert 'class="search-help"' in html and "remove a filter above" in html
+    assert 'class="sort-tabs"' not in html
     answer = client.get("/api/papers/search", {"q": "attention " + query})
     assert answer.status_code == 200 and answer.json() == []
 
