@@ -169,3 +169,26 @@ def test_an_operator_name_is_spaced_from_its_argument(tex: str, row: str) -> Non
     assert mathml is not None
     thin, apply = '<mspace width="0.1667em"></mspace>', "<mo>\u2061</mo>"
     assert row.format(thin=thin, apply=apply) in mathml, mathml
+
+
+@pytest.mark.django_db
+def test_a_title_with_a_formula_is_drawn_in_lists_of_papers(
+    client: Client, import_rows: Callable[[list[Any]], Any]
+) -> None:
+    author = [{"name": "Ada Lovelace"}]
+    rows = [
+        {"id": "2401.09001", "title": r"Sorting Attention Heads in $O(n \log n)$ Time"},
+        {"id": "2401.09002", "title": "Sorting Attention Heads Quickly", "feed_date": "2026-01-05"},
+    ]
+    result = import_rows([{**row, "summary": "About sorting.", "authors": author} for row in rows])
+    assert result.created == 2 and not result.problems
+
+    page = client.get("/papers/2401.09002").content.decode()
+    related = page.split('class="related"', 1)[1]
+    author_url = re.search(r'href="(/authors/[^"]+)"', page)
+    assert author_url is not None
+    author_page = client.get(author_url.group(1)).content.decode().split("</head>", 1)[1]
+    for html in (related, author_page):
+        assert "Sorting Attention Heads in <math" in html
+        # what a reader sees (attributes such as aria-label aside) has no TeX
+        assert r"$O(n \log n)$" not in re.sub(r"<[^>]*>", "", html)
