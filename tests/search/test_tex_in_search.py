@@ -163,3 +163,15 @@ def test_related_papers_without_vectors_look_for_the_readable_title_words(
     (ids, _), method = related_ids(paper)
     assert method == "keywords"
     assert ids == [Paper.objects.get(arxiv_id="2401.07782").pk]
+
+
+def test_a_result_title_draws_its_formula_and_marks_its_words(
+    import_rows: Callable[[list[Any]], Any], client: Client
+) -> None:
+    row = {"id": "2401.07779", "title": r"Gazpacho Sorting in $O(n \log n)$ Time"}
+    assert import_rows([{**row, "summary": "Soup, sorted."}]).created == 1
+
+    html = client.get("/search", {"q": "gazpacho sorting"}).content.decode()
+    title = html.split('<h2 id="h-', 1)[1].split("</h2>", 1)[0]
+    assert "<mark>Gazpacho</mark> <mark>Sorting</mark> in <math" in title, title
+    assert "<mi>log</mi>" in title and "$" not in title and "\\log" not in title, title

@@ -20,6 +20,7 @@ import html
 import re
 import unicodedata
 import xml.etree.ElementTree as ET  # builds markup only; never parses input
+from collections.abc import Callable
 
 from django.template.defaultfilters import truncatechars
 from django.utils.html import escape
@@ -272,20 +273,26 @@ def _formula_html(tex: str, original: str, *, display: bool) -> str:
     return mathml
 
 
-def abstract_html(text: str) -> SafeString:
-    """`text` as HTML: readable text with every formula drawn as MathML."""
+def _escaped_readable(text: str) -> str:
+    return escape(readable(text))
+
+
+def abstract_html(text: str, text_html: Callable[[str], str] = _escaped_readable) -> SafeString:
+    """`text` as HTML: readable text with every formula drawn as MathML. `text_html`
+    turns the text between formulas into HTML (search marks the query's words with it);
+    it must escape what it is given."""
     if "$" not in text and "\\(" not in text and "\\[" not in text:
-        return escape(readable(text))  # no formula: most abstracts
+        return mark_safe(text_html(text))  # noqa: S308 - no formula: most abstracts
     text = _ONE_SYMBOL_MATH.sub(lambda m: _SYMBOLS[m.group(1)], text)
     parts: list[str] = []
     end = 0
     for found in _MATH.finditer(text):
         tex = next(g for g in found.groups() if g is not None)
         display = found.group("dd") is not None or found.group("db") is not None
-        parts.append(escape(readable(text[end : found.start()])))
+        parts.append(text_html(text[end : found.start()]))
         parts.append(_formula_html(tex, found.group(0), display=display))
         end = found.end()
-    parts.append(escape(readable(text[end:])))
+    parts.append(text_html(text[end:]))
     return mark_safe("".join(parts))  # noqa: S308 - escaped text and rebuilt MathML only
 
 

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from paperwire.papers.tex import abstract_html, readable
 from paperwire.search.engine import search
 from paperwire.search.highlight import highlight, snippet
 from paperwire.search.query import ParsedQuery
@@ -43,8 +44,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
             {
                 "paper": p,
                 "entry": getattr(p, "feed_entry", None),
-                # Readable, as the index reads it: `Schr\"odinger` is shown as Schrödinger.
-                "title": highlight(p.readable_title, q),
+                # Readable, as the index reads it: `Schr\"odinger` is shown as Schrödinger;
+                # its formulas drawn, as the paper's own heading draws them.
+                "title": abstract_html(p.title, lambda text: highlight(readable(text), q)),
                 "snippet": snippet(p.readable_abstract, q),
             }
         )
