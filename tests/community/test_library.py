@@ -140,6 +140,9 @@ def test_collections_are_made_filled_ordered_and_shared(
         feed = feedparser.parse(stranger.get(url + suffix).content)
         assert not feed.bozo and feed.feed.title.startswith("State spaces")
         assert [e.title for e in feed.entries] == [papers[2].title, papers[1].title]
+    # Atom needs an author for every entry (RFC 4287): the collection's owner.
+    atom = feedparser.parse(stranger.get(url + ".atom").content)
+    assert atom.feed.author == member.username
 
 
 def test_the_hub_address_of_a_collection_leads_to_its_page(

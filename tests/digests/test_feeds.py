@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from xml.etree import ElementTree as ET
 
 import feedparser
 import pytest
@@ -182,3 +183,31 @@ def test_trending_and_search_pages_show_their_own_feed_links(client: Client, pap
     assert 'href="/feeds/search.rss?q=attention+%26+org%3Ax"' in links[1]
     assert 'href="/feeds/search.atom?q=attention+%26+org%3Ax"' in links[1]
     assert visible.search(client.get("/search", **HOST).content.decode()) is None
+
+
+def test_every_atom_entry_has_an_author_as_rfc_4287_requires(client: Client, papers: None):
+    # A paper known only by its number of authors (as the demo papers are) has no name
+    # to give; the feed's own author then stands for it, or the feed is invalid Atom.
+    upsert_paper(
+        PaperRecord(
+            title="Four Anonymous Authors",
+            abstract="Nobody named.",
+            num_authors=4,
+            feed_date=dt.date(2026, 1, 7),
+            submitted_at=_stamp("2026-01-07"),
+        )
+    )
+    bump_data_version()
+    atom = "{http://www.w3.org/2005/Atom}"
+    for url in ("/feeds/daily.atom", "/feeds/trending.atom", "/feeds/search.atom?q=authors"):
+        root = ET.fromstring(client.get(url, **HOST).content)
+        entries = root.findall(f"{atom}entry")
+        assert entries, url
+        feed_author = root.find(f"{atom}author/{atom}name")
+        for entry in entries:
+            name = entry.find(f"{atom}author/{atom}name")
+            assert name is not None or feed_author is not None, (
+                url,
+                entry.findtext(f"{atom}title"),
+            )
+    assert feed_author is not None and feed_author.text == "paperwire"

@@ -35,6 +35,7 @@ def test_the_personal_feed_is_signed_and_ranked(fan: User, topic_feed: Any) -> N
     url = f"/feeds/for-you/{feed_token(fan)}.atom"
     parsed = feedparser.parse(client.get(url).content)
     assert not parsed.bozo and parsed.feed.title == "For you"
+    assert parsed.feed.author == "paperwire"  # Atom needs an author for every entry
     speech = {p.title for p in topic_feed["speech"][3:]}
     assert {e.title for e in parsed.entries[:3]} == speech
     assert "Why: like “" in parsed.entries[0].summary

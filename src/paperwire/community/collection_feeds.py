@@ -42,6 +42,10 @@ class CollectionFeed(Feed):
     def link(self, obj: Collection) -> str:
         return obj.get_absolute_url()
 
+    def author_name(self, obj: Collection) -> str:
+        # Atom requires an author for every entry (RFC 4287, 4.1.2): whoever collected.
+        return xml_text(obj.owner.get_username())
+
     def items(self, obj: Collection) -> list[CollectionItem]:
         return list(
             CollectionItem.objects.filter(collection=obj, paper__hidden=False)

@@ -89,6 +89,10 @@ class ForYouFeed(Feed):
     def link(self, obj: RankedEntries) -> str:
         return reverse("for_you")
 
+    def author_name(self) -> str:
+        # Atom requires an author for every entry (RFC 4287, 4.1.2): the site ranks them.
+        return settings.SITE_NAME
+
     def items(self, obj: RankedEntries) -> list[tuple[Pick, FeedEntry]]:
         return [(p, obj.entry(p)) for p in obj.ranked.picks if p.paper_id in obj.entries]
 
