@@ -18,6 +18,7 @@ from paperwire.papers.models import Paper
 from paperwire.search.backends import search_backend
 from paperwire.search.engine import search
 from paperwire.search.fts_sql import FTS_TABLE
+from paperwire.search.highlight import snippet
 from paperwire.search.pg_sql import DOC_TABLE
 from paperwire.search.query import parse_query
 from support import write_jsonl
@@ -175,3 +176,31 @@ def test_a_result_title_draws_its_formula_and_marks_its_words(
     title = html.split('<h2 id="h-', 1)[1].split("</h2>", 1)[0]
     assert "<mark>Gazpacho</mark> <mark>Sorting</mark> in <math" in title, title
     assert "<mi>log</mi>" in title and "$" not in title and "\\log" not in title, title
+
+
+def test_a_result_snippet_draws_formulas_whole_and_marks_words(
+    import_rows: Callable[[list[Any]], Any], client: Client
+) -> None:
+    summary = (
+        "Filler words come first here. " * 8
+        + r"Gazpacho tables cost $O(n \log n)$ and cut errors by $50\%$ on na\"ive soups; "
+        + r"the bound $\sum_{i=1}^{n} x_i^2 \le \lambda$ holds. "
+        + "More filler words follow. " * 12
+    )
+    row = {"id": "2401.07780", "title": "Cold Soup Tables", "summary": summary}
+    assert import_rows([row]).created == 1
+
+    html = client.get("/search", {"q": "gazpacho"}).content.decode()
+    found = html.split('<p class="snippet">', 1)[1].split("</p>", 1)[0]
+    assert "<mark>Gazpacho</mark> tables cost <math" in found, found
+    assert "$" not in found and "\\log" not in found and "naïve" in found, found
+    assert found.count("<math") == found.count("</math>") >= 2, found
+    for width in range(40, 400, 7):  # wherever the window ends, no formula is cut
+        cut = snippet(summary, parse_query("gazpacho"), width)
+        assert "$" not in cut and cut.count("<math") == cut.count("</math>"), (width, cut)
+
+
+def test_a_snippet_centres_on_a_word_found_only_in_its_tex_reading() -> None:
+    summary = "Filler words come first here. " * 20 + r"A na\"ive gazpacho. " + "More. " * 40
+    cut = snippet(summary, parse_query("naive"), 120)
+    assert "<mark>naïve</mark>" in cut, cut

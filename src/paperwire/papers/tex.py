@@ -273,6 +273,14 @@ def _formula_html(tex: str, original: str, *, display: bool) -> str:
     return mathml
 
 
+def formula_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each formula in `text`, delimiters included: where a cut of the
+    text (a search snippet) must not fall."""
+    if "$" not in text and "\\(" not in text and "\\[" not in text:
+        return []
+    return [found.span() for found in _MATH.finditer(text)]
+
+
 def _escaped_readable(text: str) -> str:
     return escape(readable(text))
 

@@ -12,6 +12,7 @@ import unicodedata
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from paperwire.papers.tex import abstract_html, formula_spans, readable
 from paperwire.search.fold import fold, fold_letters
 from paperwire.search.query import STOPWORDS, ParsedQuery
 
@@ -53,22 +54,41 @@ def highlight(text: str, q: ParsedQuery) -> SafeString:
     return mark_safe("".join(out))  # noqa: S308 - every piece is escaped above
 
 
+def _with_formulas(text: str, q: ParsedQuery) -> SafeString:
+    """The text made readable, the query's words marked and its formulas drawn, as the
+    paper page draws them (from the authors' TeX: `$50\\%$` is "50%")."""
+    return abstract_html(text, lambda part: highlight(readable(part), q))
+
+
 def snippet(text: str, q: ParsedQuery, width: int = 300) -> SafeString:
-    """About `width` characters of the text around its first marked word."""
+    """About `width` characters of the authors' text around its first marked word,
+    readable; a formula is drawn whole or left out, never cut."""
     pat = _pattern(q)
     text = _composed(text)
     if len(text) <= width:
-        return highlight(text, q)
+        return _with_formulas(text, q)
     start = 0
-    if pat is not None and (m := pat.search(fold_letters(text))):
-        start = max(0, m.start() - width // 3)
+    # A word may be found only once its TeX is read (`na\\"ive` for "naive"): the readable
+    # text is a little shorter, so its offset falls just before the word in the TeX.
+    found = None if pat is None else pat.search(fold_letters(text))
+    if found is None and pat is not None and "\\" in text:
+        found = pat.search(fold_letters(_composed(readable(text))))
+    if found is not None:
+        start = max(0, found.start() - width // 3)
         # Start on a word boundary.
         space = text.find(" ", start)
-        start = space + 1 if 0 < start and 0 <= space < m.start() else start
+        start = space + 1 if 0 < start and 0 <= space < found.start() else start
     end = min(len(text), start + width)
-    cut = text[start:end]
-    if end < len(text):
-        cut = cut.rsplit(" ", 1)[0]
+    more = end < len(text)
+    if more:
+        space = text.rfind(" ", start, end)
+        end = space if space != -1 else end
+    for a, b in formula_spans(text):
+        if a < start < b:
+            start = a
+        if a < end < b:
+            end = a
     prefix = "… " if start > 0 else ""
-    suffix = " …" if end < len(text) else ""
-    return mark_safe(prefix + highlight(cut, q) + suffix)  # noqa: S308 - highlight escapes
+    suffix = " …" if more else ""
+    cut = _with_formulas(text[start:end].rstrip(), q)
+    return mark_safe(prefix + cut + suffix)  # noqa: S308 - escaped by highlight

@@ -47,7 +47,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
                 # Readable, as the index reads it: `Schr\"odinger` is shown as Schrödinger;
                 # its formulas drawn, as the paper's own heading draws them.
                 "title": abstract_html(p.title, lambda text: highlight(readable(text), q)),
-                "snippet": snippet(p.readable_abstract, q),
+                "snippet": snippet(p.abstract, q),
             }
         )
     canonical = q.canonical()
