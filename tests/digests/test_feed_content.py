@@ -162,3 +162,36 @@ def test_control_characters_in_a_search_feed_query(
     if response.status_code == 200:
         root = lxml.etree.fromstring(response.content)  # well-formed XML 1.0
         assert lxml.etree.tostring(root)
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_a_public_collection_feed_carries_abstracts_and_its_description_as_text(
+    client: Client, hostile_paper: None, fmt: str
+) -> None:
+    from django.contrib.auth.models import User
+
+    from paperwire.community import library
+
+    owner = User.objects.create_user("ada", "ada@example.org", "a long enough password 1")
+    description = "Where D<n holds & <img src=x onerror=alert(8)> too"
+    collection = library.create_collection(owner, "Hostile", description, public=True)
+    library.add_to_collection(collection, Paper.objects.get(arxiv_id="2401.09999"))
+    response = client.get(f"/collections/{collection.pk}.{fmt}", **HOST)
+    assert response.status_code == 200, response.content[:300]
+    [item] = _items(response.content, fmt)
+    assert _what_would_run(item["content"]) == []
+    text = lxml.html.fragment_fromstring(item["content"], create_parent="div").text_content()
+    assert "Results <script>alert(1)</script> and" in text
+    assert text.rstrip().endswith("end.")
+    root = lxml.etree.fromstring(response.content)
+    if fmt == "rss":
+        # RSS readers render the channel description as HTML.
+        channel = root.findtext("channel/description") or ""
+        assert _what_would_run(channel) == []
+        assert lxml.html.fragment_fromstring(channel, create_parent="div").text_content() == (
+            description
+        )
+    else:
+        # RFC 4287: every entry has exactly one <updated>.
+        [entry] = root.iter(f"{ATOM}entry")
+        assert len(entry.findall(f"{ATOM}updated")) == 1

@@ -1,14 +1,20 @@
 """RSS 2.0 and Atom feeds of a public collection: its papers in the collection's order,
-each dated when it was added, so a feed reader shows what is new in it."""
+each dated when it was added, so a feed reader shows what is new in it.
+
+Readers render an item's description (and RSS's channel description) as HTML, while
+abstracts and a collection's description are text: they go out escaped, so that
+`D<n` or `<script>` in them reads as written and never runs."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+from django.utils.html import escape, linebreaks
 
 from paperwire.community.models import Collection, CollectionItem
 
@@ -21,8 +27,23 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
+def text_as_html(text: str) -> str:
+    """HTML that a feed reader shows as exactly `text` (escaped, paragraphs as <p>)."""
+    return linebreaks(xml_text(text), autoescape=True)
+
+
+class TextDescriptionRss(Rss201rev2Feed):
+    """RSS whose channel description is text (readers render it as HTML; Atom's subtitle
+    is text already)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if isinstance(kwargs.get("description"), str):
+            kwargs["description"] = escape(kwargs["description"])
+        super().__init__(*args, **kwargs)
+
+
 class CollectionFeed(Feed):
-    feed_type: type[SyndicationFeed] = Rss201rev2Feed
+    feed_type: type[SyndicationFeed] = TextDescriptionRss
 
     def get_object(self, request: HttpRequest, pk: int) -> Collection:
         collection = Collection.objects.select_related("owner").filter(pk=pk, public=True).first()
@@ -57,13 +78,17 @@ class CollectionFeed(Feed):
         return xml_text(item.paper.readable_title)
 
     def item_description(self, item: CollectionItem) -> str:
-        return xml_text(item.paper.readable_abstract)
+        return text_as_html(item.paper.readable_abstract)
 
     def item_link(self, item: CollectionItem) -> str:
         return item.paper.get_absolute_url()
 
     def item_pubdate(self, item: CollectionItem) -> dt.datetime:
         return item.added
+
+    def item_updateddate(self, item: CollectionItem) -> dt.datetime:
+        # Atom requires an entry's <updated>; the paper may have changed since it was added.
+        return max(item.added, item.paper.modified)
 
 
 class CollectionFeedAtom(CollectionFeed):
