@@ -47,6 +47,37 @@ def test_the_personal_feed_is_signed_and_ranked(fan: User, topic_feed: Any) -> N
     assert client.get(url).status_code == 404, "a new password retires old feed URLs"
 
 
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_the_personal_feed_carries_why_and_the_abstract_as_text(
+    fan: User, topic_feed: Any, fmt: str
+) -> None:
+    """Readers render an item's description as HTML: an abstract's "D<n" or <script>
+    must read as written, and the why is a paragraph of its own."""
+    import lxml.etree
+    import lxml.html
+
+    from paperwire.papers.models import Paper
+
+    hostile = "Bounds where D<n hold; <script>alert(1)</script> end."
+    Paper.objects.filter(pk__in=[p.pk for p in topic_feed["speech"][3:]]).update(abstract=hostile)
+    response = Client(HTTP_HOST="127.0.0.1").get(f"/feeds/for-you/{feed_token(fan)}.{fmt}")
+    root = lxml.etree.fromstring(response.content)
+    atom = "{http://www.w3.org/2005/Atom}"
+    if fmt == "rss":
+        items = [i.findtext("description") or "" for i in root.iter("item")]
+    else:
+        entries = list(root.iter(f"{atom}entry"))
+        # RFC 4287: every entry has exactly one <updated>.
+        assert entries and all(len(e.findall(f"{atom}updated")) == 1 for e in entries)
+        items = [e.findtext(f"{atom}summary") or "" for e in entries]
+    shown = [lxml.html.fragment_fromstring(html, create_parent="div") for html in items[:3]]
+    for item in shown:
+        assert not list(item.iter("script"))
+        paragraphs = [p.text_content() for p in item.iter("p")]
+        assert paragraphs[0].startswith("Why: like “"), paragraphs
+        assert paragraphs[1] == hostile
+
+
 def test_the_page_links_the_feed(fan: User) -> None:
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(fan)

@@ -15,9 +15,9 @@ from django.contrib.syndication.views import Feed
 from django.core import signing
 from django.http import Http404, HttpRequest
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+from django.utils.feedgenerator import Atom1Feed, SyndicationFeed
 
-from paperwire.community.collection_feeds import xml_text
+from paperwire.community.collection_feeds import TextDescriptionRss, text_as_html, xml_text
 from paperwire.papers.models import FeedEntry
 from paperwire.recommend.ranking import ForYou, Pick, for_you
 
@@ -70,7 +70,7 @@ class RankedEntries:
 
 
 class ForYouFeed(Feed):
-    feed_type: type[SyndicationFeed] = Rss201rev2Feed
+    feed_type: type[SyndicationFeed] = TextDescriptionRss
     title = "For you"
     description = "Recent papers ranked for you from your upvotes, saves and collections."
 
@@ -100,13 +100,18 @@ class ForYouFeed(Feed):
         return xml_text(item[1].paper.readable_title)
 
     def item_description(self, item: tuple[Pick, FeedEntry]) -> str:
-        return xml_text(f"Why: {item[0].reason}.\n\n{item[1].paper.readable_abstract}")
+        # Readers render it as HTML: the why and the abstract are text, in paragraphs.
+        return text_as_html(f"Why: {item[0].reason}.\n\n{item[1].paper.readable_abstract}")
 
     def item_link(self, item: tuple[Pick, FeedEntry]) -> str:
         return item[1].paper.get_absolute_url()
 
     def item_pubdate(self, item: tuple[Pick, FeedEntry]) -> dt.datetime:
         return item[1].submitted_at
+
+    def item_updateddate(self, item: tuple[Pick, FeedEntry]) -> dt.datetime:
+        # Atom requires an entry's <updated>.
+        return max(item[1].modified, item[1].paper.modified)
 
 
 class ForYouFeedAtom(ForYouFeed):
