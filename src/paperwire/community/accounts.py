@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from paperwire.community import address_change, library, paging, ratelimit, resets, signups
-from paperwire.community.forms import ProfileForm, SignupForm
+from paperwire.community.forms import LoginForm, ProfileForm, SignupForm
 from paperwire.community.models import (
     AccessToken,
     AuthorClaim,
@@ -150,6 +150,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
+    authentication_form = LoginForm
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         # Django's view sets site_name to the host; the page header wants ours.

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import URLValidator
@@ -17,6 +18,50 @@ from paperwire.community.addresses import normalize_address
 from paperwire.community.models import COMMENT_MAX_LENGTH, Profile
 
 MAX_LINKS = 5
+
+
+class LoginForm(AuthenticationForm):
+    """Django's, except that the right password for an account whose address is not
+    confirmed yet says so, instead of "enter a correct username and password": the
+    newcomer's password is right, and the link in their mail is what is missing. Every
+    path hashes the password once, as Django's does."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "unconfirmed": (
+            "Your account is not active yet: open the link in the confirmation e-mail we "
+            "sent when you signed up. No mail, or the link expired? Sign up again with the "
+            "same username and address for a new one."
+        ),
+    }
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username and password:
+            pending = self._unconfirmed_account(str(username))
+            if pending is not None:
+                if pending.check_password(str(password)):
+                    raise forms.ValidationError(
+                        self.error_messages["unconfirmed"], code="unconfirmed"
+                    )
+                raise self.get_invalid_login_error()
+        return super().clean()
+
+    @staticmethod
+    def _unconfirmed_account(username: str) -> User | None:
+        """The inactive account of that username (as the backend finds it) that was never
+        verified; a suspended account is not one of them."""
+        try:
+            user = User._default_manager.get_by_natural_key(username)
+        except User.DoesNotExist:
+            return None
+        if user.is_active:
+            return None
+        profile = Profile.objects.filter(user=user).first()
+        if profile is None or profile.email_verified or profile.suspended:
+            return None
+        return user
 
 
 class SignupForm(forms.Form):
