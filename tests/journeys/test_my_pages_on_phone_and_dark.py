@@ -1,5 +1,6 @@
 """For you, the library, a collection and the settings (tokens, your data) fit a phone
-390 px wide in light and dark mode and a desktop: nothing scrolls sideways. Screenshots
+390 px wide in light and dark mode and a desktop: nothing scrolls sideways, not even the
+table of API tokens with its Revoke buttons. Screenshots
 of each are left in tests/journeys/artifacts/ to look at."""
 
 from __future__ import annotations
@@ -68,4 +69,11 @@ def test_my_pages_fit(new_context: Any, site: Site, member: str, screen: str, wa
         width = page_width(page, screen_width)
         assert width <= screen_width, f"{path} on {screen} is {width}px wide"
         page.screenshot(path=str(ARTIFACTS / f"mine-{name}-{screen}.png"), full_page=True)
+    # The settings page is the last one: a token's row, Revoke included, is on the screen
+    # as it is, not in a table that has to be scrolled sideways to find the button.
+    tokens = page.locator("table.token-table")
+    assert tokens.evaluate("t => t.scrollWidth <= t.clientWidth"), f"tokens scroll on {screen}"
+    revoke = tokens.get_by_role("button", name="Revoke my reading script")
+    right = revoke.evaluate("b => b.getBoundingClientRect().right")
+    assert 0 < right <= screen_width, f"Revoke ends at {right}px on a {screen_width}px {screen}"
     assert not watch.problems, "the browser saw:\n" + "\n".join(watch.problems)
