@@ -86,6 +86,30 @@ def test_logging_in_before_confirming_says_the_link_is_missing(
     assert login.status_code == 302
 
 
+def test_the_sign_up_link_opened_again_later_says_the_account_is_ready(
+    anon: Client, clean_cache: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Weeks on, someone re-opens their sign-up mail to find the site again: the link
+    is too old, and their address or password may have changed, but the account is
+    fine; they must not be told to sign up again."""
+    from paperwire.community import signups
+
+    signup(anon)
+    path = link_in(delivered_mail()[0].body).split("127.0.0.1", 1)[-1]
+    assert anon.get(path).status_code == 200
+    monkeypatch.setattr(signups, "VERIFY_MAX_AGE", -1)  # every link is expired now
+    User.objects.filter(username="grace").update(email="grace@elsewhere.example")
+    again = anon.get(path)
+    text = " ".join(again.content.decode().split())
+    assert again.status_code == 200, text[:300]
+    assert "The account grace was confirmed already" in text and "sign up again" not in text
+    # A tampered link, and the expired link of an account never confirmed, are refused.
+    assert anon.get(path[:-2] + "xx").status_code == 400
+    signup(anon, "hopper", "hopper@example.org")
+    expired = anon.get(link_in(delivered_mail()[-1].body).split("127.0.0.1", 1)[-1])
+    assert expired.status_code == 400 and "sign up again" in expired.content.decode()
+
+
 def test_a_tampered_verification_link_is_400(anon: Client) -> None:
     response = anon.get("/verify/eyJ1IjoxfQ:forged:signature")
     assert response.status_code == 400 and b"invalid or has expired" in response.content

@@ -129,6 +129,11 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
         )
         return error_page(request, message, 400)
     except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError, ValueError):
+        confirmed = signups.confirmed_account_of_link(token)
+        if confirmed is not None:
+            # The sign-up mail opened again after the account was confirmed: nothing to do.
+            context = {"verified_user": confirmed, "already": True}
+            return render(request, "registration/verified.html", context)
         message = (
             "This verification link is invalid or has expired. Please sign up again with "
             "the same address: you will get a new link."

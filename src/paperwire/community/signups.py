@@ -80,6 +80,20 @@ def user_of_token(token: str) -> User:
     return user
 
 
+def confirmed_account_of_link(token: str) -> User | None:
+    """The account of a genuine verification link that `user_of_token` refuses (too old,
+    or the account's address or password changed since) when that account is active and
+    confirmed: its owner re-opening the sign-up mail later needs no new sign-up."""
+    try:
+        data = signing.loads(token, salt=VERIFY_SALT)  # the signature, at any age
+        pk = int(data["u"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    return User.objects.filter(
+        pk=pk, is_active=True, profile__email_verified=True, profile__suspended=False
+    ).first()
+
+
 def mail_context(**context: Any) -> dict[str, Any]:
     return {
         "site_name": settings.SITE_NAME,
