@@ -18,6 +18,10 @@ def test_member_subscribes_from_settings_without_a_second_opt_in(
 ) -> None:
     page = member_client.get("/settings").content.decode()
     assert "E-mail digest" in page and 'action="/subscribe"' in page
+    # For you's "Choose topics" leads here: the section says where topics are chosen.
+    for_you = member_client.get("/for-you").content.decode()
+    assert 'href="/settings#digest-h">Choose topics</a>' in for_you
+    assert "Topics (arXiv categories, authors, organizations, saved searches)" in page
     response = member_client.post("/subscribe", {"email": member.email, "frequency": "weekly"})
     # POST/redirect/GET: a reload of the page that says so does not post the form again.
     assert response.status_code == 302
