@@ -176,6 +176,25 @@ def test_password_reset_does_not_reveal_and_works(
     assert anon.login(username="ada", password="a brand new passphrase")
 
 
+def test_password_reset_for_an_unconfirmed_account_sends_a_fresh_confirmation_link(
+    anon: Client, clean_cache: None
+) -> None:
+    """Someone who lost their sign-up mail asks for a reset: a reset cannot help (the
+    account cannot log in), so a new confirmation link comes instead of silence."""
+    signup(anon)
+    assert len(delivered_mail()) == 1
+    answer = anon.post("/password-reset", {"email": "Grace@Example.org"})
+    assert answer.status_code == 302 and answer["Location"] == "/password-reset/sent"
+    assert len(delivered_mail()) == 2
+    mail = delivered_mail()[1]
+    assert mail.to == ["grace@example.org"] and "/reset/" not in mail.body
+    link = link_in(mail.body)
+    assert "/verify/" in link
+    page = anon.get(link.split("127.0.0.1", 1)[-1])
+    assert page.status_code == 200 and b"Your address is confirmed" in page.content
+    assert anon.login(username="grace", password=PASSWORD)
+
+
 def test_profile_page_lists_activity(member_client: Client, member, feed_paper) -> None:
     member_client.post("/settings", {"display_name": "Ada L.", "bio": "Counts.", "links": ""})
     member_client.post("/papers/2401.01234/upvote", {"vote": "1"})

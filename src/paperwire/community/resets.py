@@ -16,8 +16,10 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
+from paperwire.community import signups
 from paperwire.community.models import ResetRequest
 from paperwire.mail.outbox import in_background, queue_mail
 
@@ -73,7 +75,20 @@ def do_reset(pk: int) -> None:
                 email_template_name=BODY_TEMPLATE,
                 extra_email_context={"site_name": settings.SITE_NAME},
             )
+            _resend_verification(reset)
         reset.delete()
+
+
+def _resend_verification(reset: ResetRequest) -> None:
+    """An address whose account was never confirmed gets no reset (the account cannot
+    log in), but a fresh confirmation link: its owner, who lost the first mail, asks
+    here; silence would leave them stuck. Sent off the request, as the reset is."""
+    user = signups.account_of(reset.email)
+    if user is None or not signups.unverified_accounts().filter(pk=user.pk).exists():
+        return
+    scheme = "https" if reset.use_https else "http"
+    path = reverse("verify_email", args=[signups.verification_token(user)])
+    signups.send_verification(user, f"{scheme}://{reset.domain}{path}")
 
 
 def do_abandoned_resets() -> int:
