@@ -88,6 +88,9 @@ def test_answer_does_not_reveal_whether_address_is_known(client: Client, inbox: 
     assert "nothing will be sent" not in manage
     confirm = inbox.to("eve@example.org")[-1].get_body(("plain",)).get_content()
     assert "nothing will be sent without confirmation" in confirm
+    # Each says how long its link works (a link past it answers "this link does not work").
+    assert "To confirm, open this link within 7 days:" in confirm
+    assert "open this link within 30 days:" in manage
 
 
 @pytest.mark.parametrize(

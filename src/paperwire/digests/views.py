@@ -25,7 +25,13 @@ from paperwire.community import ratelimit
 from paperwire.digests.compose import PeriodPapers, compose, site_url
 from paperwire.digests.models import Subscription, subscription_email
 from paperwire.digests.periods import default_period, parse_period_key
-from paperwire.digests.tokens import BadToken, make_token, read_token
+from paperwire.digests.tokens import (
+    CONFIRM_MAX_AGE,
+    MANAGE_MAX_AGE,
+    BadToken,
+    make_token,
+    read_token,
+)
 from paperwire.mail.outbox import queue_mail
 from paperwire.papers.feed import InvalidPeriod
 
@@ -183,7 +189,14 @@ def _send_confirmation(sub: Subscription) -> None:
     active = sub.status == Subscription.ACTIVE
     purpose = "manage" if active else "confirm"
     link = site_url(reverse(f"digest_{purpose}", args=[make_token(purpose, sub.pk)]))
-    context = {"site_name": settings.SITE_NAME, "link": link, "sub": sub, "active": active}
+    max_age = MANAGE_MAX_AGE if active else CONFIRM_MAX_AGE
+    context = {
+        "site_name": settings.SITE_NAME,
+        "link": link,
+        "sub": sub,
+        "active": active,
+        "days": max_age // 86400,  # a link past it gets "this link does not work"
+    }
     queue_mail(
         sub.email,
         f"{settings.SITE_NAME}: "
