@@ -165,6 +165,8 @@ def test_password_reset_does_not_reveal_and_works(
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"] == "/password-reset/sent"
     assert len(delivered_mail()) == 1
+    # The mail says how long the link works (Django's PASSWORD_RESET_TIMEOUT, 3 days).
+    assert "To do so, open this link within 3 days:" in delivered_mail()[0].body
     link = link_in(delivered_mail()[0].body).split("127.0.0.1", 1)[-1]
     form = anon.get(link, follow=True)
     assert b"Set a new password" in form.content

@@ -46,6 +46,16 @@ class OutboxPasswordResetForm(PasswordResetForm):
         queue_mail(to_email, subject, body, kind="reset")
 
 
+def valid_for() -> str:
+    """How long a reset link works (Django's PASSWORD_RESET_TIMEOUT), as the mail says it."""
+    seconds = int(settings.PASSWORD_RESET_TIMEOUT)
+    if seconds % 86400 == 0:
+        days = seconds // 86400
+        return f"{days} day{'s' if days != 1 else ''}"
+    hours = max(1, seconds // 3600)
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
 def request_reset(email: str, domain: str, use_https: bool) -> None:
     """Store the request; it is done in the background once the transaction commits."""
     reset = ResetRequest.objects.create(email=email[:254], domain=domain[:255], use_https=use_https)
@@ -73,7 +83,7 @@ def do_reset(pk: int) -> None:
                 use_https=reset.use_https,
                 subject_template_name=SUBJECT_TEMPLATE,
                 email_template_name=BODY_TEMPLATE,
-                extra_email_context={"site_name": settings.SITE_NAME},
+                extra_email_context={"site_name": settings.SITE_NAME, "valid_for": valid_for()},
             )
             _resend_verification(reset)
         reset.delete()
