@@ -297,6 +297,28 @@ def test_export_into_a_closed_pipe_stops_quietly(
     assert "Traceback" not in err and "BrokenPipeError" not in err, err
 
 
+def test_export_to_a_directory_or_an_unwritable_place_is_one_line(
+    cli: Cli, new_data_dir: Callable[[], Path], tmp_path: Path
+) -> None:
+    data_dir = new_data_dir()
+    assert cli("import", str(DEMO_FILE), data_dir=data_dir).returncode == 0
+    folder = tmp_path / "exports"
+    folder.mkdir()
+
+    done = cli("export", str(folder), data_dir=data_dir)
+
+    assert_clean_failure(done, f"{folder}: a directory, not a file")
+    assert str(folder / "papers.jsonl") in done.stderr
+    # Nothing was left beside the directory (the temporary file went to its parent once).
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    assert list(folder.iterdir()) == []
+
+    if Path("/proc/self").is_dir():  # a directory nobody may create files in, even root
+        done = cli("export", "/proc/self/papers.jsonl", data_dir=data_dir)
+        assert_clean_failure(done, "/proc/self/papers.jsonl: cannot write there")
+        assert len(done.stderr.strip().splitlines()) == 1
+
+
 def test_bad_lines_through_the_command(
     cli: Cli, new_data_dir: Callable[[], Path], tmp_path: Path
 ) -> None:

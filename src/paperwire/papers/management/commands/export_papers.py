@@ -36,14 +36,29 @@ class Command(BaseCommand):
             self.stderr.write(f"exported {count} paper(s)")
             return
         path = Path(target)
+        if path.is_dir():
+            raise CommandError(
+                f"{path}: a directory, not a file. "
+                f"Give a file's path, such as {path / 'papers.jsonl'}."
+            )
         if not path.parent.is_dir():
             raise CommandError(f"{path.parent}: no such directory. Create it or pick another path.")
         # Write beside the target and rename, so a failed export never leaves half a file.
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        except OSError as exc:
+            raise CommandError(
+                f"{path}: cannot write there ({exc.strerror}). Pick a directory you can write to."
+            ) from exc
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 count = export_papers(fh)
             os.replace(tmp, path)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise CommandError(
+                f"{path}: cannot write the export ({exc.strerror}); nothing was written there."
+            ) from exc
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
