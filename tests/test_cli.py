@@ -169,6 +169,46 @@ def test_a_bad_setting_is_one_line_naming_its_variable(
     assert len(done.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("secret_key", ["", "a-key-from-the-environment"])
+@pytest.mark.parametrize("command", [("migrate",), ("export", "-"), ("serve", "--port", "1")])
+def test_a_data_dir_that_cannot_be_used_is_one_line_naming_the_variable(
+    cli: Cli, tmp_path: Path, command: tuple[str, ...], secret_key: str
+) -> None:
+    # A file where the directory should be, a path under a file, a place nobody may
+    # create a directory in: one line naming PAPERWIRE_DATA_DIR, never a traceback from
+    # the secret key's file or SQLite's directory.
+    a_file = tmp_path / "not-a-dir"
+    a_file.write_text("mine\n")
+    cases = [
+        (a_file, f"{str(a_file)!r} is a file, not a directory"),
+        (a_file / "data", f"cannot create the directory {str(a_file / 'data')!r}"),
+    ]
+    if Path("/proc/self").is_dir():
+        cases.append((Path("/proc/self/data"), "cannot create the directory '/proc/"))
+    for data_dir, message in cases:
+        done = cli(*command, data_dir=data_dir, timeout=30, PAPERWIRE_SECRET_KEY=secret_key)
+
+        assert_clean_failure(done, message)
+        line = done.stderr.strip()
+        assert "\n" not in line
+        assert line.startswith("paperwire: PAPERWIRE_DATA_DIR=")
+        assert line.endswith("point PAPERWIRE_DATA_DIR at a directory this user can write to")
+    assert a_file.read_text() == "mine\n"
+
+
+def test_a_sqlite_url_under_a_file_is_one_line_naming_the_variable(
+    cli: Cli, tmp_path: Path
+) -> None:
+    a_file = tmp_path / "not-a-dir"
+    a_file.write_text("")
+    url = f"sqlite:///{a_file}/paperwire.sqlite3"
+
+    done = cli("migrate", data_dir=tmp_path / "data", timeout=30, PAPERWIRE_DATABASE_URL=url)
+
+    assert_clean_failure(done, f"PAPERWIRE_DATABASE_URL={url!r}: {str(a_file)!r} is a file")
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("command", ["serve", "worker"])
 def test_serve_and_worker_refuse_unknown_ingest_categories_at_start(
     cli: Cli, tmp_path: Path, command: str

@@ -27,22 +27,52 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("PAPERWIRE_DATA_DIR") or Path.cwd() / "paperwire-data").resolve()
 
 
+def _make_dir(path: Path, variable: str, value: str) -> None:
+    """Create a directory paperwire keeps files in, or stop with the one line every
+    command prints (cli.py turns a ValueError into it) naming the variable to change:
+    a path that is a file or under one, a read-only file system, someone else's
+    directory."""
+    where = "a file in a directory" if variable == "PAPERWIRE_DATABASE_URL" else "a directory"
+    fix = f"point {variable} at {where} this user can write to"
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{variable}={value!r}: {str(path)!r} is a file, not a directory; {fix}")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(
+            f"{variable}={value!r}: cannot create the directory {str(path)!r} "
+            f"({exc.strerror or exc}); {fix}"
+        ) from None
+
+
 def _secret_key() -> str:
     """Use PAPERWIRE_SECRET_KEY, else one generated once and kept in the data dir."""
     if key := os.environ.get("PAPERWIRE_SECRET_KEY"):
         return key
     path = DATA_DIR / "secret_key"
+    _make_dir(DATA_DIR, "PAPERWIRE_DATA_DIR", str(DATA_DIR))
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(
+            f"PAPERWIRE_DATA_DIR={str(DATA_DIR)!r}: cannot read {str(path)!r} "
+            f"({exc.strerror or exc}); point PAPERWIRE_DATA_DIR at a directory this user "
+            "can write to, or set PAPERWIRE_SECRET_KEY"
+        ) from None
     key = secrets.token_urlsafe(50)
     # O_EXCL: two processes starting at once must end up sharing one key.
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return path.read_text().strip()
+    except OSError as exc:
+        raise ValueError(
+            f"PAPERWIRE_DATA_DIR={str(DATA_DIR)!r}: cannot write {str(path)!r} "
+            f"({exc.strerror or exc}); point PAPERWIRE_DATA_DIR at a directory this user "
+            "can write to, or set PAPERWIRE_SECRET_KEY"
+        ) from None
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
@@ -62,6 +92,8 @@ def database_from_url(url: str, data_dir: Path) -> dict[str, object]:
         raw = unquote(parts.path)
         # sqlite:////abs/path.db is absolute; sqlite:///name.db is under the data dir.
         name = Path(raw[1:]) if raw.startswith("//") else data_dir / raw.lstrip("/")
+        # SQLite creates the file but not its directory (a new PAPERWIRE_DATA_DIR).
+        _make_dir(name.parent, "PAPERWIRE_DATABASE_URL", url)
         return _sqlite(name)
     if scheme in {"postgres", "postgresql", "pgsql"}:
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
@@ -103,8 +135,6 @@ def _port(parts: SplitResult) -> int | None:
 
 
 def _sqlite(path: Path) -> dict[str, object]:
-    # SQLite creates the file but not its directory (a new PAPERWIRE_DATA_DIR).
-    path.parent.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
@@ -246,11 +276,15 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": database_from_url(os.environ["PAPERWIRE_DATABASE_URL"], DATA_DIR)
-    if os.environ.get("PAPERWIRE_DATABASE_URL")
-    else _sqlite(DATA_DIR / "paperwire.sqlite3")
-}
+
+def _default_database() -> dict[str, object]:
+    if url := os.environ.get("PAPERWIRE_DATABASE_URL"):
+        return database_from_url(url, DATA_DIR)
+    _make_dir(DATA_DIR, "PAPERWIRE_DATA_DIR", str(DATA_DIR))
+    return _sqlite(DATA_DIR / "paperwire.sqlite3")
+
+
+DATABASES = {"default": _default_database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Shared by every process (it lives in the database), so two web workers never
