@@ -46,3 +46,9 @@ def test_sqlite_urls(tmp_path: Path) -> None:
 def test_unknown_scheme_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unsupported scheme 'mysql'"):
         database_from_url("mysql://u@h/db", Path("/d"))
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "1.5"])
+def test_a_bad_conn_max_age_is_a_clear_error(value: str) -> None:
+    with pytest.raises(ValueError, match=f"bad conn_max_age '{value}': use seconds"):
+        database_from_url(f"postgresql://u@h/db?conn_max_age={value}", Path("/d"))

@@ -100,7 +100,7 @@ def database_from_url(url: str, data_dir: Path) -> dict[str, object]:
         host = query.pop("host", None) or (unquote(parts.hostname or ""))
         # Ours, not libpq's: how long a process keeps its connection (0 behind pgbouncer),
         # and no server-side cursors (needed with pgbouncer in transaction mode).
-        conn_max_age = int(query.pop("conn_max_age", "60"))
+        conn_max_age = _conn_max_age(query.pop("conn_max_age", "60"))
         no_server_cursors = query.pop("disable_server_side_cursors", "") in {"1", "true", "yes"}
         # Everything else goes to libpq (sslmode, application_name, …); an unreachable
         # server fails within connect_timeout seconds instead of hanging.
@@ -121,6 +121,15 @@ def database_from_url(url: str, data_dir: Path) -> dict[str, object]:
         f"PAPERWIRE_DATABASE_URL has an unsupported scheme {scheme!r}: "
         "use sqlite:///path.db or postgresql://user@host/db"
     )
+
+
+def _conn_max_age(value: str) -> int:
+    if not value.isdigit():  # int() would name neither the variable nor what it takes
+        raise ValueError(
+            f"PAPERWIRE_DATABASE_URL has a bad conn_max_age {value!r}: use seconds, "
+            "such as ?conn_max_age=0 behind pgbouncer in transaction mode"
+        )
+    return int(value)
 
 
 def _port(parts: SplitResult) -> int | None:
