@@ -11,6 +11,7 @@ database's unique index refuses the row; see community.addresses).
 from __future__ import annotations
 
 import os
+import sys
 from contextlib import nullcontext
 from typing import Any
 
@@ -29,6 +30,15 @@ class Command(CreateSuperuser):
         return super().create_parser(prog_name, "createsuperuser", **kwargs)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        isatty = getattr(options.get("stdin", sys.stdin), "isatty", None)
+        if options["interactive"] and isatty is not None and not isatty():
+            # Django says "skipped" with status 0 and points at `manage.py`: a script or
+            # `ssh host paperwire createsuperuser` would go on as if an account existed.
+            raise CommandError(
+                "no terminal to ask for the password: run `paperwire createsuperuser` in a "
+                "terminal, or give --noinput --username NAME --email ADDRESS with the "
+                "password in DJANGO_SUPERUSER_PASSWORD"
+            )
         self.database = options["database"]
         self.email = options.get("email")
         if self.email is None and not options["interactive"]:
@@ -42,6 +52,15 @@ class Command(CreateSuperuser):
         try:
             with transaction.atomic(using=self.database) if inside else nullcontext():
                 super().handle(*args, **options)
+            if not options["interactive"] and "DJANGO_SUPERUSER_PASSWORD" not in os.environ:
+                # Django makes the account with an unusable password and says only that
+                # it was created: nobody could log in to /admin/ with it.
+                username = options["username"] or os.environ.get("DJANGO_SUPERUSER_USERNAME")
+                self.stderr.write(
+                    f"note: {username} has no password, so cannot log in yet: set one with "
+                    f"`paperwire changepassword {username}`, or give DJANGO_SUPERUSER_PASSWORD "
+                    "with --noinput"
+                )
         except IntegrityError:
             # Taken while the command ran: the same error as above, or the username's.
             if self.email:
