@@ -68,18 +68,18 @@ def test_logging_in_before_confirming_says_the_link_is_missing(
     page = anon.post("/login", {"username": "grace", "password": PASSWORD})
     text = " ".join(page.content.decode().split())
     assert page.status_code == 200 and "_auth_user_id" not in anon.session
-    assert "Your account is not active yet: open the link in the confirmation e-mail" in text
+    assert "not verified yet: open the link in the confirmation mail" in text
     assert "enter a correct username and password" not in text
-    # A wrong password, and a suspended account, say nothing about the account.
+    # A wrong password says nothing about the account; a suspended one is named so.
     wrong = anon.post("/login", {"username": "grace", "password": "not it at all 42"})
     assert "enter a correct username and password" in wrong.content.decode()
-    assert "not active yet" not in wrong.content.decode()
+    assert "not verified" not in wrong.content.decode()
     suspended = make_member("hopper")
     Profile.objects.filter(user=suspended).update(suspended=True)
     User.objects.filter(pk=suspended.pk).update(is_active=False)
     refused = anon.post("/login", {"username": "hopper", "password": PASSWORD})
-    assert "not active yet" not in refused.content.decode()
-    assert "enter a correct username and password" in refused.content.decode()
+    assert "not verified" not in refused.content.decode()
+    assert "This account is suspended." in refused.content.decode()
     # Once the link is opened, the same password logs in.
     anon.get(link_in(delivered_mail()[0].body).split("127.0.0.1", 1)[-1])
     login = anon.post("/login", {"username": "grace", "password": PASSWORD})

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from paperwire.community import signups
@@ -21,47 +23,40 @@ MAX_LINKS = 5
 
 
 class LoginForm(AuthenticationForm):
-    """Django's, except that the right password for an account whose address is not
-    confirmed yet says so, instead of "enter a correct username and password": the
-    newcomer's password is right, and the link in their mail is what is missing. Every
-    path hashes the password once, as Django's does."""
+    """Django's log-in form, telling whoever knows an inactive account's password why it
+    cannot log in: suspended (and whom to ask), or its address never verified. Django's
+    backend refuses inactive accounts as it refuses a wrong password, so a suspended
+    member was told to check their password, and a reset mail (sent to active accounts
+    only) never came.
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "unconfirmed": (
-            "Your account is not active yet: open the link in the confirmation e-mail we "
-            "sent when you signed up. No mail, or the link expired? Sign up again with the "
-            "same username and address for a new one."
-        ),
-    }
+    Only the right password learns more, and every refusal costs the same: one more
+    password hash after the backend's one, against the inactive account or a throwaway
+    user, so the time taken does not tell an inactive account from any other."""
 
-    def clean(self) -> dict[str, Any]:
-        username = self.cleaned_data.get("username")
-        password = self.cleaned_data.get("password")
-        if username and password:
-            pending = self._unconfirmed_account(str(username))
-            if pending is not None:
-                if pending.check_password(str(password)):
-                    raise forms.ValidationError(
-                        self.error_messages["unconfirmed"], code="unconfirmed"
-                    )
-                raise self.get_invalid_login_error()
-        return super().clean()
-
-    @staticmethod
-    def _unconfirmed_account(username: str) -> User | None:
-        """The inactive account of that username (as the backend finds it) that was never
-        verified; a suspended account is not one of them."""
+    def get_invalid_login_error(self) -> ValidationError:
+        username = self.cleaned_data.get("username") or ""
+        password = self.cleaned_data.get("password") or ""
         try:
-            user = User._default_manager.get_by_natural_key(username)
+            account = User._default_manager.get_by_natural_key(username)
         except User.DoesNotExist:
-            return None
-        if user.is_active:
-            return None
-        profile = Profile.objects.filter(user=user).first()
-        if profile is None or profile.email_verified or profile.suspended:
-            return None
-        return user
+            account = None
+        if account is None or account.is_active:
+            User().set_password(password)  # the same work as the check below
+            return super().get_invalid_login_error()
+        if not account.check_password(password):
+            return super().get_invalid_login_error()
+        profile = Profile.objects.filter(user=account).first()
+        if profile is None or not (profile.suspended or profile.email_verified):
+            return ValidationError(
+                "This account's e-mail address is not verified yet: open the link in the "
+                "confirmation mail, or sign up again with the same address for a new link.",
+                code="unverified",
+            )
+        # Suspended by a moderator, or turned off by staff in the Users admin.
+        message = "This account is suspended." if profile.suspended else "This account is off."
+        if settings.PAPERWIRE_CONTACT_EMAIL:
+            message += f" To ask why, write to {settings.PAPERWIRE_CONTACT_EMAIL}."
+        return ValidationError(message, code="inactive")
 
 
 class SignupForm(forms.Form):
