@@ -141,6 +141,30 @@ def test_report_and_member_actions_say_what_they_did(
     ]
 
 
+def test_hide_and_show_actions_say_what_they_did(
+    staff: Client, member_client: Client, feed_paper: Paper
+) -> None:
+    for body in ("first", "second"):
+        member_client.post("/papers/2401.01234/comments", {"body": body})
+    first, second = Comment.objects.order_by("pk")
+    assert messages_after(staff, "comment", "hide_comments", [first.pk]) == ["1 comment(s) hidden."]
+    assert messages_after(staff, "comment", "hide_comments", [first.pk, second.pk]) == [
+        "1 comment(s) hidden. 1 already was."
+    ]
+    assert messages_after(staff, "comment", "unhide_comments", [first.pk, second.pk]) == [
+        "2 comment(s) shown again."
+    ]
+    assert messages_after(staff, "moderatedpaper", "hide_papers", [feed_paper.pk]) == [
+        "1 paper(s) hidden."
+    ]
+    assert messages_after(staff, "moderatedpaper", "hide_papers", [feed_paper.pk]) == [
+        "0 paper(s) hidden. 1 already was."
+    ]
+    assert messages_after(staff, "moderatedpaper", "unhide_papers", [feed_paper.pk]) == [
+        "1 paper(s) shown again."
+    ]
+
+
 def test_two_reports_of_one_comment_hide_it_once(
     staff: Client, member_client: Client, make_member, feed_paper: Paper
 ) -> None:

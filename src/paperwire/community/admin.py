@@ -64,6 +64,16 @@ class RenewsCachedPages(admin.ModelAdmin):
         bump_data_version()
 
 
+def _said(changed: int, selected: int, noun: str, hidden: bool) -> str:
+    """What a hide or show action did, as the other actions say it ("2 member(s)
+    suspended."), and how many of the selection were so already."""
+    done = "hidden" if hidden else "shown again"
+    message = f"{changed} {noun}(s) {done}."
+    if selected > changed:
+        message += f" {selected - changed} already {'were' if selected - changed > 1 else 'was'}."
+    return message
+
+
 @admin.register(ModeratedPaper)
 class ModeratedPaperAdmin(admin.ModelAdmin):
     list_display = ["public_id", "title", "hidden", "created"]
@@ -81,8 +91,9 @@ class ModeratedPaperAdmin(admin.ModelAdmin):
 
     def _set_hidden(self, request: HttpRequest, queryset: QuerySet, hidden: bool) -> None:
         with transaction.atomic():
-            changed = 0
+            changed = selected = 0
             for paper in queryset.select_for_update():
+                selected += 1
                 if paper.hidden != hidden:
                     paper.hidden = hidden
                     paper.save(update_fields=["hidden"])
@@ -90,7 +101,7 @@ class ModeratedPaperAdmin(admin.ModelAdmin):
                     changed += 1
             if changed:
                 bump_data_version()
-        self.message_user(request, f"{changed} paper(s) changed.", messages.SUCCESS)
+        self.message_user(request, _said(changed, selected, "paper", hidden), messages.SUCCESS)
 
     @admin.action(description="Hide selected papers from feeds and the API")
     def hide_papers(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -118,12 +129,13 @@ class CommentAdmin(RenewsCachedPages):
         return comment_excerpt(comment)
 
     def _set_hidden(self, request: HttpRequest, queryset: QuerySet, hidden: bool) -> None:
-        changed = 0
+        changed = selected = 0
         for comment in queryset.select_related("paper"):
+            selected += 1
             if actions.set_comment_hidden(comment, hidden):
                 log_action(request, "hide comment" if hidden else "unhide comment", comment)
                 changed += 1
-        self.message_user(request, f"{changed} comment(s) changed.", messages.SUCCESS)
+        self.message_user(request, _said(changed, selected, "comment", hidden), messages.SUCCESS)
 
     @admin.action(description="Hide selected comments")
     def hide_comments(self, request: HttpRequest, queryset: QuerySet) -> None:
