@@ -165,6 +165,28 @@ def test_hide_and_show_actions_say_what_they_did(
     ]
 
 
+def test_a_report_shows_the_whole_comment_and_where_it_is(
+    staff: Client, member_client: Client, make_member, feed_paper: Paper
+) -> None:
+    words = " ".join(f"w{i}" for i in range(40))
+    member_client.post(
+        "/papers/2401.01234/comments", {"body": f"<b>rude</b> words\n\n{words} the end"}
+    )
+    comment = Comment.objects.get()
+    reader = Client(HTTP_HOST="127.0.0.1")
+    reader.force_login(make_member("bob"))
+    reader.post(f"/comments/{comment.pk}/report", {"reason": "rude"})
+    report = CommentReport.objects.get()
+
+    page = staff.get(f"/admin/community/commentreport/{report.pk}/change/").content.decode()
+
+    assert "&lt;b&gt;rude&lt;/b&gt; words<br><br>w0 w1" in page
+    assert "w39 the end" in page, "the whole comment, not the list's first words"
+    assert "<b>rude</b>" not in page
+    assert f'<a href="/papers/2401.01234#c{comment.pk}">{feed_paper.title}</a>' in page
+    assert f"comment {comment.pk} by ada on 2401.01234" in page
+
+
 def test_two_reports_of_one_comment_hide_it_once(
     staff: Client, member_client: Client, make_member, feed_paper: Paper
 ) -> None:

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
 from paperwire.community import (
@@ -115,6 +117,7 @@ class ModeratedPaperAdmin(admin.ModelAdmin):
 @admin.register(Comment)
 class CommentAdmin(RenewsCachedPages):
     list_display = ["pk", "text", "author", "paper", "created", "hidden", "deleted"]
+    list_select_related = ["author", "paper"]
     list_filter = ["hidden", "deleted"]
     search_fields = ["body", "author__username"]
     actions = ["hide_comments", "unhide_comments"]
@@ -161,10 +164,38 @@ class CommentReportAdmin(admin.ModelAdmin):
     list_filter = ["resolved"]
     search_fields = ["comment__body", "reason", "reporter__username"]
     actions = ["hide_reported", "dismiss"]
-    readonly_fields = ["comment", "reporter", "reason", "created", "resolved"]
+    # A moderator deciding on a report reads the whole comment and can open it where
+    # readers see it, without leaving the report.
+    readonly_fields = [
+        "comment",
+        "comment_words",
+        "where",
+        "reporter",
+        "reason",
+        "created",
+        "resolved",
+    ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("comment__author", "reporter")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("comment__author", "comment__paper", "reporter")
+        )
+
+    @admin.display(description="the comment's words")
+    def comment_words(self, report: CommentReport) -> str:
+        return report.comment.body  # shown escaped, its line breaks kept, by the admin
+
+    @admin.display(description="on the site")
+    def where(self, report: CommentReport) -> SafeString:
+        comment = report.comment
+        return format_html(
+            '<a href="{}">{}</a>{}',
+            comment.get_absolute_url(),
+            comment.paper.title,
+            " (hidden by moderators)" if comment.hidden else "",
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # readers report comments; staff only decide

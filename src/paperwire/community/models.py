@@ -89,7 +89,7 @@ class Comment(models.Model):
         indexes = [models.Index(fields=["paper", "created"], name="comment_paper_idx")]
 
     def __str__(self) -> str:
-        return f"comment {self.pk} by {self.author} on {self.paper_id}"
+        return f"comment {self.pk} by {self.author} on {self.paper.public_id}"
 
     def get_absolute_url(self) -> str:
         return reverse("paper", args=[self.paper.public_id]) + f"#c{self.pk}"
