@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.test import override_settings
 
 from paperwire.cli import COMMANDS, main
 from support import free_port
@@ -207,6 +208,21 @@ def test_a_sqlite_url_under_a_file_is_one_line_naming_the_variable(
 
     assert_clean_failure(done, f"PAPERWIRE_DATABASE_URL={url!r}: {str(a_file)!r} is a file")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_the_worker_says_what_it_does_and_when(cli: Cli, tmp_path: Path) -> None:
+    from paperwire.papers.management.commands.serve import what_the_worker_does
+
+    with override_settings(
+        PAPERWIRE_INGEST_CATEGORIES=["cs.CL", "stat.ML"],
+        PAPERWIRE_INGEST_HOUR=5,
+        PAPERWIRE_DIGEST_HOUR=9,
+    ):
+        line = what_the_worker_does()
+    assert line.startswith(
+        "worker: harvests arXiv (cs.CL, stat.ML) daily after 05:00 UTC, sends digests daily "
+        "after 09:00 UTC"
+    )
 
 
 @pytest.mark.parametrize("command", ["serve", "worker"])

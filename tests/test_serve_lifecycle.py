@@ -55,11 +55,22 @@ def _wait(what: str, check: Callable[[], bool], log: Path, seconds: float = 120)
 
 def test_kill_9_of_serve_ends_its_server_and_worker(tmp_path: Path) -> None:
     port = free_port()
-    serve = _start(tmp_path, port)
+    # Digests are due at once, so the worker has something to say on its first poll.
+    serve = _start(tmp_path, port, PAPERWIRE_DIGEST_HOUR="0")
     log = tmp_path / "serve.log"
     try:
         _wait("serving", lambda: _listening(port), log)
+        # What the worker does, and that its ingest waits for categories; then what it
+        # did, in the same console.
+        _wait("the worker's first line", lambda: "worker: send-digests:" in log.read_text(), log)
         text = log.read_text()
+        assert (
+            "worker: harvests no arXiv papers until PAPERWIRE_INGEST_CATEGORIES is set "
+            "(e.g. cs.CL,cs.LG; docs/ingest.md), sends digests daily after 00:00 UTC, embeds "
+            "new papers for semantic search and retries mail"
+        ) in text
+        assert "worker polling every" not in text, "serve said where mail goes, once"
+        assert text.count("mail: no SMTP server is set") == 1
         # It says where it serves, where mail goes, and how to send by SMTP instead.
         assert f"paperwire serving http://127.0.0.1:{port}/" in text
         assert f"each mail is written as an .eml file to {tmp_path / 'mail'}" in text

@@ -6,7 +6,6 @@ import fcntl
 import filecmp
 import os
 import socket
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -75,13 +74,17 @@ class Command(BaseCommand):
         site_url = settle_site_url(options["host"], port)
         self.stdout.write(f"paperwire serving {url} (data in {settings.DATA_DIR})")
         self.stdout.write(where_mail_goes(site_url))
+        if not options["no_worker"]:
+            self.stdout.write(what_the_worker_does())
         self.stdout.flush()
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paperwire.settings")
         supervisor = Supervisor()
         supervisor.start(granian_argv(options["host"], port, options))
         if not options["no_worker"]:
-            worker = [sys.executable, "-m", "paperwire.cli", "worker"]
-            supervisor.start(worker, stdout=subprocess.DEVNULL)
+            # Its start-up lines are the ones above; what it does later (papers embedded,
+            # a harvest's summary, mail retried) goes to this console, as "worker: …".
+            worker = [sys.executable, "-m", "paperwire.cli", "worker", "--beside-serve"]
+            supervisor.start(worker)
         sys.exit(supervisor.wait())
 
 
@@ -136,6 +139,24 @@ def where_mail_goes(site_url: str) -> str:
             f"(links use {site_url})"
         )
     return f"mail: through {settings.EMAIL_BACKEND} (links use {site_url})"
+
+
+def what_the_worker_does() -> str:
+    """One line for the console: the background worker's jobs, and how to turn on the
+    one that is off until configured (the daily arXiv ingest)."""
+    ingest_hour = int(getattr(settings, "PAPERWIRE_INGEST_HOUR", 6))
+    digest_hour = int(getattr(settings, "PAPERWIRE_DIGEST_HOUR", 7))
+    categories = list(getattr(settings, "PAPERWIRE_INGEST_CATEGORIES", []))
+    ingest = (
+        f"harvests arXiv ({', '.join(categories)}) daily after {ingest_hour:02d}:00 UTC"
+        if categories
+        else "harvests no arXiv papers until PAPERWIRE_INGEST_CATEGORIES is set "
+        "(e.g. cs.CL,cs.LG; docs/ingest.md)"
+    )
+    return (
+        f"worker: {ingest}, sends digests daily after {digest_hour:02d}:00 UTC, embeds new "
+        "papers for semantic search and retries mail; what it does is written here"
+    )
 
 
 def granian_argv(host: str, port: int, options: dict[str, Any]) -> list[str]:
