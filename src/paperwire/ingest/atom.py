@@ -97,8 +97,9 @@ def iter_api_pages(
                 log.warning("empty API page at start=%d of %d; asking again", start, page.total)
                 continue
             raise IngestError(
+                # The command adds what to do ("run again to resume"), as for every error.
                 f"arXiv API kept returning empty pages at start={start} of {page.total} "
-                "results; run the same command again later to resume from there"
+                "results (it does so when busy)"
             )
         empty_retries = 0
         nxt = start + len(page.entries)
