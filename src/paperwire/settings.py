@@ -456,6 +456,10 @@ PAPERWIRE_EMBED_AFTER_INGEST = env_bool("PAPERWIRE_EMBED_AFTER_INGEST", default=
 PAPERWIRE_PAPER_FETCHER = os.environ.get(
     "PAPERWIRE_PAPER_FETCHER", "paperwire.ingest.lookup.fetch_arxiv_papers"
 )
+# What deleting an account does (counts, comments, mentions, subscriptions): the staff's
+# Users admin (community) runs the same as a member's "Delete my account" (userdata, a
+# layer above it), named here as the paper fetcher is.
+PAPERWIRE_ACCOUNT_DELETER = "paperwire.userdata.deletion.delete_account"
 # Hour (UTC) at which the worker composes and sends the day's e-mail digests.
 PAPERWIRE_DIGEST_HOUR = env_int("PAPERWIRE_DIGEST_HOUR", default=7, low=0, high=23)
 

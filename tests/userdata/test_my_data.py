@@ -125,3 +125,34 @@ def test_delete_removes_the_account_and_keeps_threads_readable(
     # The session is over, and the username is free again.
     assert client.get("/settings").status_code == 302
     assert not User.objects.filter(username="ada").exists()
+
+
+@pytest.mark.parametrize("how", ["one", "action"])
+def test_staff_deleting_an_account_in_the_admin_does_what_the_member_would(
+    busy_member: tuple[User, str], admin_client: Client, how: str
+) -> None:
+    user, _ = busy_member
+    bob = User.objects.get(username="bob")
+    paper = Paper.objects.get(arxiv_id="2401.01234")
+    mention = actions.add_comment(bob, paper, "As @ada said", None)
+    assert 'href="/u/ada"' in mention.body_html
+    assert FeedEntry.objects.get(paper=paper).upvotes == 4
+
+    if how == "one":
+        response = admin_client.post(f"/admin/auth/user/{user.pk}/delete/", {"post": "yes"})
+    else:
+        response = admin_client.post(
+            "/admin/auth/user/",
+            {"action": "delete_selected", "_selected_action": [user.pk], "post": "yes"},
+        )
+
+    assert response.status_code == 302
+    assert not User.objects.filter(username="ada").exists()
+    entry = FeedEntry.objects.get(paper=paper)
+    assert entry.upvotes == 3, "the imported 3, without Ada's"
+    assert entry.num_comments == 2, "Bob's reply and mention still count"
+    gone = Comment.objects.get(parent__isnull=True, author__isnull=True)
+    assert gone.deleted and gone.body == ""
+    mention.refresh_from_db()
+    assert "href=" not in mention.body_html and "@ada" in mention.body_html
+    assert not Subscription.objects.filter(email="ada@example.org").exists()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -19,6 +20,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, router, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.module_loading import import_string
 
 from paperwire.community import addresses
 from paperwire.papers.store import bump_data_version
@@ -73,11 +75,16 @@ class AccountAdmin(UserAdmin):
             bump_data_version()
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        super().delete_model(request, obj)
+        # As the member's own "Delete my account": a plain delete cascaded their upvote
+        # rows without lowering the papers' counts, left their comments' words under
+        # "[deleted]" and their @mentions linking to a username anyone may take next.
+        import_string(settings.PAPERWIRE_ACCOUNT_DELETER)(obj)
         bump_data_version()  # their collections go with them
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        super().delete_queryset(request, queryset)
+        delete_account = import_string(settings.PAPERWIRE_ACCOUNT_DELETER)
+        for user in queryset:
+            delete_account(user)
         bump_data_version()
 
     def changeform_view(
