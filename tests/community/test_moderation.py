@@ -289,3 +289,35 @@ def test_a_delete_on_a_stale_copy_uncounts_the_comment_once(
     delete_comment(tab_two)
     assert FeedEntry.objects.get(paper=feed_paper).num_comments == 1, "the other comment"
     assert Comment.objects.get(pk=tab_one.pk).deleted
+
+
+@pytest.mark.parametrize("how", ["one", "action"])
+def test_deleting_a_comment_in_the_admin_uncounts_it_and_its_replies(
+    staff: Client, member_client: Client, feed_paper: Paper, how: str
+) -> None:
+    for body in ("first", "second"):
+        member_client.post("/papers/2401.01234/comments", {"body": body})
+    first = Comment.objects.get(body="first")
+    member_client.post("/papers/2401.01234/comments", {"body": "reply", "parent": first.pk})
+    reply = Comment.objects.get(body="reply")
+    assert reply.parent_id == first.pk
+    hidden = Comment.objects.get(body="second")
+    member_client.post("/papers/2401.01234/comments", {"body": "hidden reply", "parent": hidden.pk})
+    act(staff, "comment", "hide_comments", [Comment.objects.get(body="hidden reply").pk])
+    assert FeedEntry.objects.get(paper=feed_paper).num_comments == 3
+
+    if how == "one":
+        response = staff.post(f"/admin/community/comment/{first.pk}/delete/", {"post": "yes"})
+        assert response.status_code == 302
+    else:
+        ids = [first.pk, Comment.objects.get(body="hidden reply").pk]
+        staff.post(
+            "/admin/community/comment/",
+            {"action": "delete_selected", "_selected_action": ids, "post": "yes"},
+        )
+
+    assert not Comment.objects.filter(body__in=["first", "reply"]).exists()
+    assert FeedEntry.objects.get(paper=feed_paper).num_comments == 1, "only 'second' is left"
+    page = Client(HTTP_HOST="127.0.0.1").get("/papers/2401.01234").content.decode()
+    assert "first" not in page and "second" in page
+    assert ModerationLog.objects.filter(action="delete comment").exists()

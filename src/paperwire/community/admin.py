@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import F, Model, QuerySet, Value
+from django.db.models.functions import Greatest
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
@@ -16,6 +18,7 @@ from django.utils.text import Truncator
 from paperwire.community import (
     account_admin,  # noqa: F401 - registers accounts' admin
     actions,
+    notifications,
 )
 from paperwire.community.models import (
     AuthorClaim,
@@ -27,6 +30,7 @@ from paperwire.community.models import (
     OrganizationMember,
     Profile,
 )
+from paperwire.papers.models import FeedEntry
 from paperwire.papers.store import bump_data_version
 
 
@@ -149,13 +153,39 @@ class CommentAdmin(RenewsCachedPages):
         self._set_hidden(request, queryset, False)
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
-        log_action(request, "delete comment", obj)
-        super().delete_model(request, obj)
+        self._delete(request, [obj])
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for obj in queryset:
-            log_action(request, "delete comment", obj)
-        super().delete_queryset(request, queryset)
+        self._delete(request, list(queryset))
+
+    def _delete(self, request: HttpRequest, comments: list[Any]) -> None:
+        """Delete the comments and the replies under them (the database cascades to
+        them), taking the visible ones out of their papers' comment counts, which a
+        plain delete left counting, and dropping reply mails still queued about them."""
+        with transaction.atomic():
+            ids: set[int] = set()
+            frontier = [c.pk for c in comments]
+            while frontier:
+                ids.update(frontier)
+                frontier = list(
+                    Comment.objects.filter(parent_id__in=frontier)
+                    .exclude(pk__in=ids)
+                    .values_list("pk", flat=True)
+                )
+            doomed = Comment.objects.filter(pk__in=ids)
+            visible = Counter(
+                doomed.filter(hidden=False, deleted=False).values_list("paper_id", flat=True)
+            )
+            for comment in comments:
+                log_action(request, "delete comment", comment)
+            for comment in doomed:
+                notifications.withdraw_mail(comment)
+            doomed.delete()
+            for paper_id, count in visible.items():
+                FeedEntry.objects.filter(paper_id=paper_id).update(
+                    num_comments=Greatest(F("num_comments") - Value(count), Value(0))
+                )
+        bump_data_version()
 
 
 @admin.register(CommentReport)
