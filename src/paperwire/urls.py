@@ -1,5 +1,6 @@
 """All routes, listed explicitly."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -18,6 +19,11 @@ urlpatterns = [
     path("admin/login/", admin_login, name="admin_login_limited"),
     path("admin/", admin.site.urls),
 ]
+
+# The staff pages name the site they run ("Django administration" named the framework).
+admin.site.site_header = f"{settings.SITE_NAME} administration"
+admin.site.site_title = f"{settings.SITE_NAME} admin"
+admin.site.index_title = "Moderation and site data"
 
 handler404 = "paperwire.papers.views.not_found"
 handler500 = "paperwire.papers.views.server_error"
