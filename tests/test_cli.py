@@ -210,6 +210,28 @@ def test_a_sqlite_url_under_a_file_is_one_line_naming_the_variable(
     assert len(done.stderr.strip().splitlines()) == 1
 
 
+def test_a_bad_url_given_to_db_names_the_option_not_the_variable(
+    cli: Cli, new_data_dir: Callable[[], Path]
+) -> None:
+    data_dir = new_data_dir()
+    cases = [
+        (("db", "check", "--url", "bogus://x"), "paperwire: --url has an unsupported scheme"),
+        (
+            ("db", "copy", "--from", str(data_dir), "--to", "mysql://u@h/db"),
+            "paperwire: --to has an unsupported scheme 'mysql'",
+        ),
+        (
+            ("db", "copy", "--from", "postgresql://u@h:port/db", "--to", "postgresql://u@h/d"),
+            "paperwire: --from has a bad port 'port'",
+        ),
+    ]
+    for args, message in cases:
+        done = cli(*args, data_dir=data_dir, timeout=60)
+
+        assert_clean_failure(done, message)
+        assert "PAPERWIRE_DATABASE_URL" not in done.stderr
+
+
 def test_the_worker_says_what_it_does_and_when(cli: Cli, tmp_path: Path) -> None:
     from paperwire.papers.management.commands.serve import what_the_worker_does
 

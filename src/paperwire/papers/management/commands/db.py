@@ -30,12 +30,13 @@ SOURCE, TARGET = "copy_source", "copy_target"
 TO_URL = "the --to URL"
 
 
-def add_database(alias: str, url: str) -> None:
+def add_database(alias: str, url: str, option: str) -> None:
     """Register a connection alias for a database URL (or a SQLite file path)."""
     try:
         params = database_from_url(url, Path(settings.DATA_DIR))
     except ValueError as exc:
-        raise CommandError(str(exc)) from None
+        # The parser names the variable it usually reads; here the URL is an option's.
+        raise CommandError(str(exc).replace("PAPERWIRE_DATABASE_URL", option)) from None
     connections.settings[alias] = connections.configure_settings({DEFAULT_DB_ALIAS: params})[
         DEFAULT_DB_ALIAS
     ]
@@ -101,7 +102,7 @@ class Command(BaseCommand):
     def check_command(self, url: str | None) -> None:
         alias = DEFAULT_DB_ALIAS
         if url:
-            add_database("check_target", url)
+            add_database("check_target", url, "--url")
             alias = "check_target"
         report = check_database(alias)
         styles = {
@@ -129,8 +130,8 @@ class Command(BaseCommand):
     def copy_command(self, source_text: str, target_text: str, batch: int) -> None:
         if batch < 1:
             raise CommandError("--batch-size must be at least 1")
-        add_database(SOURCE, _url_of(source_text, "--from"))
-        add_database(TARGET, _url_of(target_text, "--to"))
+        add_database(SOURCE, _url_of(source_text, "--from"), "--from")
+        add_database(TARGET, _url_of(target_text, "--to"), "--to")
         if connections[SOURCE].settings_dict == connections[TARGET].settings_dict:
             raise CommandError("--from and --to are the same database")
         try:
