@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
-from django.utils.html import escape, linebreaks
+from django.utils.feedgenerator import Atom1Feed, SyndicationFeed
+from django.utils.html import linebreaks
 
 from paperwire.community.models import Collection, CollectionItem
+from paperwire.papers.syndication import TextDescriptionRss
 
 ITEMS = 100
 # Characters XML 1.0 cannot carry: a stray one in an abstract would break the whole feed.
@@ -30,16 +30,6 @@ def xml_text(text: str) -> str:
 def text_as_html(text: str) -> str:
     """HTML that a feed reader shows as exactly `text` (escaped, paragraphs as <p>)."""
     return linebreaks(xml_text(text), autoescape=True)
-
-
-class TextDescriptionRss(Rss201rev2Feed):
-    """RSS whose channel description is text (readers render it as HTML; Atom's subtitle
-    is text already)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if isinstance(kwargs.get("description"), str):
-            kwargs["description"] = escape(kwargs["description"])
-        super().__init__(*args, **kwargs)
 
 
 class CollectionFeed(Feed):

@@ -21,14 +21,15 @@ from django.contrib.syndication.views import Feed
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
-from django.utils.html import escape, linebreaks
+from django.utils.feedgenerator import Atom1Feed, SyndicationFeed
+from django.utils.html import linebreaks
 
 from paperwire.digests.compose import topic_filter
 from paperwire.digests.models import Subscription
 from paperwire.papers import feed as daily_feed
 from paperwire.papers.control_chars import strip_control_chars
 from paperwire.papers.models import Author, FeedEntry, Organization
+from paperwire.papers.syndication import TextDescriptionRss
 from paperwire.search.engine import search
 
 ITEMS = 50
@@ -53,12 +54,8 @@ class _ControlCharFree(SyndicationFeed):
         super().add_item(*args, **{k: _without_control_chars(v) for k, v in kwargs.items()})
 
 
-class RssFeed(_ControlCharFree, Rss201rev2Feed):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # RSS readers render the channel's description as HTML (Atom's subtitle is text).
-        if isinstance(kwargs.get("description"), str):
-            kwargs["description"] = escape(kwargs["description"])
-        super().__init__(*args, **kwargs)
+class RssFeed(_ControlCharFree, TextDescriptionRss):
+    pass
 
 
 class AtomFeed(_ControlCharFree, Atom1Feed):

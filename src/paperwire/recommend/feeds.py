@@ -17,8 +17,9 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, SyndicationFeed
 
-from paperwire.community.collection_feeds import TextDescriptionRss, text_as_html, xml_text
+from paperwire.community.collection_feeds import text_as_html, xml_text
 from paperwire.papers.models import FeedEntry
+from paperwire.papers.syndication import TextDescriptionRss
 from paperwire.recommend.ranking import ForYou, Pick, for_you
 
 SALT = "paperwire.recommend.feed"
