@@ -189,7 +189,7 @@ def add_comment(user: User, paper: Paper, body: str, parent: Comment | None) -> 
         comment = Comment.objects.create(
             paper=paper, author=user, parent=parent, body=body, body_html=rendered.html
         )
-        _count_comments(paper, +1)
+        count_comments(paper, +1)
         notifications.notify_about(comment, [m.pk for m in rendered.mentioned])
     return comment
 
@@ -225,7 +225,7 @@ def delete_comment(comment: Comment) -> None:
         Notification.objects.filter(comment=comment).delete()
         notifications.withdraw_mail(comment)
         if was_visible:
-            _count_comments(comment.paper, -1)
+            count_comments(comment.paper, -1)
         else:
             bump_data_version()
 
@@ -246,13 +246,14 @@ def set_comment_hidden(comment: Comment, hidden: bool) -> bool:
             notifications.withdraw_mail(comment)
         after = comment.visible
         if before != after:
-            _count_comments(comment.paper, 1 if after else -1)
+            count_comments(comment.paper, 1 if after else -1)
         else:
             bump_data_version()
     return True
 
 
-def _count_comments(paper: Paper, delta: int) -> None:
+def count_comments(paper: Paper | int, delta: int) -> None:
+    """Add `delta` to the paper's (or paper id's) count of visible comments, never below 0."""
     FeedEntry.objects.filter(paper=paper).update(
         num_comments=Greatest(F("num_comments") + Value(delta), Value(0))
     )

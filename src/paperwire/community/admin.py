@@ -7,8 +7,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import F, Model, QuerySet, Value
-from django.db.models.functions import Greatest
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
@@ -30,7 +29,6 @@ from paperwire.community.models import (
     OrganizationMember,
     Profile,
 )
-from paperwire.papers.models import FeedEntry
 from paperwire.papers.store import bump_data_version
 
 
@@ -182,9 +180,7 @@ class CommentAdmin(RenewsCachedPages):
                 notifications.withdraw_mail(comment)
             doomed.delete()
             for paper_id, count in visible.items():
-                FeedEntry.objects.filter(paper_id=paper_id).update(
-                    num_comments=Greatest(F("num_comments") - Value(count), Value(0))
-                )
+                actions.count_comments(paper_id, -count)
         bump_data_version()
 
 
