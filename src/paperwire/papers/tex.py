@@ -273,10 +273,20 @@ def _formula_html(tex: str, original: str, *, display: bool) -> str:
     return mathml
 
 
+def has_formula(text: str) -> bool:
+    """Whether `text` may hold a formula ($…$, \\(…\\), \\[…\\]): most abstracts do not."""
+    return "$" in text or "\\(" in text or "\\[" in text
+
+
+def _tex_of(found: re.Match[str]) -> str:
+    """The TeX of a formula `_MATH` found, without its delimiters."""
+    return next(g for g in found.groups() if g is not None)
+
+
 def formula_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each formula in `text`, delimiters included: where a cut of the
     text (a search snippet) must not fall."""
-    if "$" not in text and "\\(" not in text and "\\[" not in text:
+    if not has_formula(text):
         return []
     return [found.span() for found in _MATH.finditer(text)]
 
@@ -289,13 +299,13 @@ def abstract_html(text: str, text_html: Callable[[str], str] = _escaped_readable
     """`text` as HTML: readable text with every formula drawn as MathML. `text_html`
     turns the text between formulas into HTML (search marks the query's words with it);
     it must escape what it is given."""
-    if "$" not in text and "\\(" not in text and "\\[" not in text:
+    if not has_formula(text):
         return mark_safe(text_html(text))  # noqa: S308 - no formula: most abstracts
     text = _ONE_SYMBOL_MATH.sub(lambda m: _SYMBOLS[m.group(1)], text)
     parts: list[str] = []
     end = 0
     for found in _MATH.finditer(text):
-        tex = next(g for g in found.groups() if g is not None)
+        tex = _tex_of(found)
         display = found.group("dd") is not None or found.group("db") is not None
         parts.append(text_html(text[end : found.start()]))
         parts.append(_formula_html(tex, found.group(0), display=display))
@@ -310,7 +320,7 @@ def abstract_preview_html(text: str, length: int) -> SafeString:
     cut falls in the text between formulas, never inside one (half a formula is neither
     TeX nor math); a formula counts as long as its TeX, as the card's choice to fold an
     abstract counts it."""
-    if "$" not in text and "\\(" not in text and "\\[" not in text:
+    if not has_formula(text):
         plain = readable(text)
         if len(plain) <= length:
             return escape(plain)
@@ -330,7 +340,7 @@ def abstract_preview_html(text: str, length: int) -> SafeString:
         room -= len(before)
         if found is None:
             break
-        tex = next(g for g in found.groups() if g is not None)
+        tex = _tex_of(found)
         if len(found.group(0)) > room:
             parts.append(parts.pop().rstrip() + "…")
             break

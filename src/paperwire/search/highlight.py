@@ -54,7 +54,7 @@ def highlight(text: str, q: ParsedQuery) -> SafeString:
     return mark_safe("".join(out))  # noqa: S308 - every piece is escaped above
 
 
-def _with_formulas(text: str, q: ParsedQuery) -> SafeString:
+def highlight_with_formulas(text: str, q: ParsedQuery) -> SafeString:
     """The text made readable, the query's words marked and its formulas drawn, as the
     paper page draws them (from the authors' TeX: `$50\\%$` is "50%")."""
     return abstract_html(text, lambda part: highlight(readable(part), q))
@@ -66,7 +66,7 @@ def snippet(text: str, q: ParsedQuery, width: int = 300) -> SafeString:
     pat = _pattern(q)
     text = _composed(text)
     if len(text) <= width:
-        return _with_formulas(text, q)
+        return highlight_with_formulas(text, q)
     start = 0
     # A word may be found only once its TeX is read (`na\\"ive` for "naive"): the readable
     # text is a little shorter, so its offset falls just before the word in the TeX.
@@ -90,5 +90,5 @@ def snippet(text: str, q: ParsedQuery, width: int = 300) -> SafeString:
             end = a
     prefix = "… " if start > 0 else ""
     suffix = " …" if more else ""
-    cut = _with_formulas(text[start:end].rstrip(), q)
+    cut = highlight_with_formulas(text[start:end].rstrip(), q)
     return mark_safe(prefix + cut + suffix)  # noqa: S308 - escaped by highlight

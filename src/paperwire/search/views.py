@@ -8,9 +8,8 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from paperwire.papers.tex import abstract_html, readable
 from paperwire.search.engine import search
-from paperwire.search.highlight import highlight, snippet
+from paperwire.search.highlight import highlight_with_formulas, snippet
 from paperwire.search.query import ParsedQuery
 
 PAGE_SIZE = 20
@@ -46,7 +45,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
                 "entry": getattr(p, "feed_entry", None),
                 # Readable, as the index reads it: `Schr\"odinger` is shown as Schrödinger;
                 # its formulas drawn, as the paper's own heading draws them.
-                "title": abstract_html(p.title, lambda text: highlight(readable(text), q)),
+                "title": highlight_with_formulas(p.title, q),
                 "snippet": snippet(p.abstract, q),
             }
         )
