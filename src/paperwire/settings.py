@@ -45,6 +45,16 @@ def _make_dir(path: Path, variable: str, value: str) -> None:
         ) from None
 
 
+def _key_file_error(action: str, path: Path, exc: OSError) -> ValueError:
+    """The one line for a secret_key file the data directory will not let us read or
+    write."""
+    return ValueError(
+        f"PAPERWIRE_DATA_DIR={str(DATA_DIR)!r}: cannot {action} {str(path)!r} "
+        f"({exc.strerror or exc}); point PAPERWIRE_DATA_DIR at a directory this user "
+        "can write to, or set PAPERWIRE_SECRET_KEY"
+    )
+
+
 def _secret_key() -> str:
     """Use PAPERWIRE_SECRET_KEY, else one generated once and kept in the data dir."""
     if key := os.environ.get("PAPERWIRE_SECRET_KEY"):
@@ -56,11 +66,7 @@ def _secret_key() -> str:
     except FileNotFoundError:
         pass
     except OSError as exc:
-        raise ValueError(
-            f"PAPERWIRE_DATA_DIR={str(DATA_DIR)!r}: cannot read {str(path)!r} "
-            f"({exc.strerror or exc}); point PAPERWIRE_DATA_DIR at a directory this user "
-            "can write to, or set PAPERWIRE_SECRET_KEY"
-        ) from None
+        raise _key_file_error("read", path, exc) from None
     key = secrets.token_urlsafe(50)
     # O_EXCL: two processes starting at once must end up sharing one key.
     try:
@@ -68,11 +74,7 @@ def _secret_key() -> str:
     except FileExistsError:
         return path.read_text().strip()
     except OSError as exc:
-        raise ValueError(
-            f"PAPERWIRE_DATA_DIR={str(DATA_DIR)!r}: cannot write {str(path)!r} "
-            f"({exc.strerror or exc}); point PAPERWIRE_DATA_DIR at a directory this user "
-            "can write to, or set PAPERWIRE_SECRET_KEY"
-        ) from None
+        raise _key_file_error("write", path, exc) from None
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
