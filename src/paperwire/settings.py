@@ -27,12 +27,11 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("PAPERWIRE_DATA_DIR") or Path.cwd() / "paperwire-data").resolve()
 
 
-def _make_dir(path: Path, variable: str, value: str) -> None:
+def _make_dir(path: Path, variable: str, value: str, where: str = "a directory") -> None:
     """Create a directory paperwire keeps files in, or stop with the one line every
-    command prints (cli.py turns a ValueError into it) naming the variable to change:
-    a path that is a file or under one, a read-only file system, someone else's
-    directory."""
-    where = "a file in a directory" if variable == "PAPERWIRE_DATABASE_URL" else "a directory"
+    command prints (cli.py turns a ValueError into it) naming the variable (or option)
+    to change, which names `where`: a path that is a file or under one, a read-only file
+    system, someone else's directory."""
     fix = f"point {variable} at {where} this user can write to"
     if path.exists() and not path.is_dir():
         raise ValueError(f"{variable}={value!r}: {str(path)!r} is a file, not a directory; {fix}")
@@ -80,8 +79,11 @@ def _secret_key() -> str:
     return key
 
 
-def database_from_url(url: str, data_dir: Path) -> dict[str, object]:
-    """Turn PAPERWIRE_DATABASE_URL into a Django DATABASES entry.
+def database_from_url(
+    url: str, data_dir: Path, source: str = "PAPERWIRE_DATABASE_URL"
+) -> dict[str, object]:
+    """Turn PAPERWIRE_DATABASE_URL (or the option named `source`, in its errors) into a
+    Django DATABASES entry.
 
     Accepts sqlite:///relative.db, sqlite:////abs/path.db and
     postgresql://user:pass@host:port/db (also ?host=/socket/dir for a Unix socket,
@@ -95,14 +97,14 @@ def database_from_url(url: str, data_dir: Path) -> dict[str, object]:
         # sqlite:////abs/path.db is absolute; sqlite:///name.db is under the data dir.
         name = Path(raw[1:]) if raw.startswith("//") else data_dir / raw.lstrip("/")
         # SQLite creates the file but not its directory (a new PAPERWIRE_DATA_DIR).
-        _make_dir(name.parent, "PAPERWIRE_DATABASE_URL", url)
+        _make_dir(name.parent, source, url, where="a file in a directory")
         return _sqlite(name)
     if scheme in {"postgres", "postgresql", "pgsql"}:
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         host = query.pop("host", None) or (unquote(parts.hostname or ""))
         # Ours, not libpq's: how long a process keeps its connection (0 behind pgbouncer),
         # and no server-side cursors (needed with pgbouncer in transaction mode).
-        conn_max_age = _conn_max_age(query.pop("conn_max_age", "60"))
+        conn_max_age = _conn_max_age(query.pop("conn_max_age", "60"), source)
         no_server_cursors = query.pop("disable_server_side_cursors", "") in {"1", "true", "yes"}
         # Everything else goes to libpq (sslmode, application_name, …); an unreachable
         # server fails within connect_timeout seconds instead of hanging.
@@ -113,35 +115,34 @@ def database_from_url(url: str, data_dir: Path) -> dict[str, object]:
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
             "HOST": host,
-            "PORT": str(_port(parts) or ""),
+            "PORT": str(_port(parts, source) or ""),
             "OPTIONS": options,
             "CONN_MAX_AGE": conn_max_age,
             "CONN_HEALTH_CHECKS": True,
             "DISABLE_SERVER_SIDE_CURSORS": no_server_cursors,
         }
     raise ValueError(
-        f"PAPERWIRE_DATABASE_URL has an unsupported scheme {scheme!r}: "
+        f"{source} has an unsupported scheme {scheme!r}: "
         "use sqlite:///path.db or postgresql://user@host/db"
     )
 
 
-def _conn_max_age(value: str) -> int:
+def _conn_max_age(value: str, source: str) -> int:
     if not value.isdigit():  # int() would name neither the variable nor what it takes
         raise ValueError(
-            f"PAPERWIRE_DATABASE_URL has a bad conn_max_age {value!r}: use seconds, "
+            f"{source} has a bad conn_max_age {value!r}: use seconds, "
             "such as ?conn_max_age=0 behind pgbouncer in transaction mode"
         )
     return int(value)
 
 
-def _port(parts: SplitResult) -> int | None:
+def _port(parts: SplitResult, source: str) -> int | None:
     try:
         return parts.port
     except ValueError:  # urllib's "Port could not be cast to integer value as '…'"
         port = parts.netloc.rpartition("@")[2].rpartition(":")[2]  # never the password
         raise ValueError(
-            f"PAPERWIRE_DATABASE_URL has a bad port {port!r}: "
-            "use postgresql://user:password@host:5432/db"
+            f"{source} has a bad port {port!r}: use postgresql://user:password@host:5432/db"
         ) from None
 
 

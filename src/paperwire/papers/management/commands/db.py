@@ -33,10 +33,9 @@ TO_URL = "the --to URL"
 def add_database(alias: str, url: str, option: str) -> None:
     """Register a connection alias for a database URL (or a SQLite file path)."""
     try:
-        params = database_from_url(url, Path(settings.DATA_DIR))
+        params = database_from_url(url, Path(settings.DATA_DIR), source=option)
     except ValueError as exc:
-        # The parser names the variable it usually reads; here the URL is an option's.
-        raise CommandError(str(exc).replace("PAPERWIRE_DATABASE_URL", option)) from None
+        raise CommandError(str(exc)) from None
     connections.settings[alias] = connections.configure_settings({DEFAULT_DB_ALIAS: params})[
         DEFAULT_DB_ALIAS
     ]
