@@ -219,6 +219,13 @@ def checksum(
     return count, digest.hexdigest()
 
 
+def _not_from_source(model: type[models.Model], source: str, target: str) -> bool:
+    """Whether the target's rows of `model` are other than the source's rows up to the
+    last primary key the target holds (what an earlier copy, whole or stopped, wrote)."""
+    last = _last_pk(model, target)
+    return last is not None and checksum(model, target) != checksum(model, source, upto=last)
+
+
 def _follow_source_key(source: str, target: str) -> None:
     """A `web` or `worker` started on the new database before the copy (to try it out)
     recorded its own secret key's fingerprint (papers/secretkey.py). The site's key is the
@@ -230,12 +237,11 @@ def _follow_source_key(source: str, target: str) -> None:
 
 def _follow_source_tasks(source: str, target: str) -> None:
     """A `worker` tried on the new database before the copy (as deployment.md suggests)
-    claimed the day's due jobs there, and ran them. Those records go
-    when they are not the source's (or the start of them, from a copy stopped half-way),
-    and the source's are copied: a database holding anything else is still refused."""
+    claimed the day's due jobs there, and ran them. Those records go when they are not
+    the source's (or the start of them, from a copy stopped half-way), and the source's
+    are copied: a database holding anything else is still refused."""
     for model in (apps.get_model(label) for label in TRIAL_RECORDS):
-        last = _last_pk(model, target)
-        if last is not None and checksum(model, target) != checksum(model, source, upto=last):
+        if _not_from_source(model, source, target):
             with transaction.atomic(using=target):
                 model._default_manager.using(target).all().delete()
 
@@ -266,8 +272,7 @@ def _check_resumable(source: str, target: str, order: list[type[models.Model]]) 
     """What the target holds must be what an earlier run copied: in each table, exactly
     the source's rows up to the last primary key copied (each batch commits whole)."""
     for model in order:
-        last = _last_pk(model, target)
-        if last is not None and checksum(model, target) != checksum(model, source, upto=last):
+        if _not_from_source(model, source, target):
             raise CopyProblem(
                 f"the target database already holds data that is not from this source "
                 f"({model._meta.db_table}): copy into a new, empty database"
