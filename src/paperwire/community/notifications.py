@@ -177,6 +177,15 @@ def mail_off_url(user: User) -> str:
     return site_url(reverse("reply_mail_off", args=[mail_off_token(user)]))
 
 
+# The mail's footer: "You get this e-mail from <site> because …".
+BECAUSE = {
+    Notification.REPLY: "someone replied to your comment",
+    Notification.MENTION: "someone mentioned you in a comment",
+    Notification.AUTHORED: "you are an author of this paper",
+    Notification.SUBMITTED: "you submitted this paper",
+}
+
+
 def queue_reply_mail(notification: Notification) -> None:
     comment = notification.comment
     recipient = notification.recipient
@@ -189,7 +198,7 @@ def queue_reply_mail(notification: Notification) -> None:
         "site_name": settings.SITE_NAME,
         "who": who,
         "what": what,
-        "reason": notification.reason,
+        "because": BECAUSE[notification.reason],
         "paper_title": title,
         "comment_url": site_url(comment.get_absolute_url()),
         "excerpt": text,
