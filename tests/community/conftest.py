@@ -46,6 +46,17 @@ def member(make_member: Callable[..., Any]) -> Any:
 
 
 @pytest.fixture
+def ada(member: Any) -> Any:
+    """The member, by name, where a test has two (ada and bob)."""
+    return member
+
+
+@pytest.fixture
+def bob(make_member: Callable[..., Any]) -> Any:
+    return make_member("bob")
+
+
+@pytest.fixture
 def member_client(member: Any) -> Client:
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(member)

@@ -65,16 +65,6 @@ def reasons() -> set[tuple[str, str]]:
     return {(n.recipient.username, n.reason) for n in Notification.objects.all()}
 
 
-@pytest.fixture
-def ada(make_member) -> User:
-    return make_member("ada")
-
-
-@pytest.fixture
-def bob(make_member) -> User:
-    return make_member("bob")
-
-
 # --- which names become links -----------------------------------------------------------
 
 

@@ -56,16 +56,6 @@ def _site_url(settings) -> None:
     settings.SITE_URL = "http://127.0.0.1"
 
 
-@pytest.fixture
-def ada(make_member) -> User:
-    return make_member("ada")
-
-
-@pytest.fixture
-def bob(make_member) -> User:
-    return make_member("bob")
-
-
 def test_a_reply_notifies_the_comment_s_author_and_mails_them(
     ada: User, bob: User, feed_paper: Paper
 ) -> None:
