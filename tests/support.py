@@ -59,6 +59,20 @@ def delivered_mail() -> list[Any]:
     return list(mail.outbox)
 
 
+def mails_to(address: str) -> list[Any]:
+    """The mails delivered (delivered_mail) to `address` alone."""
+    return [m for m in delivered_mail() if m.to == [address]]
+
+
+def client_of(user: Any, **options: Any) -> Any:
+    """A test client logged in as `user`, on the host the tests' SITE_URL names."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1", **options)
+    client.force_login(user)
+    return client
+
+
 class CheapArgon2PasswordHasher(Argon2PasswordHasher):
     """The site's Argon2, same algorithm name and code, at its smallest cost: the
     default parameters cost about 0.2 s of CPU (eight threads) for every password set or

@@ -20,7 +20,7 @@ from paperwire.community import address_change, signups
 from paperwire.community.models import Profile
 from paperwire.community.ratelimit import Limit
 from paperwire.digests.models import DigestMessage, Subscription
-from support import delivered_mail, without_tokens
+from support import delivered_mail, mails_to, without_tokens
 
 from .conftest import PASSWORD
 
@@ -37,10 +37,6 @@ def _on_both_backends(backend: str, clean_cache: None) -> str:
 
 def ask(client: Client, email: str = NEW, password: str = PASSWORD) -> Any:
     return client.post("/settings/email", {"email": email, "password": password})
-
-
-def sent_to(address: str) -> list[Any]:
-    return [m for m in delivered_mail() if m.to == [address]]
 
 
 def confirm_path(message: Any) -> str:
@@ -64,8 +60,8 @@ def test_change_confirmed_by_the_new_address(member_client: Client, member: User
     member.refresh_from_db()
     assert member.email == "ada@example.org"  # nothing changes before the link
 
-    (to_new,) = sent_to(NEW)
-    (notice,) = sent_to("ada@example.org")
+    (to_new,) = mails_to(NEW)
+    (notice,) = mails_to("ada@example.org")
     assert "Confirm your new paperwire address" in to_new.subject
     assert "@ada" in to_new.body and "24 hours" in to_new.body
     assert "was asked for" in notice.subject and NEW in notice.body
@@ -96,13 +92,13 @@ def test_change_confirmed_by_the_new_address(member_client: Client, member: User
     assert member.email == NEW
     assert f"({NEW})" in member_client.get("/settings").text
     assert not Profile.objects.get(user=member).pending_email
-    (changed_notice,) = sent_to("ada@example.org")[1:]
+    (changed_notice,) = mails_to("ada@example.org")[1:]
     assert "was changed" in changed_notice.subject and NEW in changed_notice.body
 
 
 def test_password_reset_goes_to_the_new_address_only(member_client: Client, member: Any) -> None:
     ask(member_client)
-    (to_new,) = sent_to(NEW)
+    (to_new,) = mails_to(NEW)
     member_client.post(confirm_path(to_new))
     delivered_mail()  # the notice of the change, to the old address
     mail.outbox.clear()
@@ -117,7 +113,7 @@ def test_password_reset_goes_to_the_new_address_only(member_client: Client, memb
 
 def test_the_link_works_once(member_client: Client, member: Any) -> None:
     ask(member_client)
-    path = confirm_path(sent_to(NEW)[0])
+    path = confirm_path(mails_to(NEW)[0])
     assert member_client.post(path).status_code == 302
     again = member_client.post(path)
     assert again.status_code == 400 and "no longer works" in again.text
@@ -129,7 +125,7 @@ def test_the_link_needs_no_session_but_only_a_post_changes(member: Any) -> None:
     signed_in = Client(HTTP_HOST="127.0.0.1")
     signed_in.force_login(member)
     ask(signed_in)
-    path = confirm_path(sent_to(NEW)[0])
+    path = confirm_path(mails_to(NEW)[0])
     phone = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
     page = phone.get(path)
     assert page.status_code == 200
@@ -146,7 +142,7 @@ def test_the_link_needs_no_session_but_only_a_post_changes(member: Any) -> None:
 
 def test_a_password_change_kills_the_link(member_client: Client, member: User) -> None:
     ask(member_client)
-    path = confirm_path(sent_to(NEW)[0])
+    path = confirm_path(mails_to(NEW)[0])
     member.set_password(OTHER_PASSWORD)
     member.save()
     member_client.force_login(member)
@@ -158,9 +154,9 @@ def test_a_password_change_kills_the_link(member_client: Client, member: User) -
 
 def test_a_newer_request_or_a_cancel_kills_the_link(member_client: Client, member: Any) -> None:
     ask(member_client)
-    first = confirm_path(sent_to(NEW)[0])
+    first = confirm_path(mails_to(NEW)[0])
     ask(member_client, "ada.third@example.org")
-    second = confirm_path(sent_to("ada.third@example.org")[0])
+    second = confirm_path(mails_to("ada.third@example.org")[0])
     assert member_client.post(first).status_code == 400
     cancel = member_client.post("/settings/email/cancel")
     assert cancel.status_code == 302 and cancel["Location"] == "/settings"
@@ -173,10 +169,10 @@ def test_a_newer_request_or_a_cancel_kills_the_link(member_client: Client, membe
 
 def test_changing_back_does_not_revive_an_old_link(member_client: Client, member: Any) -> None:
     ask(member_client)
-    to_new = confirm_path(sent_to(NEW)[0])
+    to_new = confirm_path(mails_to(NEW)[0])
     member_client.post(to_new)
     ask(member_client, "ada@example.org")
-    member_client.post(confirm_path(sent_to("ada@example.org")[-1]))
+    member_client.post(confirm_path(mails_to("ada@example.org")[-1]))
     member.refresh_from_db()
     assert member.email == "ada@example.org"
     # The first link names the address the account has again; it must still be dead.
@@ -197,7 +193,7 @@ def test_expired_and_tampered_links_are_400(
     expired = member_client.post(f"/settings/email/confirm/{old_token}")
     assert expired.status_code == 400 and "expired" in expired.text
 
-    good = confirm_path(sent_to(NEW)[0])
+    good = confirm_path(mails_to(NEW)[0])
     for bad in (good[:-3] + "xyz", good + "x", "/settings/email/confirm/nonsense"):
         response = member_client.post(bad)
         assert response.status_code == 400 and "not valid" in response.text, bad
@@ -240,7 +236,7 @@ def test_login_is_needed_and_html_is_escaped(member_client: Client, member: Any)
     assert ask(member_client, hostile).status_code == 302
     page = member_client.get("/settings/email").text
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
-    confirm = member_client.get(confirm_path(sent_to(hostile)[0])).text
+    confirm = member_client.get(confirm_path(mails_to(hostile)[0])).text
     assert "<script>alert(1)" not in confirm
 
 
@@ -250,7 +246,7 @@ def test_an_address_with_an_account_is_not_disclosed(
     make_member("bob")
     taken = ask(member_client, "Bob@example.org")
     assert taken.status_code == 302 and taken["Location"] == "/settings/email/sent"
-    (to_bob,) = sent_to("Bob@example.org")
+    (to_bob,) = mails_to("Bob@example.org")
     assert "already has an account" in to_bob.body and "/password-reset" in to_bob.body
     assert "/settings/email/confirm/" not in to_bob.body
     assert "@ada" not in to_bob.body  # nor whose account asked
@@ -262,7 +258,7 @@ def test_an_address_taken_before_the_link_is_followed_is_refused(
     member_client: Client, member: User
 ) -> None:
     ask(member_client)
-    path = confirm_path(sent_to(NEW)[0])
+    path = confirm_path(mails_to(NEW)[0])
     other = User.objects.create_user("zoe", NEW.upper(), PASSWORD)
     Profile.objects.create(user=other, email_verified=True)
     response = member_client.post(path)
@@ -281,7 +277,7 @@ def test_an_unverified_sign_up_does_not_hold_the_address(
     assert signups.unverified_accounts().filter(email=NEW).exists()
     mail.outbox.clear()
     ask(member_client)
-    (to_new,) = [m for m in sent_to(NEW) if "Confirm your new" in m.subject]
+    (to_new,) = [m for m in mails_to(NEW) if "Confirm your new" in m.subject]
     assert member_client.post(confirm_path(to_new)).status_code == 302
     member.refresh_from_db()
     assert member.email == NEW
@@ -305,7 +301,7 @@ def test_the_digest_subscription_moves_with_the_address(
     )
     assert "weekly digest moves to the new address" in member_client.get("/settings/email").text
     ask(member_client)
-    member_client.post(confirm_path(sent_to(NEW)[0]))
+    member_client.post(confirm_path(mails_to(NEW)[0]))
     assert "Your digest subscription moved" in member_client.get("/settings/email/changed").text
     moved = Subscription.objects.get(pk=sub.pk)
     assert moved.email == NEW and moved.status == Subscription.ACTIVE
@@ -327,7 +323,7 @@ def test_the_new_address_keeps_its_own_active_subscription(
         email=NEW, status=Subscription.ACTIVE, frequency="weekly", topics={"keywords": ["s4"]}
     )
     ask(member_client)
-    member_client.post(confirm_path(sent_to(NEW)[0]))
+    member_client.post(confirm_path(mails_to(NEW)[0]))
     assert (
         "already had its own digest subscription"
         in member_client.get("/settings/email/changed").text
@@ -347,7 +343,7 @@ def test_an_unconfirmed_subscription_at_the_new_address_gives_way(
     )
     Subscription.objects.create(email=NEW, status=Subscription.PENDING)
     ask(member_client)
-    member_client.post(confirm_path(sent_to(NEW)[0]))
+    member_client.post(confirm_path(mails_to(NEW)[0]))
     assert list(Subscription.objects.filter(email=NEW).values_list("pk", flat=True)) == [mine.pk]
 
 
@@ -366,7 +362,7 @@ def test_requests_are_rate_limited(
     bob = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="10.3.3.3")
     bob.force_login(make_member("bob"))
     assert ask(bob).status_code == 429
-    assert len(sent_to(NEW)) == 2
+    assert len(mails_to(NEW)) == 2
     # Per member, wrong passwords included.
     assert ask(member_client, "c@example.org", "wrong").status_code == 400
     assert ask(member_client, "d@example.org").status_code == 429

@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from paperwire.community import library
 from paperwire.community.models import Collection
 from paperwire.papers.models import Paper
+from support import client_of
 
 pytestmark = pytest.mark.django_db
 
@@ -35,12 +36,6 @@ def _on_both_backends(backend: str) -> str:
 def anon() -> Client:
     """A reader without a session: the cached page."""
     return Client(HTTP_HOST="127.0.0.1")
-
-
-def client_of(user: User) -> Client:
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    return client
 
 
 def section(html: str) -> str:

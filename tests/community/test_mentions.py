@@ -23,7 +23,7 @@ from paperwire.community.ratelimit import Limit
 from paperwire.community.text import MAX_MENTIONS
 from paperwire.papers.models import Author, FeedEntry, Paper
 from paperwire.userdata.deletion import delete_account
-from support import delivered_mail
+from support import client_of, mails_to
 
 from .test_security import assert_inert
 
@@ -44,21 +44,11 @@ def link(username: str, text: str | None = None) -> str:
     )
 
 
-def client_of(user: User) -> Client:
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    return client
-
-
 def post(user: User, body: str, parent: Comment | None = None) -> Comment:
     data = {"body": body} if parent is None else {"body": body, "parent": str(parent.pk)}
     response = client_of(user).post(f"{PAPER}/comments", data)
     assert response.status_code == 302, response.content
     return Comment.objects.latest("pk")
-
-
-def mails_to(address: str) -> list[Any]:
-    return [m for m in delivered_mail() if m.to == [address]]
 
 
 def reasons() -> set[tuple[str, str]]:

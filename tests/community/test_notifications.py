@@ -21,17 +21,11 @@ from paperwire.community.ratelimit import Limit
 from paperwire.mail.models import Mail
 from paperwire.papers.models import Author, FeedEntry, Paper
 from paperwire.userdata.deletion import delete_account
-from support import delivered_mail
+from support import client_of, delivered_mail, mails_to
 
 pytestmark = pytest.mark.django_db
 
 PAPER = "/papers/2401.01234"
-
-
-def client_of(user: User, **options: Any) -> Client:
-    client = Client(HTTP_HOST="127.0.0.1", **options)
-    client.force_login(user)
-    return client
 
 
 def post(client: Client, body: str, parent: Comment | None = None) -> Comment:
@@ -39,10 +33,6 @@ def post(client: Client, body: str, parent: Comment | None = None) -> Comment:
     response = client.post(f"{PAPER}/comments", data)
     assert response.status_code == 302, response.content
     return Comment.objects.latest("pk")
-
-
-def mails_to(address: str) -> list[Any]:
-    return [m for m in delivered_mail() if m.to == [address]]
 
 
 def html_of(message: Any) -> str:
